@@ -1,0 +1,1 @@
+//! The `cifra` command as a library.

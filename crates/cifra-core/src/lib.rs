@@ -1,0 +1,1 @@
+//! cifra-core: the electoral domain and the law.

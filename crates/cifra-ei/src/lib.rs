@@ -1,0 +1,1 @@
+//! cifra-ei: ecological inference of group voting from mesa-level results.
