@@ -1,0 +1,307 @@
+//! Apportionment: sharing a number of seats among contenders (lists or parties) by
+//! their votes, with highest averages (D'Hondt, Sainte-Laguë) or largest remainders
+//! (Hare, Droop). All comparisons are exact; ties across the last seat go to the lottery.
+//!
+//! ```
+//! use cifra_core::apportion::{highest_averages, Contender, Divisor};
+//! use cifra_core::lottery::{Draws, Lottery};
+//!
+//! // SERVEL's own example: 100, 60 and 40 votes, 5 seats.
+//! let lottery = Lottery::default();
+//! let mut draws = Draws::new(&lottery, "example");
+//! let lists = [
+//!     Contender::new("A", 100),
+//!     Contender::new("B", 60),
+//!     Contender::new("C", 40),
+//! ];
+//! let result = highest_averages(&lists, 5, Divisor::DHondt, "seats among lists", &mut draws);
+//! assert_eq!(result.seats, [3, 1, 1]);
+//! assert_eq!(result.last_quotient.unwrap().value(), 100.0 / 3.0); // the cifra repartidora
+//! ```
+
+use crate::lottery::Draws;
+use crate::quotient::Quotient;
+
+/// A list or party taking part in an apportionment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contender {
+    /// A name unique among the contenders (used to report and draw ties).
+    pub label: String,
+    /// Its votes.
+    pub votes: u64,
+    /// The most seats it can take (its number of candidates); `u32::MAX` for no limit.
+    pub cap: u32,
+}
+
+impl Contender {
+    /// A contender with no seat limit.
+    pub fn new(label: impl Into<String>, votes: u64) -> Self {
+        Contender {
+            label: label.into(),
+            votes,
+            cap: u32::MAX,
+        }
+    }
+
+    /// The same contender, limited to `cap` seats.
+    pub fn with_cap(mut self, cap: u32) -> Self {
+        self.cap = cap;
+        self
+    }
+}
+
+/// The divisor sequence of a highest-averages method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Divisor {
+    /// 1, 2, 3, … (D'Hondt; in Chile, the *cifra repartidora*).
+    DHondt,
+    /// 1, 3, 5, … (Sainte-Laguë / Webster).
+    SainteLague,
+}
+
+impl Divisor {
+    /// The divisor for a contender's `k`-th seat, counting from 0.
+    pub fn nth(self, k: u64) -> u64 {
+        match self {
+            Divisor::DHondt => k + 1,
+            Divisor::SainteLague => 2 * k + 1,
+        }
+    }
+}
+
+/// The quota of a largest-remainders method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quota {
+    /// Valid votes / seats.
+    Hare,
+    /// ⌊valid votes / (seats + 1)⌋ + 1.
+    Droop,
+}
+
+/// What an apportionment decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Apportionment {
+    /// Seats won by each contender, in the order the contenders were given.
+    pub seats: Vec<u32>,
+    /// For each seat in the order it was awarded, the contender that took it.
+    pub order: Vec<usize>,
+    /// Highest averages: the smallest quotient that won a seat (the cifra repartidora).
+    pub last_quotient: Option<Quotient>,
+    /// Largest remainders: the quota, as a fraction.
+    pub quota: Option<Quotient>,
+    /// Seats no contender could take because every one reached its cap.
+    pub unfilled: u32,
+}
+
+/// Shares `seats` among `contenders` by highest averages. A contender never takes more
+/// than its cap; the seat it cannot take goes to the next largest quotient.
+pub fn highest_averages(
+    contenders: &[Contender],
+    seats: u32,
+    divisor: Divisor,
+    purpose: &str,
+    draws: &mut Draws,
+) -> Apportionment {
+    let quotients: Vec<(usize, u64, Quotient)> = contenders
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| {
+            (0..c.cap.min(seats) as u64)
+                .map(move |k| (i, k, Quotient::new(c.votes, divisor.nth(k))))
+        })
+        .collect();
+    let winners = draws.select_top(
+        &quotients,
+        seats as usize,
+        |a, b| a.2.cmp(&b.2),
+        |q| format!("{} ÷ {}", contenders[q.0].label, q.2.divisor),
+        purpose,
+    );
+    let order: Vec<usize> = winners.iter().map(|&w| quotients[w].0).collect();
+    Apportionment {
+        seats: count_seats(contenders.len(), &order),
+        last_quotient: winners.last().map(|&w| quotients[w].2),
+        quota: None,
+        unfilled: seats - order.len() as u32,
+        order,
+    }
+}
+
+/// Shares `seats` among `contenders` by largest remainders: each takes one seat per full
+/// quota, and the seats left go to the largest remainders. A contender never takes more
+/// than its cap; while seats are left over, the ranking by remainder is walked again.
+pub fn largest_remainders(
+    contenders: &[Contender],
+    seats: u32,
+    quota: Quota,
+    purpose: &str,
+    draws: &mut Draws,
+) -> Apportionment {
+    let total: u64 = contenders.iter().map(|c| c.votes).sum();
+    // Every share is the fraction votes·scale / unit, so that whole seats and remainders
+    // are exact integers: Hare's quota is total/seats, Droop's a whole number.
+    let (scale, unit) = match quota {
+        Quota::Hare => (seats as u128, total.max(1) as u128),
+        Quota::Droop => (1, (total / (seats as u64 + 1) + 1) as u128),
+    };
+    let mut won: Vec<u32> = Vec::with_capacity(contenders.len());
+    let mut remainders: Vec<u128> = Vec::with_capacity(contenders.len());
+    let mut order = Vec::new();
+    let mut by_votes: Vec<usize> = (0..contenders.len()).collect();
+    by_votes.sort_by(|&a, &b| contenders[b].votes.cmp(&contenders[a].votes));
+    for c in contenders {
+        let share = c.votes as u128 * scale;
+        won.push(((share / unit).min(c.cap as u128)) as u32);
+        remainders.push(share % unit);
+    }
+    let mut left = seats.saturating_sub(won.iter().sum());
+    for &i in &by_votes {
+        order.extend(std::iter::repeat_n(i, won[i] as usize));
+    }
+    while left > 0 {
+        let open: Vec<usize> = (0..contenders.len())
+            .filter(|&i| won[i] < contenders[i].cap)
+            .collect();
+        if open.is_empty() {
+            break;
+        }
+        let picked = draws.select_top(
+            &open,
+            left as usize,
+            |&a, &b| remainders[a].cmp(&remainders[b]),
+            |&i| contenders[i].label.clone(),
+            purpose,
+        );
+        for &p in &picked {
+            won[open[p]] += 1;
+            order.push(open[p]);
+        }
+        left -= picked.len() as u32;
+    }
+    Apportionment {
+        seats: won,
+        order,
+        last_quotient: None,
+        quota: Some(match quota {
+            Quota::Hare => Quotient::new(total, seats.max(1) as u64),
+            Quota::Droop => Quotient::new(unit as u64, 1),
+        }),
+        unfilled: left,
+    }
+}
+
+fn count_seats(contenders: usize, order: &[usize]) -> Vec<u32> {
+    let mut seats = vec![0; contenders];
+    for &i in order {
+        seats[i] += 1;
+    }
+    seats
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lottery::Lottery;
+
+    fn run(
+        votes: &[u64],
+        seats: u32,
+        method: impl Fn(&[Contender], u32, &mut Draws) -> Apportionment,
+    ) -> Vec<u32> {
+        let lottery = Lottery::default();
+        let mut draws = Draws::new(&lottery, "t");
+        let contenders: Vec<Contender> = votes
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| Contender::new(format!("L{i}"), v))
+            .collect();
+        method(&contenders, seats, &mut draws).seats
+    }
+
+    fn dhondt(votes: &[u64], seats: u32) -> Vec<u32> {
+        run(votes, seats, |c, s, d| {
+            highest_averages(c, s, Divisor::DHondt, "t", d)
+        })
+    }
+
+    fn sainte_lague(votes: &[u64], seats: u32) -> Vec<u32> {
+        run(votes, seats, |c, s, d| {
+            highest_averages(c, s, Divisor::SainteLague, "t", d)
+        })
+    }
+
+    fn hare(votes: &[u64], seats: u32) -> Vec<u32> {
+        run(votes, seats, |c, s, d| {
+            largest_remainders(c, s, Quota::Hare, "t", d)
+        })
+    }
+
+    fn droop(votes: &[u64], seats: u32) -> Vec<u32> {
+        run(votes, seats, |c, s, d| {
+            largest_remainders(c, s, Quota::Droop, "t", d)
+        })
+    }
+
+    #[test]
+    fn servel_dhondt_example() {
+        assert_eq!(dhondt(&[100, 60, 40], 5), [3, 1, 1]);
+    }
+
+    // The textbook example (Wikipedia, "D'Hondt method"): 100,000 / 80,000 / 30,000 /
+    // 20,000 votes, 8 seats.
+    #[test]
+    fn textbook_dhondt_and_sainte_lague() {
+        let votes = [100_000, 80_000, 30_000, 20_000];
+        assert_eq!(dhondt(&votes, 8), [4, 3, 1, 0]);
+        assert_eq!(sainte_lague(&votes, 8), [3, 3, 1, 1]);
+    }
+
+    // Wikipedia, "Largest remainder method": 6 parties, 10 seats.
+    #[test]
+    fn textbook_hare_and_droop() {
+        let votes = [47_000, 16_000, 15_800, 12_000, 6_100, 3_100];
+        assert_eq!(hare(&votes, 10), [5, 2, 1, 1, 1, 0]);
+        assert_eq!(droop(&votes, 10), [5, 2, 2, 1, 0, 0]);
+    }
+
+    #[test]
+    fn caps_send_seats_to_the_next_quotient() {
+        let lottery = Lottery::default();
+        let mut draws = Draws::new(&lottery, "t");
+        let lists = [
+            Contender::new("A", 1000).with_cap(1),
+            Contender::new("B", 10),
+        ];
+        let result = highest_averages(&lists, 3, Divisor::DHondt, "t", &mut draws);
+        assert_eq!(result.seats, [1, 2]);
+        assert_eq!(result.unfilled, 0);
+        assert_eq!(result.order, [0, 1, 1]);
+    }
+
+    #[test]
+    fn seats_beyond_every_cap_are_unfilled() {
+        let lottery = Lottery::default();
+        let mut draws = Draws::new(&lottery, "t");
+        let lists = [
+            Contender::new("A", 5).with_cap(1),
+            Contender::new("B", 3).with_cap(1),
+        ];
+        let result = highest_averages(&lists, 3, Divisor::DHondt, "t", &mut draws);
+        assert_eq!((result.seats, result.unfilled), (vec![1, 1], 1));
+        let result = largest_remainders(&lists, 3, Quota::Hare, "t", &mut draws);
+        assert_eq!((result.seats, result.unfilled), (vec![1, 1], 1));
+    }
+
+    #[test]
+    fn a_tie_for_the_last_seat_is_drawn() {
+        let lottery = Lottery::default();
+        let mut draws = Draws::new(&lottery, "t");
+        let lists = [Contender::new("A", 60), Contender::new("B", 30)];
+        // Quotients 60, 30, 30: the second seat is a tie between A ÷ 2 and B ÷ 1.
+        let result = highest_averages(&lists, 2, Divisor::DHondt, "t", &mut draws);
+        assert_eq!(result.seats.iter().sum::<u32>(), 2);
+        assert!(result.seats[0] >= 1);
+        let records = draws.into_records();
+        assert_eq!(records[0].tied, ["A ÷ 2", "B ÷ 1"]);
+    }
+}

@@ -1,0 +1,243 @@
+//! The domain: a contest, its candidates, and how candidates group into lists and parties.
+
+/// One candidate of a contest, with the votes they received there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    /// The candidate's name, unique inside the contest.
+    pub name: String,
+    /// The ballot list (pact, party alone or independent alone), if any. A candidate
+    /// without a list runs alone: a list of their own.
+    pub list: Option<String>,
+    /// The party whose seats the candidate counts for; an independent associated with a
+    /// party carries that party, an independent with no party has none.
+    pub party: Option<String>,
+    /// Valid votes for the candidate.
+    pub votes: u64,
+}
+
+impl Candidate {
+    /// A candidate with the given name and votes, no list and no party.
+    pub fn new(name: impl Into<String>, votes: u64) -> Self {
+        Candidate {
+            name: name.into(),
+            list: None,
+            party: None,
+            votes,
+        }
+    }
+
+    /// The same candidate on the given list.
+    pub fn in_list(mut self, list: impl Into<String>) -> Self {
+        self.list = Some(list.into());
+        self
+    }
+
+    /// The same candidate counting for the given party.
+    pub fn of_party(mut self, party: impl Into<String>) -> Self {
+        self.party = Some(party.into());
+        self
+    }
+}
+
+/// One contest: a territory (district, circunscripción, comuna, or the whole country)
+/// electing its seats from its candidates' votes.
+///
+/// Invariant: candidate names are unique inside a contest (callers sum the rows of one
+/// candidate before building it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contest {
+    /// The territory's name, as the input gives it.
+    pub district: String,
+    /// The candidates, in any order.
+    pub candidates: Vec<Candidate>,
+    /// Blank votes: counted and published, never valid.
+    pub blank: u64,
+    /// Null votes: counted and published, never valid.
+    pub null: u64,
+}
+
+/// Which list a candidate belongs to: a named list, or none (the candidate runs alone).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ListKey {
+    /// A ballot list, by its letter or name.
+    Named(String),
+    /// A candidate running outside any list, by the candidate's name.
+    Alone(String),
+}
+
+impl ListKey {
+    /// How people read the list: its letter, or the lone candidate's name.
+    pub fn label(&self) -> String {
+        match self {
+            ListKey::Named(list) => format!("list {list}"),
+            ListKey::Alone(name) => format!("{name} (no list)"),
+        }
+    }
+}
+
+/// Which party a candidate's seats count for inside their list: a party, or none (an
+/// independent with no party is a group of their own).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PartyKey {
+    /// A party, by name.
+    Named(String),
+    /// An independent associated with no party, by the candidate's name.
+    Alone(String),
+}
+
+impl PartyKey {
+    /// How people read the party: its name, or the independent's name.
+    pub fn label(&self) -> String {
+        match self {
+            PartyKey::Named(party) => party.clone(),
+            PartyKey::Alone(name) => format!("{name} (independent)"),
+        }
+    }
+}
+
+/// Candidates grouped under one key (a list, or a party inside a list).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group<K> {
+    /// The list or party.
+    pub key: K,
+    /// Indices into [`Contest::candidates`], most voted first (ties by name).
+    pub members: Vec<usize>,
+    /// The sum of the members' votes.
+    pub votes: u64,
+}
+
+impl Contest {
+    /// A contest with no blank or null votes.
+    pub fn new(district: impl Into<String>, candidates: Vec<Candidate>) -> Self {
+        Contest {
+            district: district.into(),
+            candidates,
+            blank: 0,
+            null: 0,
+        }
+    }
+
+    /// Valid votes: the candidates' votes, blank and null excluded.
+    pub fn valid_votes(&self) -> u64 {
+        self.candidates.iter().map(|c| c.votes).sum()
+    }
+
+    /// Total votes cast: valid, blank and null.
+    pub fn total_votes(&self) -> u64 {
+        self.valid_votes() + self.blank + self.null
+    }
+
+    /// The candidate's list key.
+    pub fn list_of(&self, candidate: usize) -> ListKey {
+        let c = &self.candidates[candidate];
+        match &c.list {
+            Some(list) => ListKey::Named(list.clone()),
+            None => ListKey::Alone(c.name.clone()),
+        }
+    }
+
+    /// The candidate's party key.
+    pub fn party_of(&self, candidate: usize) -> PartyKey {
+        let c = &self.candidates[candidate];
+        match &c.party {
+            Some(party) => PartyKey::Named(party.clone()),
+            None => PartyKey::Alone(c.name.clone()),
+        }
+    }
+
+    /// The lists of the contest, most voted first (ties by key).
+    pub fn lists(&self) -> Vec<Group<ListKey>> {
+        self.group_by((0..self.candidates.len()).collect(), |i| self.list_of(i))
+    }
+
+    /// The parties (and unaffiliated independents) inside one list, most voted first.
+    pub fn parties(&self, list: &Group<ListKey>) -> Vec<Group<PartyKey>> {
+        self.group_by(list.members.clone(), |i| self.party_of(i))
+    }
+
+    /// Candidate indices, most voted first, ties by name.
+    pub fn by_votes(&self, mut indices: Vec<usize>) -> Vec<usize> {
+        indices.sort_by(|&a, &b| {
+            let (a, b) = (&self.candidates[a], &self.candidates[b]);
+            b.votes.cmp(&a.votes).then_with(|| a.name.cmp(&b.name))
+        });
+        indices
+    }
+
+    fn group_by<K: Ord + Clone>(
+        &self,
+        indices: Vec<usize>,
+        key_of: impl Fn(usize) -> K,
+    ) -> Vec<Group<K>> {
+        let mut groups: std::collections::BTreeMap<K, Vec<usize>> = Default::default();
+        for i in self.by_votes(indices) {
+            groups.entry(key_of(i)).or_default().push(i);
+        }
+        let mut groups: Vec<Group<K>> = groups
+            .into_iter()
+            .map(|(key, members)| Group {
+                votes: members.iter().map(|&i| self.candidates[i].votes).sum(),
+                key,
+                members,
+            })
+            .collect();
+        groups.sort_by(|a, b| b.votes.cmp(&a.votes).then_with(|| a.key.cmp(&b.key)));
+        groups
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_sum_members_and_sort_by_votes() {
+        let contest = Contest::new(
+            "1",
+            vec![
+                Candidate::new("a", 10).in_list("A"),
+                Candidate::new("b", 30).in_list("B"),
+                Candidate::new("c", 25).in_list("A"),
+                Candidate::new("d", 5),
+            ],
+        );
+        let lists = contest.lists();
+        let summary: Vec<_> = lists.iter().map(|g| (g.key.label(), g.votes)).collect();
+        assert_eq!(
+            summary,
+            [
+                ("list A".to_string(), 35),
+                ("list B".to_string(), 30),
+                ("d (no list)".to_string(), 5)
+            ]
+        );
+        assert_eq!(lists[0].members, [2, 0], "most voted member first");
+    }
+
+    #[test]
+    fn independents_without_party_are_groups_of_their_own() {
+        let contest = Contest::new(
+            "1",
+            vec![
+                Candidate::new("a", 10).in_list("A").of_party("P"),
+                Candidate::new("b", 7).in_list("A"),
+                Candidate::new("c", 4).in_list("A"),
+                Candidate::new("d", 2).in_list("A").of_party("P"),
+            ],
+        );
+        let list = &contest.lists()[0];
+        let parties: Vec<_> = contest
+            .parties(list)
+            .iter()
+            .map(|g| (g.key.label(), g.votes))
+            .collect();
+        assert_eq!(
+            parties,
+            [
+                ("P".to_string(), 12),
+                ("b (independent)".to_string(), 7),
+                ("c (independent)".to_string(), 4)
+            ]
+        );
+    }
+}

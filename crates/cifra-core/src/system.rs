@@ -1,0 +1,282 @@
+//! Electoral systems as values: each has an id, a rule for its seats, and decides a
+//! contest.
+
+use crate::contest::Contest;
+use crate::decision::Decision;
+use crate::lottery::{Draws, Lottery};
+use crate::{chile, generic};
+use std::fmt;
+use std::str::FromStr;
+
+/// An electoral system: one of Chile's, or a generic method for comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum System {
+    /// President, 1980 Constitution (art. 26): absolute majority or a runoff of the top two.
+    ClPresidential,
+    /// President, 1925 Constitution (art. 64): absolute majority or Congress chooses
+    /// between the top two.
+    ClPresidential1925,
+    /// Congress 1989–2013, Ley 18.799: two seats, *doblaje* or the top two lists.
+    ClBinomial,
+    /// Congress since 2017, Ley 20.840: D'Hondt among lists, then among the parties of
+    /// each pact, then the most voted candidates of each party.
+    ClDhondt,
+    /// Mayor, Ley 18.695 since 2004: the most voted candidate.
+    ClMayor,
+    /// D'Hondt among lists, then the most voted candidates of each list.
+    Dhondt,
+    /// Sainte-Laguë among lists, then the most voted candidates of each list.
+    SainteLague,
+    /// Largest remainders with the Hare quota among lists.
+    Hare,
+    /// Largest remainders with the Droop quota among lists.
+    Droop,
+    /// The most voted candidates win.
+    Plurality,
+    /// Absolute majority, or a runoff of the top two.
+    TwoRound,
+}
+
+/// How a system gets its number of seats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeatsRule {
+    /// A single office: no seats are given.
+    SingleOffice,
+    /// Exactly this many seats; the default when none are given.
+    Exactly(u32),
+    /// Any number, this one when none are given.
+    DefaultsTo(u32),
+    /// Any number; it must be given.
+    Required,
+}
+
+/// Why a system cannot decide a contest.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SystemError {
+    /// The system elects one person and takes no seats.
+    #[error("{system} elects a single office and takes no seats (remove --seats)")]
+    SeatsNotAllowed {
+        /// The system.
+        system: System,
+    },
+    /// The system needs a number of seats and none was given.
+    #[error("{system} needs the number of seats (--seats N or --seats-file FILE)")]
+    SeatsRequired {
+        /// The system.
+        system: System,
+    },
+    /// The system elects a fixed number of seats and another was given.
+    #[error("{system} elects exactly {expected} seat(s) per contest, not {given}")]
+    WrongSeats {
+        /// The system.
+        system: System,
+        /// What it elects.
+        expected: u32,
+        /// What was given.
+        given: u32,
+    },
+    /// Zero seats.
+    #[error("seats must be at least 1, not 0")]
+    ZeroSeats,
+    /// No candidate at all.
+    #[error("the contest has no candidates")]
+    NoCandidates,
+    /// A single office with no valid votes: nobody can be elected or go to a runoff.
+    #[error("the contest has no valid votes")]
+    NoValidVotes,
+    /// A binomial list with more than two candidates.
+    #[error("{list} presents {count} candidates; the binomial system allows at most 2")]
+    ListTooLarge {
+        /// The list's label.
+        list: String,
+        /// Its candidates.
+        count: usize,
+    },
+}
+
+impl System {
+    /// Every system, Chile's first.
+    pub const ALL: [System; 11] = [
+        System::ClPresidential,
+        System::ClPresidential1925,
+        System::ClBinomial,
+        System::ClDhondt,
+        System::ClMayor,
+        System::Dhondt,
+        System::SainteLague,
+        System::Hare,
+        System::Droop,
+        System::Plurality,
+        System::TwoRound,
+    ];
+
+    /// The system's id, as `--system` takes it.
+    pub fn id(self) -> &'static str {
+        match self {
+            System::ClPresidential => "cl-presidential",
+            System::ClPresidential1925 => "cl-presidential-1925",
+            System::ClBinomial => "cl-binomial",
+            System::ClDhondt => "cl-dhondt",
+            System::ClMayor => "cl-mayor",
+            System::Dhondt => "dhondt",
+            System::SainteLague => "sainte-lague",
+            System::Hare => "hare",
+            System::Droop => "droop",
+            System::Plurality => "plurality",
+            System::TwoRound => "two-round",
+        }
+    }
+
+    /// How the system gets its seats.
+    pub fn seats_rule(self) -> SeatsRule {
+        match self {
+            System::ClPresidential | System::ClPresidential1925 | System::TwoRound => {
+                SeatsRule::SingleOffice
+            }
+            System::ClBinomial => SeatsRule::Exactly(2),
+            System::ClMayor => SeatsRule::Exactly(1),
+            System::Plurality => SeatsRule::DefaultsTo(1),
+            System::ClDhondt
+            | System::Dhondt
+            | System::SainteLague
+            | System::Hare
+            | System::Droop => SeatsRule::Required,
+        }
+    }
+
+    /// The number of seats at stake, from what the user gave and the system's rule.
+    pub fn resolve_seats(self, given: Option<u32>) -> Result<u32, SystemError> {
+        if given == Some(0) {
+            return Err(SystemError::ZeroSeats);
+        }
+        match (self.seats_rule(), given) {
+            (SeatsRule::SingleOffice, None) => Ok(1),
+            (SeatsRule::SingleOffice, Some(_)) => {
+                Err(SystemError::SeatsNotAllowed { system: self })
+            }
+            (SeatsRule::Exactly(n), None) => Ok(n),
+            (SeatsRule::Exactly(n), Some(given)) if given == n => Ok(n),
+            (SeatsRule::Exactly(expected), Some(given)) => Err(SystemError::WrongSeats {
+                system: self,
+                expected,
+                given,
+            }),
+            (SeatsRule::DefaultsTo(n), given) => Ok(given.unwrap_or(n)),
+            (SeatsRule::Required, Some(given)) => Ok(given),
+            (SeatsRule::Required, None) => Err(SystemError::SeatsRequired { system: self }),
+        }
+    }
+
+    /// Decides `contest` with `seats` (as the user gave them; see [`System::seats_rule`]),
+    /// drawing ties from `lottery`.
+    ///
+    /// ```
+    /// use cifra_core::{Candidate, Contest, Lottery, Outcome, System};
+    ///
+    /// // 1999: Lagos 47.96 %, Lavín 47.51 %: no absolute majority.
+    /// let contest = Contest::new("CHILE", vec![
+    ///     Candidate::new("Lagos", 3_383_334),
+    ///     Candidate::new("Lavín", 3_352_199),
+    ///     Candidate::new("Others", 318_463),
+    /// ]);
+    /// let decision = System::ClPresidential.decide(&contest, None, &Lottery::default()).unwrap();
+    /// assert_eq!(decision.outcome, Outcome::Runoff);
+    /// assert_eq!(decision.runoff, Some([0, 1]));
+    /// ```
+    pub fn decide(
+        self,
+        contest: &Contest,
+        seats: Option<u32>,
+        lottery: &Lottery,
+    ) -> Result<Decision, SystemError> {
+        let seats = self.resolve_seats(seats)?;
+        if contest.candidates.is_empty() {
+            return Err(SystemError::NoCandidates);
+        }
+        let mut draws = Draws::new(lottery, &contest.district);
+        let decision = match self {
+            System::ClPresidential | System::TwoRound => {
+                chile::majority_or_runoff(contest, crate::Outcome::Runoff, &mut draws)?
+            }
+            System::ClPresidential1925 => {
+                chile::majority_or_runoff(contest, crate::Outcome::Congress, &mut draws)?
+            }
+            System::ClBinomial => chile::binomial(contest, &mut draws)?,
+            System::ClDhondt => generic::list_proportional(
+                contest,
+                seats,
+                generic::ListMethod::DHONDT,
+                generic::Pacts::Apportioned,
+                &mut draws,
+            ),
+            System::Dhondt | System::SainteLague | System::Hare | System::Droop => {
+                generic::list_proportional(
+                    contest,
+                    seats,
+                    generic::ListMethod::of(self),
+                    generic::Pacts::Ignored,
+                    &mut draws,
+                )
+            }
+            System::ClMayor | System::Plurality => generic::plurality(contest, seats, &mut draws),
+        };
+        Ok(Decision {
+            lotteries: draws.into_records(),
+            ..decision
+        })
+    }
+}
+
+impl fmt::Display for System {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// An id that names no system.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown system {given:?}; the systems are: {}", System::ALL.map(System::id).join(", "))]
+pub struct UnknownSystem {
+    /// What was given.
+    pub given: String,
+}
+
+impl FromStr for System {
+    type Err = UnknownSystem;
+
+    fn from_str(id: &str) -> Result<Self, Self::Err> {
+        System::ALL
+            .into_iter()
+            .find(|s| s.id() == id)
+            .ok_or_else(|| UnknownSystem {
+                given: id.to_string(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip() {
+        for system in System::ALL {
+            assert_eq!(system.id().parse::<System>(), Ok(system));
+        }
+        let err = "cl-dhont".parse::<System>().unwrap_err().to_string();
+        assert!(err.contains("cl-dhondt"), "{err}");
+    }
+
+    #[test]
+    fn seats_rules() {
+        assert_eq!(System::ClBinomial.resolve_seats(None), Ok(2));
+        assert!(System::ClBinomial.resolve_seats(Some(3)).is_err());
+        assert!(System::ClPresidential.resolve_seats(Some(1)).is_err());
+        assert_eq!(System::Plurality.resolve_seats(Some(3)), Ok(3));
+        assert_eq!(
+            System::Dhondt.resolve_seats(Some(0)),
+            Err(SystemError::ZeroSeats)
+        );
+        assert!(System::Dhondt.resolve_seats(None).is_err());
+    }
+}
