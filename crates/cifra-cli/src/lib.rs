@@ -1,1 +1,12 @@
-//! The `cifra` command as a library.
+//! The `cifra` command as a library: reading inputs, rendering outputs, and the
+//! subcommands. The law itself is in `cifra-core`; this crate does the I/O around it.
+
+pub mod ei;
+pub mod error;
+pub mod input;
+pub mod main_job;
+pub mod report;
+pub mod seats;
+pub mod systems;
+pub mod table;
+pub mod tally;

@@ -1,1 +1,59 @@
-fn main() {}
+//! `cifra`: election results as Chilean law decides them.
+
+use cifra_cli::error::CliError;
+use cifra_cli::{ei, main_job, systems, tally};
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Election results as Chilean law decides them. With no command: the 2021 presidential
+/// first round from its 46,606 real mesas.
+#[derive(Parser, Debug)]
+#[command(name = "cifra", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Decide contests from results in the long format (who is elected, runoffs, seats).
+    Tally(tally::TallyArgs),
+    /// Estimate how groups (age, sex) voted from mesa-level results (ecological inference).
+    Ei(ei::EiArgs),
+    /// List the electoral systems and what each decides.
+    Systems,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result: Result<(String, Vec<String>), CliError> = match &cli.command {
+        None => main_job::run().map(|out| (out, Vec::new())),
+        Some(Command::Tally(args)) => tally::run(args).map(|o| (o.stdout, o.warnings)),
+        Some(Command::Ei(args)) => ei::run(args)
+            .map(|out| (out, Vec::new()))
+            .map_err(CliError::from),
+        Some(Command::Systems) => Ok((systems::list(), Vec::new())),
+    };
+    match result {
+        Ok((stdout, warnings)) => {
+            for warning in warnings {
+                eprintln!("cifra: warning: {warning}");
+            }
+            let mut out = std::io::stdout().lock();
+            match out.write_all(stdout.as_bytes()).and_then(|_| out.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                // A closed pipe (`cifra … | head`) is the reader's choice, not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("cifra: error: writing output: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("cifra: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

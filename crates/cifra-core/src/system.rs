@@ -127,6 +127,23 @@ impl System {
         }
     }
 
+    /// What the system decides, in one line, with the law it comes from.
+    pub fn summary(self) -> &'static str {
+        match self {
+            System::ClPresidential => "President since 1989 (1980 Constitution, art. 26): absolute majority of valid votes, or a runoff of the top two",
+            System::ClPresidential1925 => "President 1932-1970 (1925 Constitution, art. 64): absolute majority, or Congress chooses between the top two",
+            System::ClBinomial => "Congress 1989-2013 (Ley 18.799): 2 seats; doblaje gives both to the first list, else one each to the top two lists",
+            System::ClDhondt => "Congress since 2017 (Ley 20.840): D'Hondt among lists, then among the parties of each pact, then most voted candidates",
+            System::ClMayor => "Mayor since 2004 (Ley 18.695): the most voted candidate",
+            System::Dhondt => "D'Hondt among lists, then each list's most voted candidates",
+            System::SainteLague => "Sainte-Laguë among lists, then each list's most voted candidates",
+            System::Hare => "Largest remainders with the Hare quota among lists",
+            System::Droop => "Largest remainders with the Droop quota among lists",
+            System::Plurality => "The N most voted candidates win",
+            System::TwoRound => "Absolute majority of valid votes, or a runoff of the top two",
+        }
+    }
+
     /// How the system gets its seats.
     pub fn seats_rule(self) -> SeatsRule {
         match self {

@@ -1,0 +1,531 @@
+//! Reading the long results format: one row per (district, unit, option), summed per
+//! (district, candidate) into [`Contest`]s.
+//!
+//! Columns `district`, `kind`, `candidate`, `votes` are required; `unit`, `list`, `party`
+//! optional; any other column (such as `elected`) is ignored. UTF-8 with or without BOM,
+//! LF or CRLF.
+//!
+//! Large files are read in parallel: when the file has no quote character, no field can
+//! hold a line break, so the file splits at line breaks into chunks that are summed
+//! independently and merged. Otherwise one thread reads it.
+
+use crate::error::InputError;
+use cifra_core::{Candidate, Contest};
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// Chunks smaller than this are not worth a thread.
+const MIN_CHUNK: usize = 1 << 20;
+
+/// Reads results in the long format from `bytes`; `file` names the source in errors.
+/// Returns one contest per district, in natural order of district names (numbers by
+/// value), each with its candidates sorted by name.
+pub fn read_results(file: &str, bytes: &[u8]) -> Result<Vec<Contest>, InputError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let (header, body, body_line) = split_header(file, bytes)?;
+    let columns = Columns::find(file, header)?;
+    let chunks = split_chunks(body, body_line);
+    let mut partials: Vec<Tally> = chunks
+        .into_par_iter()
+        .map(|(chunk, first_line)| Tally::read(file, &columns, chunk, first_line))
+        .collect::<Result<_, _>>()?;
+    let mut total = partials.remove(0);
+    for partial in partials {
+        total.merge(file, partial)?;
+    }
+    if total.rows == 0 {
+        return Err(InputError::file(
+            file,
+            "the file has a header but no rows of results",
+        ));
+    }
+    total.into_contests(file)
+}
+
+/// Orders district names as people expect: numbers by value, before names.
+pub fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.trim().parse::<u64>(), b.trim().parse::<u64>()) {
+        (Ok(x), Ok(y)) => x.cmp(&y).then(a.cmp(b)),
+        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+        (Err(_), Err(_)) => a.cmp(b),
+    }
+}
+
+fn split_header<'a>(file: &str, bytes: &'a [u8]) -> Result<(&'a [u8], &'a [u8], u64), InputError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(InputError::file(
+            file,
+            "the file is empty: expected a header row with the columns district, kind, candidate, votes",
+        ));
+    }
+    // The header never holds a line break inside quotes in practice; if it did, the
+    // column check below reports a missing column.
+    match memchr::memchr(b'\n', bytes) {
+        Some(end) => Ok((&bytes[..end], &bytes[end + 1..], 2)),
+        None => Ok((bytes, &[], 2)),
+    }
+}
+
+/// Splits the body into chunks at line breaks, each with the line number it starts at.
+fn split_chunks(body: &[u8], first_line: u64) -> Vec<(&[u8], u64)> {
+    let threads = rayon::current_num_threads().max(1);
+    let wanted = (body.len() / MIN_CHUNK).clamp(1, threads * 4);
+    if wanted == 1 || memchr::memchr(b'"', body).is_some() {
+        return vec![(body, first_line)];
+    }
+    let mut chunks = Vec::with_capacity(wanted);
+    let (mut start, mut line) = (0, first_line);
+    for k in 1..=wanted {
+        let end = if k == wanted {
+            body.len()
+        } else {
+            let target = (body.len() * k / wanted).max(start);
+            match memchr::memchr(b'\n', &body[target..]) {
+                Some(offset) => target + offset + 1,
+                None => body.len(),
+            }
+        };
+        if end > start {
+            chunks.push((&body[start..end], line));
+            line += memchr::memchr_iter(b'\n', &body[start..end]).count() as u64;
+        }
+        start = end;
+    }
+    if chunks.is_empty() {
+        chunks.push((body, first_line));
+    }
+    chunks
+}
+
+/// Where each known column is in a row.
+struct Columns {
+    district: usize,
+    kind: usize,
+    candidate: usize,
+    votes: usize,
+    list: Option<usize>,
+    party: Option<usize>,
+    count: usize,
+}
+
+impl Columns {
+    const REQUIRED: [&'static str; 4] = ["district", "kind", "candidate", "votes"];
+
+    fn find(file: &str, header: &[u8]) -> Result<Columns, InputError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(header);
+        let mut record = csv::StringRecord::new();
+        let read = reader.read_record(&mut record).map_err(|e| {
+            InputError::line(file, 1, format!("the header row cannot be read: {e}"))
+        })?;
+        if !read {
+            return Err(InputError::file(file, "the file has no header row"));
+        }
+        let names: Vec<String> = record.iter().map(|n| n.trim().to_lowercase()).collect();
+        let position = |wanted: &str| names.iter().position(|n| n == wanted);
+        for (i, name) in names.iter().enumerate() {
+            if !name.is_empty() && names[..i].contains(name) {
+                return Err(InputError::line(
+                    file,
+                    1,
+                    format!("the header names the column \"{name}\" twice"),
+                ));
+            }
+        }
+        let required = |wanted: &str| {
+            position(wanted).ok_or_else(|| {
+                InputError::line(
+                    file,
+                    1,
+                    format!(
+                        "missing required column \"{wanted}\" (required: {}; found: {})",
+                        Self::REQUIRED.join(", "),
+                        record.iter().collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            })
+        };
+        Ok(Columns {
+            district: required("district")?,
+            kind: required("kind")?,
+            candidate: required("candidate")?,
+            votes: required("votes")?,
+            list: position("list"),
+            party: position("party"),
+            count: names.len(),
+        })
+    }
+}
+
+/// One candidate's running total, with where it was first seen.
+struct CandidateTally {
+    list: Box<[u8]>,
+    party: Box<[u8]>,
+    votes: u64,
+    line: u64,
+}
+
+/// One district's running totals.
+#[derive(Default)]
+struct DistrictTally {
+    line: u64,
+    candidates: HashMap<Box<[u8]>, CandidateTally>,
+    blank: u64,
+    null: u64,
+}
+
+/// Running totals of a chunk (or of the whole file, once merged).
+#[derive(Default)]
+struct Tally {
+    districts: HashMap<Box<[u8]>, DistrictTally>,
+    rows: u64,
+}
+
+/// The kind of a row.
+enum Kind {
+    Candidate,
+    Blank,
+    Null,
+}
+
+impl Tally {
+    fn read(
+        file: &str,
+        columns: &Columns,
+        chunk: &[u8],
+        first_line: u64,
+    ) -> Result<Tally, InputError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(chunk);
+        let mut record = csv::ByteRecord::new();
+        let mut tally = Tally::default();
+        loop {
+            let line = first_line + reader.position().line() - 1;
+            match reader.read_byte_record(&mut record) {
+                Ok(false) => return Ok(tally),
+                Ok(true) => {}
+                Err(e) => return Err(InputError::line(file, line, format!("malformed CSV: {e}"))),
+            }
+            let line = first_line + record.position().map_or(1, |p| p.line()) - 1;
+            if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            tally.add_row(file, columns, &record, line)?;
+        }
+    }
+
+    fn add_row(
+        &mut self,
+        file: &str,
+        columns: &Columns,
+        record: &csv::ByteRecord,
+        line: u64,
+    ) -> Result<(), InputError> {
+        if record.len() != columns.count {
+            return Err(InputError::line(
+                file,
+                line,
+                format!(
+                    "expected {} fields as in the header, found {}",
+                    columns.count,
+                    record.len()
+                ),
+            ));
+        }
+        let field = |i: usize| trim(&record[i]);
+        let optional = |i: Option<usize>| i.map_or(&b""[..], |i| trim(&record[i]));
+        let kind = parse_kind(file, line, field(columns.kind))?;
+        let votes = parse_votes(file, line, field(columns.votes))?;
+        let district_name = field(columns.district);
+        if district_name.is_empty() {
+            return Err(InputError::field(
+                file,
+                line,
+                "district",
+                "expected a district, found an empty field",
+            ));
+        }
+        let district = match self.districts.get_mut(district_name) {
+            Some(d) => d,
+            None => self
+                .districts
+                .entry(district_name.into())
+                .or_insert(DistrictTally {
+                    line,
+                    ..Default::default()
+                }),
+        };
+        self.rows += 1;
+        let total = match kind {
+            Kind::Blank => &mut district.blank,
+            Kind::Null => &mut district.null,
+            Kind::Candidate => {
+                let name = field(columns.candidate);
+                if name.is_empty() {
+                    return Err(InputError::field(
+                        file,
+                        line,
+                        "candidate",
+                        "expected the candidate's name in a row of kind candidate, found an empty field",
+                    ));
+                }
+                let (list, party) = (optional(columns.list), optional(columns.party));
+                let candidate = match district.candidates.get_mut(name) {
+                    Some(c) => c,
+                    None => district
+                        .candidates
+                        .entry(name.into())
+                        .or_insert(CandidateTally {
+                            list: list.into(),
+                            party: party.into(),
+                            votes: 0,
+                            line,
+                        }),
+                };
+                check_same_list(file, district_name, name, candidate, list, party, line)?;
+                &mut candidate.votes
+            }
+        };
+        *total = total.checked_add(votes).ok_or_else(|| {
+            InputError::field(file, line, "votes", "the sum of votes overflows 64 bits")
+        })?;
+        Ok(())
+    }
+
+    fn merge(&mut self, file: &str, other: Tally) -> Result<(), InputError> {
+        self.rows += other.rows;
+        for (name, theirs) in other.districts {
+            let Some(ours) = self.districts.get_mut(&name) else {
+                self.districts.insert(name, theirs);
+                continue;
+            };
+            ours.blank = add_votes(file, theirs.line, ours.blank, theirs.blank)?;
+            ours.null = add_votes(file, theirs.line, ours.null, theirs.null)?;
+            for (candidate, c) in theirs.candidates {
+                match ours.candidates.get_mut(&candidate) {
+                    Some(mine) => {
+                        check_same_list(file, &name, &candidate, mine, &c.list, &c.party, c.line)?;
+                        mine.votes = add_votes(file, c.line, mine.votes, c.votes)?;
+                    }
+                    None => {
+                        ours.candidates.insert(candidate, c);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn into_contests(self, file: &str) -> Result<Vec<Contest>, InputError> {
+        let mut contests = self
+            .districts
+            .into_iter()
+            .map(|(name, d)| {
+                let district = text(file, d.line, "district", &name)?;
+                let mut candidates = d
+                    .candidates
+                    .into_iter()
+                    .map(|(name, c)| {
+                        Ok(Candidate {
+                            name: text(file, c.line, "candidate", &name)?,
+                            list: optional_text(file, c.line, "list", &c.list)?,
+                            party: optional_text(file, c.line, "party", &c.party)?,
+                            votes: c.votes,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, InputError>>()?;
+                candidates.sort_by(|a, b| a.name.cmp(&b.name));
+                Ok(Contest {
+                    district,
+                    candidates,
+                    blank: d.blank,
+                    null: d.null,
+                })
+            })
+            .collect::<Result<Vec<_>, InputError>>()?;
+        contests.sort_by(|a, b| natural_order(&a.district, &b.district));
+        Ok(contests)
+    }
+}
+
+fn check_same_list(
+    file: &str,
+    district: &[u8],
+    name: &[u8],
+    seen: &CandidateTally,
+    list: &[u8],
+    party: &[u8],
+    line: u64,
+) -> Result<(), InputError> {
+    let show = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let (first, second) = (seen.line.min(line), seen.line.max(line));
+    if *seen.list != *list {
+        return Err(InputError::field(
+            file,
+            second,
+            "list",
+            format!(
+                "candidate \"{}\" of district \"{}\" appears in list \"{}\" and in list \"{}\" (lines {first} and {second}); a candidate runs in one list",
+                show(name), show(district), show(&seen.list), show(list)
+            ),
+        ));
+    }
+    if *seen.party != *party {
+        return Err(InputError::field(
+            file,
+            second,
+            "party",
+            format!(
+                "candidate \"{}\" of district \"{}\" appears with party \"{}\" and with party \"{}\" (lines {first} and {second})",
+                show(name), show(district), show(&seen.party), show(party)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn add_votes(file: &str, line: u64, a: u64, b: u64) -> Result<u64, InputError> {
+    a.checked_add(b)
+        .ok_or_else(|| InputError::field(file, line, "votes", "the sum of votes overflows 64 bits"))
+}
+
+fn parse_kind(file: &str, line: u64, kind: &[u8]) -> Result<Kind, InputError> {
+    match kind {
+        b"candidate" => Ok(Kind::Candidate),
+        b"blank" => Ok(Kind::Blank),
+        b"null" => Ok(Kind::Null),
+        other => Err(InputError::field(
+            file,
+            line,
+            "kind",
+            format!(
+                "expected candidate, blank or null, found \"{}\"",
+                String::from_utf8_lossy(other)
+            ),
+        )),
+    }
+}
+
+fn parse_votes(file: &str, line: u64, votes: &[u8]) -> Result<u64, InputError> {
+    let parsed = if votes.is_empty() || !votes.iter().all(u8::is_ascii_digit) {
+        None
+    } else {
+        std::str::from_utf8(votes)
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    parsed.ok_or_else(|| {
+        InputError::field(
+            file,
+            line,
+            "votes",
+            format!(
+                "expected a whole number of votes, 0 or more, found \"{}\"",
+                String::from_utf8_lossy(votes)
+            ),
+        )
+    })
+}
+
+fn trim(field: &[u8]) -> &[u8] {
+    field.trim_ascii()
+}
+
+fn text(file: &str, line: u64, column: &str, bytes: &[u8]) -> Result<String, InputError> {
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| InputError::field(file, line, column, "the text is not valid UTF-8"))
+}
+
+fn optional_text(
+    file: &str,
+    line: u64,
+    column: &str,
+    bytes: &[u8],
+) -> Result<Option<String>, InputError> {
+    if bytes.is_empty() {
+        Ok(None)
+    } else {
+        text(file, line, column, bytes).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "district,unit,kind,list,party,candidate,votes,elected\n";
+
+    fn read(body: &str) -> Result<Vec<Contest>, InputError> {
+        read_results("t.csv", format!("{HEADER}{body}").as_bytes())
+    }
+
+    #[test]
+    fn sums_rows_per_district_and_candidate() {
+        let contests = read(
+            "1,a,candidate,A,P,Ana,10,\n1,b,candidate,A,P,Ana,5,yes\n1,a,blank,,,,3,\n1,b,null,,,,2,\n2,a,candidate,,,Bo,7,\n",
+        )
+        .unwrap();
+        assert_eq!(contests.len(), 2);
+        assert_eq!(
+            contests[0].candidates,
+            [Candidate::new("Ana", 15).in_list("A").of_party("P")]
+        );
+        assert_eq!((contests[0].blank, contests[0].null), (3, 2));
+        assert_eq!(contests[1].candidates, [Candidate::new("Bo", 7)]);
+    }
+
+    #[test]
+    fn bom_and_crlf_are_accepted() {
+        let bytes = "\u{FEFF}district,kind,candidate,votes\r\nX,candidate,Ana,4\r\n";
+        let contests = read_results("t.csv", bytes.as_bytes()).unwrap();
+        assert_eq!(contests[0].candidates, [Candidate::new("Ana", 4)]);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let err = read("1,a,candidate,A,P,Ana,-3,\n").unwrap_err();
+        assert_eq!(err.to_string(), "t.csv: line 2, column \"votes\": expected a whole number of votes, 0 or more, found \"-3\"");
+        let err = read("1,a,candidate,A,P,Ana,3,\n1,a,candidate,B,P,Ana,3,\n").unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert!(
+            err.message.contains("list \"A\" and in list \"B\""),
+            "{err}"
+        );
+        let err = read_results("t.csv", b"district,kind,votes\n1,blank,3\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("missing required column \"candidate\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn natural_order_puts_numbers_by_value() {
+        let mut names = vec!["10", "2", "Arica", "1"];
+        names.sort_by(|a, b| natural_order(a, b));
+        assert_eq!(names, ["1", "2", "10", "Arica"]);
+    }
+
+    #[test]
+    fn parallel_chunks_give_the_same_totals_and_lines() {
+        let mut body = String::new();
+        for i in 0..200_000 {
+            body.push_str(&format!(
+                "{},u{i},candidate,L,P,C{},{}\n",
+                i % 7,
+                i % 5,
+                i % 13
+            ));
+        }
+        let contests = read(&body).unwrap();
+        let total: u64 = contests.iter().map(|c| c.valid_votes()).sum();
+        assert_eq!(total, (0..200_000u64).map(|i| i % 13).sum::<u64>());
+        body.push_str("3,u,candidate,L,P,C1,x,\n");
+        let err = read(&body).unwrap_err();
+        assert_eq!(err.line, Some(200_002));
+    }
+}

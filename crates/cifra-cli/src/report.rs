@@ -1,0 +1,494 @@
+//! What `cifra tally` shows: one report built from the engine's values, rendered as
+//! JSON (the contract other tools rely on), CSV (tidy, for R and pandas) or text (for
+//! people).
+
+use crate::table::{percent, thousands, Align, Table};
+use cifra_core::{
+    apportion::{Divisor, Quota},
+    Basis, Contest, Decision, ListKey, LotteryRecord, Outcome, PartyKey, System,
+};
+use serde::Serialize;
+
+/// The whole output of `cifra tally`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TallyReport {
+    /// The system's id.
+    pub system: String,
+    /// The lottery's seed.
+    pub seed: u64,
+    /// One per district, in natural order.
+    pub contests: Vec<ContestReport>,
+}
+
+/// One contest's results and decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContestReport {
+    /// The district.
+    pub district: String,
+    /// Seats at stake.
+    pub seats: u32,
+    /// Valid votes (candidates' votes).
+    pub valid_votes: u64,
+    /// Blank votes.
+    pub blank: u64,
+    /// Null votes.
+    pub null: u64,
+    /// Every candidate, most voted first.
+    pub candidates: Vec<CandidateRow>,
+    /// Every list, most voted first.
+    pub lists: Vec<ListRow>,
+    /// The elected, in order of election.
+    pub elected: Vec<String>,
+    /// `elected`, `runoff` or `congress`.
+    pub outcome: &'static str,
+    /// The two candidates of the second round or of Congress's choice.
+    pub runoff: Option<[String; 2]>,
+    /// Ties decided by lot.
+    pub lotteries: Vec<LotteryRow>,
+    /// D'Hondt systems: the cifra repartidora (the last quotient that won a seat).
+    pub cifra_repartidora: Option<f64>,
+    /// Seats nobody could take (more seats than candidates).
+    pub unfilled_seats: u32,
+    /// Why the elected are elected, in a sentence.
+    pub explanation: String,
+}
+
+/// A candidate's line.
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateRow {
+    /// Name.
+    pub candidate: String,
+    /// Ballot list, if any.
+    pub list: Option<String>,
+    /// Party, if any.
+    pub party: Option<String>,
+    /// Votes.
+    pub votes: u64,
+    /// Share of valid votes, as a fraction.
+    pub share: f64,
+    /// Whether elected.
+    pub elected: bool,
+}
+
+/// A list's line. A candidate outside any list is a list of their own: `list` is null
+/// and `candidate` names them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListRow {
+    /// The list's letter or name; null for a candidate alone.
+    pub list: Option<String>,
+    /// The lone candidate, for a candidate outside any list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<String>,
+    /// Votes.
+    pub votes: u64,
+    /// Share of valid votes, as a fraction.
+    pub share: f64,
+    /// Seats won.
+    pub seats: u32,
+    /// Inside a pact, each party's votes and seats.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parties: Vec<PartyRow>,
+}
+
+/// A party's line inside a pact. An independent associated with no party is a group of
+/// their own: `party` is null and `candidate` names them.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartyRow {
+    /// The party; null for an unaffiliated independent.
+    pub party: Option<String>,
+    /// The unaffiliated independent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<String>,
+    /// Votes.
+    pub votes: u64,
+    /// Seats won.
+    pub seats: u32,
+}
+
+/// A tie decided by lot.
+#[derive(Debug, Clone, Serialize)]
+pub struct LotteryRow {
+    /// What was decided.
+    pub purpose: String,
+    /// The tied items.
+    pub tied: Vec<String>,
+    /// What the lot chose, in the order drawn.
+    pub chosen: Vec<String>,
+    /// The same, in a sentence.
+    pub description: String,
+}
+
+impl ContestReport {
+    /// The report of `decision` on `contest` under `system`.
+    pub fn new(system: System, contest: &Contest, decision: &Decision) -> Self {
+        let valid = contest.valid_votes();
+        let share = |votes: u64| {
+            if valid == 0 {
+                0.0
+            } else {
+                votes as f64 / valid as f64
+            }
+        };
+        let name = |i: usize| contest.candidates[i].name.clone();
+        let mut order: Vec<usize> = contest.by_votes((0..contest.candidates.len()).collect());
+        order.dedup();
+        ContestReport {
+            district: contest.district.clone(),
+            seats: decision.seats,
+            valid_votes: valid,
+            blank: contest.blank,
+            null: contest.null,
+            candidates: order
+                .iter()
+                .map(|&i| {
+                    let c = &contest.candidates[i];
+                    CandidateRow {
+                        candidate: c.name.clone(),
+                        list: c.list.clone(),
+                        party: c.party.clone(),
+                        votes: c.votes,
+                        share: share(c.votes),
+                        elected: decision.is_elected(i),
+                    }
+                })
+                .collect(),
+            lists: decision
+                .lists
+                .iter()
+                .map(|l| {
+                    let (list, candidate) = split_list(&l.key);
+                    ListRow {
+                        list,
+                        candidate,
+                        votes: l.votes,
+                        share: share(l.votes),
+                        seats: l.seats,
+                        parties: l
+                            .parties
+                            .iter()
+                            .map(|p| {
+                                let (party, candidate) = split_party(&p.key);
+                                PartyRow {
+                                    party,
+                                    candidate,
+                                    votes: p.votes,
+                                    seats: p.seats,
+                                }
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
+            elected: decision.elected.iter().map(|&i| name(i)).collect(),
+            outcome: decision.outcome.id(),
+            runoff: decision.runoff.map(|[a, b]| [name(a), name(b)]),
+            lotteries: decision.lotteries.iter().map(LotteryRow::from).collect(),
+            cifra_repartidora: decision.cifra_repartidora().map(|q| q.value()),
+            unfilled_seats: decision.unfilled_seats,
+            explanation: explain(system, contest, decision),
+        }
+    }
+}
+
+impl From<&LotteryRecord> for LotteryRow {
+    fn from(r: &LotteryRecord) -> Self {
+        LotteryRow {
+            purpose: r.purpose.clone(),
+            tied: r.tied.clone(),
+            chosen: r.chosen.clone(),
+            description: r.describe(),
+        }
+    }
+}
+
+fn split_list(key: &ListKey) -> (Option<String>, Option<String>) {
+    match key {
+        ListKey::Named(list) => (Some(list.clone()), None),
+        ListKey::Alone(name) => (None, Some(name.clone())),
+    }
+}
+
+fn split_party(key: &PartyKey) -> (Option<String>, Option<String>) {
+    match key {
+        PartyKey::Named(party) => (Some(party.clone()), None),
+        PartyKey::Alone(name) => (None, Some(name.clone())),
+    }
+}
+
+/// Why the decision is what it is, in one or two sentences.
+fn explain(system: System, contest: &Contest, decision: &Decision) -> String {
+    let valid = contest.valid_votes();
+    let share_of = |i: usize| contest.candidates[i].votes as f64 / valid.max(1) as f64;
+    let name = |i: usize| contest.candidates[i].name.as_str();
+    let list_votes = |key: &ListKey| {
+        decision
+            .lists
+            .iter()
+            .find(|l| &l.key == key)
+            .map_or(0, |l| l.votes)
+    };
+    let mut text = match &decision.basis {
+        Basis::AbsoluteMajority => format!(
+            "{} has {} of valid votes, more than half: elected.",
+            name(decision.elected[0]),
+            percent(share_of(decision.elected[0]))
+        ),
+        Basis::NoAbsoluteMajority => {
+            let [a, b] = decision.runoff.unwrap_or([0, 0]);
+            let then = if decision.outcome == Outcome::Congress {
+                format!("the full Congress chooses between {} and {} (1925 Constitution, art. 64)", name(a), name(b))
+            } else {
+                format!("second round between {} and {}", name(a), name(b))
+            };
+            format!(
+                "No candidate has more than half of valid votes (the most voted, {}, has {}): {then}.",
+                name(a),
+                percent(share_of(a))
+            )
+        }
+        Basis::Plurality => "The most voted candidate(s) win.".to_string(),
+        Basis::Doblaje { first, second } => format!(
+            "Doblaje: {} ({}) has at least twice the votes of {}: both its candidates are elected.",
+            first.label(),
+            thousands(list_votes(first)),
+            second.as_ref().map_or("any other list (there is none)".to_string(), |s| format!("{} ({})", s.label(), thousands(list_votes(s))))
+        ),
+        Basis::TopTwoLists { first, second } => match second {
+            Some(second) => format!(
+                "{} ({}) does not double {} ({}): each of the two first lists elects its most voted candidate.",
+                first.label(),
+                thousands(list_votes(first)),
+                second.label(),
+                thousands(list_votes(second))
+            ),
+            None => format!("{} is the only list and elects its candidate.", first.label()),
+        },
+        Basis::Quotients { divisor, last_quotient } => {
+            let (method, what) = match divisor {
+                Divisor::DHondt => ("D'Hondt", "cifra repartidora"),
+                Divisor::SainteLague => ("Sainte-Laguë", "last winning quotient"),
+            };
+            let pacts = if system == System::ClDhondt {
+                " Inside each pact, D'Hondt again among its parties; each party's most voted candidates take its seats."
+            } else {
+                " Each list's most voted candidates take its seats."
+            };
+            match last_quotient {
+                Some(q) => format!(
+                    "{method} among lists: {what} {:.2} (= {} ÷ {}); each list wins one seat per quotient at or above it.{pacts}",
+                    q.value(),
+                    thousands(q.votes),
+                    q.divisor
+                ),
+                None => format!("{method} among lists.{pacts}"),
+            }
+        }
+        Basis::Remainders { quota, value } => {
+            let name = match quota {
+                Quota::Hare => "Hare",
+                Quota::Droop => "Droop",
+            };
+            format!(
+                "{name} quota {:.2}: one seat per full quota, then the seats left to the largest remainders.",
+                value.value()
+            )
+        }
+    };
+    if decision.unfilled_seats > 0 {
+        text.push_str(&format!(
+            " {} seat(s) stay unfilled: more seats than candidates able to take them.",
+            decision.unfilled_seats
+        ));
+    }
+    text
+}
+
+/// The report as pretty JSON.
+pub fn to_json(report: &TallyReport) -> String {
+    let mut out =
+        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    out.push('\n');
+    out
+}
+
+/// The report as CSV: one row per candidate and contest.
+pub fn to_csv(report: &TallyReport) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "district",
+        "candidate",
+        "list",
+        "party",
+        "votes",
+        "share",
+        "elected",
+        "election_order",
+        "list_votes",
+        "list_seats",
+        "seats",
+        "valid_votes",
+        "blank",
+        "null",
+        "outcome",
+        "in_runoff",
+    ];
+    // Writing into a Vec cannot fail; the results are ignored on that ground.
+    let _ = writer.write_record(header);
+    for contest in &report.contests {
+        for c in &contest.candidates {
+            let list = contest.lists.iter().find(|l| match &c.list {
+                Some(name) => l.list.as_deref() == Some(name),
+                None => l.candidate.as_deref() == Some(c.candidate.as_str()),
+            });
+            let order = contest.elected.iter().position(|e| e == &c.candidate);
+            let in_runoff = contest
+                .runoff
+                .as_ref()
+                .is_some_and(|r| r.contains(&c.candidate));
+            let _ = writer.write_record([
+                contest.district.as_str(),
+                &c.candidate,
+                c.list.as_deref().unwrap_or(""),
+                c.party.as_deref().unwrap_or(""),
+                &c.votes.to_string(),
+                &format!("{:.6}", c.share),
+                if c.elected { "true" } else { "false" },
+                &order.map_or(String::new(), |o| (o + 1).to_string()),
+                &list.map_or(String::new(), |l| l.votes.to_string()),
+                &list.map_or(String::new(), |l| l.seats.to_string()),
+                &contest.seats.to_string(),
+                &contest.valid_votes.to_string(),
+                &contest.blank.to_string(),
+                &contest.null.to_string(),
+                contest.outcome,
+                if in_runoff { "true" } else { "false" },
+            ]);
+        }
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// The report as text for people: per contest, lists and candidates with votes and
+/// shares, who is elected and why.
+pub fn to_text(report: &TallyReport) -> String {
+    let mut out = String::new();
+    for (i, contest) in report.contests.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&contest_text(&report.system, contest));
+    }
+    out
+}
+
+fn contest_text(system: &str, c: &ContestReport) -> String {
+    let mut out = format!(
+        "District {} · {system} · {} seat{}\nValid votes {}   blank {}   null {}\n\n",
+        c.district,
+        c.seats,
+        if c.seats == 1 { "" } else { "s" },
+        thousands(c.valid_votes),
+        thousands(c.blank),
+        thousands(c.null)
+    );
+    let has_lists = c.lists.iter().any(|l| l.list.is_some());
+    if has_lists {
+        out.push_str(&lists_table(c).render("  "));
+        out.push('\n');
+    }
+    out.push_str(&candidates_table(c, has_lists).render("  "));
+    out.push('\n');
+    if !c.elected.is_empty() {
+        out.push_str(&format!("Elected: {}\n", c.elected.join(", ")));
+    }
+    if let Some([a, b]) = &c.runoff {
+        let what = if c.outcome == "congress" {
+            "Congress chooses between"
+        } else {
+            "Runoff"
+        };
+        out.push_str(&format!("{what}: {a} and {b}\n"));
+    }
+    out.push_str(&format!("Why: {}\n", c.explanation));
+    for lottery in &c.lotteries {
+        out.push_str(&format!("Lot: {}\n", lottery.description));
+    }
+    out
+}
+
+fn lists_table(c: &ContestReport) -> Table {
+    let mut table = Table::new(&[
+        ("List", Align::Left),
+        ("Votes", Align::Right),
+        ("Share", Align::Right),
+        ("Seats", Align::Right),
+    ]);
+    for l in &c.lists {
+        let label = l
+            .list
+            .clone()
+            .or_else(|| l.candidate.as_ref().map(|n| format!("{n} (no list)")));
+        table.row(vec![
+            label.unwrap_or_default(),
+            thousands(l.votes),
+            percent(l.share),
+            l.seats.to_string(),
+        ]);
+        for p in &l.parties {
+            let label = p
+                .party
+                .clone()
+                .or_else(|| p.candidate.as_ref().map(|n| format!("{n} (independent)")));
+            table.row(vec![
+                format!("  {}", label.unwrap_or_default()),
+                thousands(p.votes),
+                String::new(),
+                p.seats.to_string(),
+            ]);
+        }
+    }
+    table
+}
+
+fn candidates_table(c: &ContestReport, has_lists: bool) -> Table {
+    let mut columns = vec![("Candidate", Align::Left)];
+    if has_lists {
+        columns.push(("List", Align::Left));
+    }
+    columns.extend([
+        ("Party", Align::Left),
+        ("Votes", Align::Right),
+        ("Share", Align::Right),
+        ("", Align::Left),
+    ]);
+    let mut table = Table::new(&columns);
+    for cand in &c.candidates {
+        let mut row = vec![cand.candidate.clone()];
+        if has_lists {
+            row.push(cand.list.clone().unwrap_or_default());
+        }
+        let mark = if cand.elected {
+            "elected"
+        } else if c
+            .runoff
+            .as_ref()
+            .is_some_and(|r| r.contains(&cand.candidate))
+        {
+            if c.outcome == "congress" {
+                "to Congress"
+            } else {
+                "to runoff"
+            }
+        } else {
+            ""
+        };
+        row.extend([
+            cand.party.clone().unwrap_or_default(),
+            thousands(cand.votes),
+            percent(cand.share),
+            mark.to_string(),
+        ]);
+        table.row(row);
+    }
+    table
+}

@@ -1,0 +1,118 @@
+//! Aligned text tables and number formats for people reading a terminal.
+
+use unicode_width::UnicodeWidthStr;
+
+/// How a column's cells line up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    /// Text: flush left.
+    Left,
+    /// Numbers: flush right.
+    Right,
+}
+
+/// A table of text cells rendered with columns padded to their widest cell.
+#[derive(Debug, Clone)]
+pub struct Table {
+    aligns: Vec<Align>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table with these column headers and alignments.
+    pub fn new(columns: &[(&str, Align)]) -> Self {
+        Table {
+            aligns: columns.iter().map(|c| c.1).collect(),
+            rows: vec![columns.iter().map(|c| c.0.to_string()).collect()],
+        }
+    }
+
+    /// Adds a row (missing cells are blank).
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// The table as lines, each starting with `indent`, the header underlined.
+    pub fn render(&self, indent: &str) -> String {
+        let widths: Vec<usize> = (0..self.aligns.len())
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .map(|r| r.get(i).map_or(0, |c| c.width()))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        for (n, row) in self.rows.iter().enumerate() {
+            let cells: Vec<String> = widths
+                .iter()
+                .zip(&self.aligns)
+                .enumerate()
+                .map(|(i, (&width, &align))| {
+                    pad(row.get(i).map_or("", String::as_str), width, align)
+                })
+                .collect();
+            out.push_str(indent);
+            out.push_str(cells.join("  ").trim_end());
+            out.push('\n');
+            if n == 0 {
+                out.push_str(indent);
+                out.push_str(
+                    &"─".repeat(widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1)),
+                );
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+fn pad(cell: &str, width: usize, align: Align) -> String {
+    let fill = " ".repeat(width.saturating_sub(cell.width()));
+    match align {
+        Align::Left => format!("{cell}{fill}"),
+        Align::Right => format!("{fill}{cell}"),
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// A fraction as a percentage with two decimals, `0.2791` as `27.91 %`.
+pub fn percent(fraction: f64) -> String {
+    format!("{:.2} %", fraction * 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_numbers_for_people() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1_953_207), "1,953,207");
+        assert_eq!(percent(0.27914), "27.91 %");
+    }
+
+    #[test]
+    fn aligns_by_display_width() {
+        let mut t = Table::new(&[("Name", Align::Left), ("Votes", Align::Right)]);
+        t.row(vec!["Muñoz".into(), "5".into()]);
+        t.row(vec!["Li".into(), "1,000".into()]);
+        assert_eq!(
+            t.render(""),
+            "Name   Votes\n────────────\nMuñoz      5\nLi     1,000\n"
+        );
+    }
+}
