@@ -21,27 +21,28 @@ pub(crate) fn majority_or_runoff(
     }
     let everyone: Vec<usize> = (0..contest.candidates.len()).collect();
     let leader = contest.by_votes(everyone.clone())[0];
-    let (elected, runoff, outcome, basis) = if 2 * contest.candidates[leader].votes > valid {
-        (
-            vec![leader],
-            None,
-            Outcome::Elected,
-            Basis::AbsoluteMajority,
-        )
-    } else {
-        let purpose = match no_majority {
-            Outcome::Congress => "places in Congress's choice",
-            _ => "places in the second round",
+    let (elected, runoff, outcome, basis) =
+        if 2 * contest.candidates[leader].votes as u128 > valid as u128 {
+            (
+                vec![leader],
+                None,
+                Outcome::Elected,
+                Basis::AbsoluteMajority,
+            )
+        } else {
+            let purpose = match no_majority {
+                Outcome::Congress => "places in Congress's choice",
+                _ => "places in the second round",
+            };
+            let two = most_voted(contest, &everyone, 2, purpose, draws);
+            let runoff = [two[0], two[1]];
+            (
+                Vec::new(),
+                Some(runoff),
+                no_majority,
+                Basis::NoAbsoluteMajority,
+            )
         };
-        let two = most_voted(contest, &everyone, 2, purpose, draws);
-        let runoff = [two[0], two[1]];
-        (
-            Vec::new(),
-            Some(runoff),
-            no_majority,
-            Basis::NoAbsoluteMajority,
-        )
-    };
     Ok(Decision {
         seats: 1,
         lists: tally_lists(contest, &elected),
@@ -75,7 +76,9 @@ pub(crate) fn binomial(contest: &Contest, draws: &mut Draws) -> Result<Decision,
     );
     let first = &lists[ranked[0]];
     let second = ranked.get(1).map(|&i| &lists[i]);
-    let doubled = first.votes > 0 && first.votes >= 2 * second.map_or(0, |s| s.votes);
+    // A lone list doubles nobody's votes but has no rival: it takes both seats.
+    let rival = second.map_or(0, |s| s.votes) as u128;
+    let doubled = (first.votes > 0 || second.is_none()) && first.votes as u128 >= 2 * rival;
     let doblaje = doubled && first.members.len() == 2;
     let mut elected = if doblaje {
         first.members.clone()

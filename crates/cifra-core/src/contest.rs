@@ -117,14 +117,19 @@ impl Contest {
         }
     }
 
-    /// Valid votes: the candidates' votes, blank and null excluded.
+    /// Valid votes: the candidates' votes, blank and null excluded. Saturates at
+    /// `u64::MAX` rather than wrap (readers reject such totals before they get here).
     pub fn valid_votes(&self) -> u64 {
-        self.candidates.iter().map(|c| c.votes).sum()
+        self.candidates
+            .iter()
+            .fold(0u64, |sum, c| sum.saturating_add(c.votes))
     }
 
-    /// Total votes cast: valid, blank and null.
+    /// Total votes cast: valid, blank and null (saturating, as [`Contest::valid_votes`]).
     pub fn total_votes(&self) -> u64 {
-        self.valid_votes() + self.blank + self.null
+        self.valid_votes()
+            .saturating_add(self.blank)
+            .saturating_add(self.null)
     }
 
     /// The candidate's list key.
@@ -176,7 +181,9 @@ impl Contest {
         let mut groups: Vec<Group<K>> = groups
             .into_iter()
             .map(|(key, members)| Group {
-                votes: members.iter().map(|&i| self.candidates[i].votes).sum(),
+                votes: members
+                    .iter()
+                    .fold(0u64, |sum, &i| sum.saturating_add(self.candidates[i].votes)),
                 key,
                 members,
             })

@@ -1,0 +1,510 @@
+//! Properties every decision must have, on generated contests.
+
+use cifra_core::apportion::{highest_averages, Contender, Divisor};
+use cifra_core::lottery::Draws;
+use cifra_core::{Candidate, Contest, Decision, ListKey, Lottery, PartyKey, System};
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+
+// ---------------------------------------------------------------------------------------
+// Generators
+// ---------------------------------------------------------------------------------------
+
+/// Votes that often repeat (to force ties) or are spread wide.
+fn votes() -> impl Strategy<Value = u64> {
+    prop_oneof![0u64..6, 0u64..100_000]
+}
+
+/// A contest of 1 to 16 candidates on up to 5 lists (or none), with up to 3 parties (or
+/// none: unaffiliated independents), so that lists are often pacts.
+fn contest() -> impl Strategy<Value = Contest> {
+    contest_with(votes())
+}
+
+/// The same, with votes drawn from `votes`.
+fn contest_with(votes: impl Strategy<Value = u64>) -> impl Strategy<Value = Contest> {
+    prop::collection::vec(
+        (
+            prop::option::weighted(0.85, 0u8..5),
+            prop::option::weighted(0.7, 0u8..3),
+            votes,
+        ),
+        1..16,
+    )
+    .prop_map(|rows| {
+        let candidates = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, (list, party, votes))| {
+                let mut c = Candidate::new(format!("c{i}"), votes);
+                c.list = list.map(|l| format!("{}", (b'A' + l) as char));
+                c.party = party.map(|p| format!("P{p}"));
+                c
+            })
+            .collect();
+        Contest::new("generated", candidates)
+    })
+}
+
+/// A contest valid for the binomial system: at most 2 candidates per list.
+fn binomial_contest() -> impl Strategy<Value = Contest> {
+    prop::collection::vec((votes(), prop::option::of(votes())), 1..6).prop_map(|lists| {
+        let mut candidates = Vec::new();
+        for (l, (first, second)) in lists.into_iter().enumerate() {
+            let list = format!("{}", (b'A' + l as u8) as char);
+            candidates.push(Candidate::new(format!("{list}1"), first).in_list(list.clone()));
+            if let Some(votes) = second {
+                candidates.push(Candidate::new(format!("{list}2"), votes).in_list(list));
+            }
+        }
+        Contest::new("binomial", candidates)
+    })
+}
+
+/// A contest and the same candidates in another order.
+fn contest_and_shuffle(
+    contests: impl Strategy<Value = Contest>,
+) -> impl Strategy<Value = (Contest, Contest)> {
+    contests.prop_flat_map(|contest| {
+        let shuffled = Just(contest.candidates.clone()).prop_shuffle();
+        (Just(contest.clone()), shuffled).prop_map(|(contest, candidates)| {
+            let shuffled = Contest {
+                candidates,
+                ..contest.clone()
+            };
+            (contest, shuffled)
+        })
+    })
+}
+
+const SEATED: [System; 6] = [
+    System::Dhondt,
+    System::SainteLague,
+    System::Hare,
+    System::Droop,
+    System::ClDhondt,
+    System::Plurality,
+];
+
+// ---------------------------------------------------------------------------------------
+// Seat accounting
+// ---------------------------------------------------------------------------------------
+
+fn candidates_per_list(contest: &Contest) -> BTreeMap<ListKey, u32> {
+    let mut count = BTreeMap::new();
+    for i in 0..contest.candidates.len() {
+        *count.entry(contest.list_of(i)).or_default() += 1;
+    }
+    count
+}
+
+fn candidates_per_party(contest: &Contest) -> BTreeMap<(ListKey, PartyKey), u32> {
+    let mut count = BTreeMap::new();
+    for i in 0..contest.candidates.len() {
+        *count
+            .entry((contest.list_of(i), contest.party_of(i)))
+            .or_default() += 1;
+    }
+    count
+}
+
+fn check_accounting(
+    system: System,
+    contest: &Contest,
+    seats: u32,
+    d: &Decision,
+) -> Result<(), TestCaseError> {
+    let n = contest.candidates.len() as u32;
+    prop_assert_eq!(d.seats, seats);
+    prop_assert_eq!(
+        d.elected.len() as u32 + d.unfilled_seats,
+        seats,
+        "{}",
+        system
+    );
+    // Seats are unfilled only when there are more seats than candidates — and then
+    // exactly the excess, since every candidate can take a seat.
+    prop_assert_eq!(d.unfilled_seats, seats.saturating_sub(n), "{}", system);
+    let mut distinct = d.elected.clone();
+    distinct.sort();
+    distinct.dedup();
+    prop_assert_eq!(distinct.len(), d.elected.len(), "{}: elected twice", system);
+    prop_assert!(d.elected.iter().all(|&i| i < contest.candidates.len()));
+
+    let list_total: u32 = d.lists.iter().map(|l| l.seats).sum();
+    prop_assert_eq!(list_total, d.elected.len() as u32, "{}", system);
+    let per_list = candidates_per_list(contest);
+    let per_party = candidates_per_party(contest);
+    prop_assert_eq!(d.lists.len(), per_list.len());
+    for list in &d.lists {
+        prop_assert!(
+            list.seats <= per_list[&list.key],
+            "{}: {} has {} seats and {} candidates",
+            system,
+            list.key.label(),
+            list.seats,
+            per_list[&list.key]
+        );
+        // The tally agrees with the elected candidates.
+        let elected_here = d
+            .elected
+            .iter()
+            .filter(|&&i| contest.list_of(i) == list.key)
+            .count() as u32;
+        prop_assert_eq!(list.seats, elected_here);
+        let party_total: u32 = list.parties.iter().map(|p| p.seats).sum();
+        if !list.parties.is_empty() {
+            prop_assert_eq!(party_total, list.seats);
+        }
+        for party in &list.parties {
+            let cap = per_party[&(list.key.clone(), party.key.clone())];
+            prop_assert!(party.seats <= cap, "{}: {:?}", system, party);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    // Every seat is either filled or reported unfilled, the list tallies add up, no list
+    // or party takes more seats than it has candidates (art. 121 rule 4), and seats go
+    // unfilled only when there are more seats than candidates.
+    #[test]
+    fn seats_are_accounted_for(contest in contest(), seats in 1u32..20) {
+        for system in SEATED {
+            let decision = system
+                .decide(&contest, Some(seats), &Lottery::default())
+                .map_err(|e| TestCaseError::fail(format!("{system}: {e}")))?;
+            check_accounting(system, &contest, seats, &decision)?;
+        }
+    }
+
+    #[test]
+    fn binomial_seats_are_accounted_for(contest in binomial_contest()) {
+        let decision = System::ClBinomial
+            .decide(&contest, None, &Lottery::default())
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        check_accounting(System::ClBinomial, &contest, 2, &decision)?;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// House monotonicity
+// ---------------------------------------------------------------------------------------
+
+fn uncapped(votes: &[u64]) -> Vec<Contender> {
+    votes
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| Contender::new(format!("L{i}"), v))
+        .collect()
+}
+
+/// Seats by highest averages, and whether a lottery was needed.
+fn averages(contenders: &[Contender], seats: u32, divisor: Divisor) -> (Vec<u32>, bool) {
+    let lottery = Lottery::default();
+    let mut draws = Draws::new(&lottery, "monotonicity");
+    let result = highest_averages(contenders, seats, divisor, "seats", &mut draws);
+    (result.seats, !draws.into_records().is_empty())
+}
+
+proptest! {
+    // Divisor methods are house monotone: one more seat never takes a seat from anyone.
+    #[test]
+    fn divisor_methods_are_house_monotone(
+        votes in prop::collection::btree_set(1u64..1_000_000, 2..8),
+        seats in 1u32..40,
+    ) {
+        let votes: Vec<u64> = votes.into_iter().collect();
+        let contenders = uncapped(&votes);
+        for divisor in [Divisor::DHondt, Divisor::SainteLague] {
+            let (before, drawn_before) = averages(&contenders, seats, divisor);
+            let (after, drawn_after) = averages(&contenders, seats + 1, divisor);
+            if drawn_before || drawn_after {
+                continue;
+            }
+            prop_assert_eq!(before.iter().sum::<u32>(), seats);
+            prop_assert_eq!(after.iter().sum::<u32>(), seats + 1);
+            for (b, a) in before.iter().zip(&after) {
+                prop_assert!(a >= b, "{:?}: {:?} → {:?}", divisor, before, after);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Row order independence
+// ---------------------------------------------------------------------------------------
+
+/// A decision with candidate indices replaced by names, to compare across row orders.
+#[derive(Debug, PartialEq)]
+struct Named {
+    elected: Vec<String>,
+    runoff: Option<[String; 2]>,
+    rest: Decision,
+}
+
+fn named(contest: &Contest, decision: Decision) -> Named {
+    let name = |i: usize| contest.candidates[i].name.clone();
+    Named {
+        elected: decision.elected.iter().map(|&i| name(i)).collect(),
+        runoff: decision.runoff.map(|pair| pair.map(name)),
+        rest: Decision {
+            elected: Vec::new(),
+            runoff: None,
+            ..decision
+        },
+    }
+}
+
+fn seats_for(system: System, seats: u32) -> Option<u32> {
+    match system.seats_rule() {
+        cifra_core::SeatsRule::Required | cifra_core::SeatsRule::DefaultsTo(_) => Some(seats),
+        _ => None,
+    }
+}
+
+proptest! {
+    // The order of the rows of the input decides nothing: the same elected (in the same
+    // order), the same tallies, the same outcome, the same lotteries.
+    #[test]
+    fn row_order_does_not_matter(
+        (contest, shuffled) in contest_and_shuffle(contest()),
+        seats in 1u32..10,
+        seed in 0u64..1000,
+    ) {
+        let lottery = Lottery::new(seed);
+        for system in System::ALL {
+            let seats = seats_for(system, seats);
+            let a = system.decide(&contest, seats, &lottery).map(|d| named(&contest, d));
+            let b = system.decide(&shuffled, seats, &lottery).map(|d| named(&shuffled, d));
+            prop_assert_eq!(a, b, "{}", system);
+        }
+    }
+
+    #[test]
+    fn row_order_does_not_matter_for_binomial(
+        (contest, shuffled) in contest_and_shuffle(binomial_contest()),
+        seed in 0u64..1000,
+    ) {
+        let lottery = Lottery::new(seed);
+        let a = System::ClBinomial.decide(&contest, None, &lottery).map(|d| named(&contest, d));
+        let b = System::ClBinomial.decide(&shuffled, None, &lottery).map(|d| named(&shuffled, d));
+        prop_assert_eq!(a, b);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The lottery is reproducible and really random across seeds
+// ---------------------------------------------------------------------------------------
+
+proptest! {
+    #[test]
+    fn same_seed_same_decision(contest in contest(), seats in 1u32..10, seed in any::<u64>()) {
+        for system in System::ALL {
+            let seats = seats_for(system, seats);
+            let first = system.decide(&contest, seats, &Lottery::new(seed));
+            let again = system.decide(&contest.clone(), seats, &Lottery::new(seed));
+            prop_assert_eq!(first, again, "{}", system);
+        }
+    }
+}
+
+// A 2-way tie for one seat over seeds 0..64: each side wins at least once (a fair coin
+// gives the same side 64 times with probability 2⁻⁶³; the tickets are SHA-256, so this is
+// deterministic). Checked for a mayor's tie and for equal D'Hondt quotients.
+#[test]
+fn the_lottery_varies_with_the_seed() {
+    let mayor = Contest::new(
+        "comuna",
+        vec![Candidate::new("A", 10), Candidate::new("B", 10)],
+    );
+    let mut wins = BTreeMap::<String, u32>::new();
+    for seed in 0..64 {
+        let d = System::ClMayor
+            .decide(&mayor, None, &Lottery::new(seed))
+            .unwrap();
+        assert_eq!(d.lotteries.len(), 1, "every seed draws");
+        *wins
+            .entry(mayor.candidates[d.elected[0]].name.clone())
+            .or_default() += 1;
+    }
+    assert_eq!(wins.len(), 2, "{wins:?}");
+
+    // A 60, B 30, 2 seats: A÷2 and B÷1 tie for the second seat.
+    let lists = Contest::new(
+        "distrito",
+        vec![
+            Candidate::new("a1", 40).in_list("A"),
+            Candidate::new("a2", 20).in_list("A"),
+            Candidate::new("b1", 30).in_list("B"),
+        ],
+    );
+    let mut b_seats = 0;
+    for seed in 0..64 {
+        let d = System::ClDhondt
+            .decide(&lists, Some(2), &Lottery::new(seed))
+            .unwrap();
+        assert_eq!(d.lotteries.len(), 1);
+        b_seats += d.is_elected(2) as u32;
+    }
+    assert!(0 < b_seats && b_seats < 64, "B won {b_seats} of 64 draws");
+}
+
+// ---------------------------------------------------------------------------------------
+// Exactness against an independent reference
+// ---------------------------------------------------------------------------------------
+
+/// Each contender's seats, and the last winning quotient as (votes, divisor).
+type Reference = (Vec<u32>, Option<(u64, u64)>);
+
+/// Highest averages, one seat at a time, comparing votes/divisor by u128
+/// cross-multiplication. Returns each contender's seats and the last winning quotient as
+/// (votes, divisor), or `None` if two contenders ever tie for a seat.
+fn reference_averages(
+    votes: &[u64],
+    caps: &[u32],
+    seats: u32,
+    divisor: fn(u64) -> u64,
+) -> Option<Reference> {
+    let mut won = vec![0u32; votes.len()];
+    let mut last = None;
+    for _ in 0..seats {
+        let mut best: Option<usize> = None;
+        let mut tied = false;
+        for i in 0..votes.len() {
+            if won[i] >= caps[i] {
+                continue;
+            }
+            match best {
+                None => best = Some(i),
+                Some(b) => {
+                    // votes[i]/d_i vs votes[b]/d_b  ⇔  votes[i]·d_b vs votes[b]·d_i
+                    let lhs = votes[i] as u128 * divisor(won[b] as u64) as u128;
+                    let rhs = votes[b] as u128 * divisor(won[i] as u64) as u128;
+                    if lhs > rhs {
+                        best = Some(i);
+                        tied = false;
+                    } else if lhs == rhs {
+                        tied = true;
+                    }
+                }
+            }
+        }
+        if tied {
+            return None;
+        }
+        let Some(b) = best else { break };
+        last = Some((votes[b], divisor(won[b] as u64)));
+        won[b] += 1;
+    }
+    Some((won, last))
+}
+
+fn dhondt_divisor(k: u64) -> u64 {
+    k + 1
+}
+
+fn sainte_lague_divisor(k: u64) -> u64 {
+    2 * k + 1
+}
+
+/// Lists of distinct candidates (one per row), with cap = number of candidates.
+fn capped_lists() -> impl Strategy<Value = Vec<(u64, u32)>> {
+    prop::collection::vec((0u64..1_000_000_000, 1u32..6), 1..8)
+}
+
+proptest! {
+    // D'Hondt (and Sainte-Laguë) through `System::decide` equal the reference, caps
+    // included: list seats, the cifra repartidora, and no lottery when nothing ties.
+    #[test]
+    fn list_methods_match_a_brute_force_reference(lists in capped_lists(), seats in 1u32..25) {
+        let mut candidates = Vec::new();
+        for (l, &(votes, cap)) in lists.iter().enumerate() {
+            // The first candidate carries the list's votes; the others have 0.
+            for k in 0..cap {
+                let v = if k == 0 { votes } else { 0 };
+                candidates.push(Candidate::new(format!("L{l}c{k}"), v).in_list(format!("L{l}")));
+            }
+        }
+        let contest = Contest::new("reference", candidates);
+        let votes: Vec<u64> = lists.iter().map(|l| l.0).collect();
+        let caps: Vec<u32> = lists.iter().map(|l| l.1).collect();
+        for (system, divisor) in [
+            (System::Dhondt, dhondt_divisor as fn(u64) -> u64),
+            (System::ClDhondt, dhondt_divisor),
+            (System::SainteLague, sainte_lague_divisor),
+        ] {
+            let Some((expected, last)) = reference_averages(&votes, &caps, seats, divisor) else {
+                continue;
+            };
+            let d = system.decide(&contest, Some(seats), &Lottery::default()).unwrap();
+            for (l, &want) in expected.iter().enumerate() {
+                let key = ListKey::Named(format!("L{l}"));
+                let got = d.lists.iter().find(|t| t.key == key).unwrap().seats;
+                // Zero-vote candidates tie among themselves inside a list, so the list's
+                // count is what is compared, not who fills it.
+                prop_assert_eq!(got, want, "{} list L{}: {:?}", system, l, lists);
+            }
+            let winning_quotient = match &d.basis {
+                cifra_core::Basis::Quotients { last_quotient, .. } => *last_quotient,
+                other => return Err(TestCaseError::fail(format!("{other:?}"))),
+            };
+            let winning_quotient = winning_quotient.map(|q| (q.votes, q.divisor));
+            prop_assert_eq!(winning_quotient, last);
+            if system != System::SainteLague {
+                prop_assert_eq!(d.cifra_repartidora().map(|q| (q.votes, q.divisor)), last);
+            }
+            prop_assert!(
+                d.lotteries.iter().all(|r| r.purpose != "seats among lists"),
+                "{}: a lottery among lists without a tie: {:?}",
+                system,
+                d.lotteries
+            );
+        }
+    }
+
+    // cl-dhondt against a two-level reference: D'Hondt among lists (capped by candidates),
+    // then D'Hondt among each pact's parties (capped), then the most voted of each party.
+    #[test]
+    fn cl_dhondt_matches_a_two_level_reference(
+        // Wide votes, so that ties (which the reference skips) are rare.
+        contest in contest_with(1u64..1_000_000),
+        seats in 1u32..12,
+    ) {
+        let lists = contest.lists();
+        let list_votes: Vec<u64> = lists.iter().map(|l| l.votes).collect();
+        let list_caps: Vec<u32> = lists.iter().map(|l| l.members.len() as u32).collect();
+        let Some((list_seats, _)) = reference_averages(&list_votes, &list_caps, seats, dhondt_divisor)
+        else {
+            return Ok(());
+        };
+        let mut expected: Vec<String> = Vec::new();
+        for (list, &won) in lists.iter().zip(&list_seats) {
+            let parties = contest.parties(list);
+            let party_votes: Vec<u64> = parties.iter().map(|p| p.votes).collect();
+            let party_caps: Vec<u32> = parties.iter().map(|p| p.members.len() as u32).collect();
+            let Some((party_seats, _)) =
+                reference_averages(&party_votes, &party_caps, won, dhondt_divisor)
+            else {
+                return Ok(());
+            };
+            for (party, &won) in parties.iter().zip(&party_seats) {
+                // The party's most voted; skip a tie across the cut.
+                let mut members: Vec<&Candidate> =
+                    party.members.iter().map(|&i| &contest.candidates[i]).collect();
+                members.sort_by_key(|c| std::cmp::Reverse(c.votes));
+                let won = won as usize;
+                if won > 0 && won < members.len() && members[won - 1].votes == members[won].votes {
+                    return Ok(());
+                }
+                expected.extend(members[..won].iter().map(|c| c.name.clone()));
+            }
+        }
+        let d = System::ClDhondt.decide(&contest, Some(seats), &Lottery::default()).unwrap();
+        let mut got: Vec<String> = d.elected.iter().map(|&i| contest.candidates[i].name.clone()).collect();
+        got.sort();
+        expected.sort();
+        prop_assert_eq!(got, expected);
+        prop_assert!(d.lotteries.is_empty(), "{:?}", d.lotteries);
+    }
+}
