@@ -29,8 +29,20 @@ pub fn read_results(file: &str, bytes: &[u8]) -> Result<Vec<Contest>, InputError
     let mut partials: Vec<Tally> = if quoted {
         vec![Tally::read_quoted(file, &columns, body, body_line)?]
     } else {
-        split_chunks(body, body_line)
-            .into_par_iter()
+        let chunks = split_chunks(body);
+        // Each chunk's first line, from line breaks counted in parallel, so every line
+        // a message or a tally records is the file's own.
+        let breaks: Vec<u64> = chunks
+            .par_iter()
+            .map(|chunk| memchr::memchr_iter(b'\n', chunk).count() as u64)
+            .collect();
+        let first_lines = breaks.iter().scan(body_line, |line, &n| {
+            let first = *line;
+            *line += n;
+            Some(first)
+        });
+        let work: Vec<(&[u8], u64)> = chunks.iter().copied().zip(first_lines).collect();
+        work.into_par_iter()
             .map(|(chunk, first_line)| Tally::read_plain(file, &columns, chunk, first_line))
             .collect::<Result<_, _>>()?
     };
@@ -72,34 +84,23 @@ fn split_header<'a>(file: &str, bytes: &'a [u8]) -> Result<(&'a [u8], &'a [u8], 
     }
 }
 
-/// Splits an unquoted body into chunks at line breaks, each with the line number it
-/// starts at.
-fn split_chunks(body: &[u8], first_line: u64) -> Vec<(&[u8], u64)> {
+/// Splits an unquoted body into chunks at line breaks.
+fn split_chunks(body: &[u8]) -> Vec<&[u8]> {
     let threads = rayon::current_num_threads().max(1);
     let wanted = (body.len() / MIN_CHUNK).clamp(1, threads * 4);
-    if wanted == 1 {
-        return vec![(body, first_line)];
-    }
     let mut chunks = Vec::with_capacity(wanted);
-    let (mut start, mut line) = (0, first_line);
+    let mut start = 0;
     for k in 1..=wanted {
         let end = if k == wanted {
             body.len()
         } else {
             let target = (body.len() * k / wanted).max(start);
-            match memchr::memchr(b'\n', &body[target..]) {
-                Some(offset) => target + offset + 1,
-                None => body.len(),
-            }
+            memchr::memchr(b'\n', &body[target..]).map_or(body.len(), |at| target + at + 1)
         };
-        if end > start {
-            chunks.push((&body[start..end], line));
-            line += memchr::memchr_iter(b'\n', &body[start..end]).count() as u64;
+        if end > start || chunks.is_empty() {
+            chunks.push(&body[start..end]);
         }
         start = end;
-    }
-    if chunks.is_empty() {
-        chunks.push((body, first_line));
     }
     chunks
 }

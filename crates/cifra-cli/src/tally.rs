@@ -114,16 +114,45 @@ fn resolve_seats(args: &TallyArgs) -> Result<Seats, CliError> {
     Ok(seats)
 }
 
-/// The bytes of a file, or of standard input for `-`.
-pub fn read_source(path: &str) -> Result<Vec<u8>, CliError> {
-    let result = if path == "-" {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map(|_| bytes)
-    } else {
-        std::fs::read(path)
-    };
-    result.map_err(|source| CliError::Read {
+/// The bytes of a file (memory-mapped), or of standard input for `-`.
+pub fn read_source(path: &str) -> Result<Source, CliError> {
+    let failed = |source| CliError::Read {
         file: display_name(path),
         source,
-    })
+    };
+    if path == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map_err(failed)?;
+        return Ok(Source::Read(bytes));
+    }
+    let file = std::fs::File::open(path).map_err(failed)?;
+    let is_regular = file.metadata().map_err(failed)?.is_file();
+    if !is_regular {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(failed)?;
+        return Ok(Source::Read(bytes));
+    }
+    // SAFETY: the map is only read, and only while this process runs; like ripgrep, we
+    // accept that a file truncated by another process during the read may fault.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(failed)?;
+    Ok(Source::Mapped(map))
+}
+
+/// An input's bytes: mapped from a file, or read from a pipe.
+pub enum Source {
+    /// A regular file, memory-mapped.
+    Mapped(memmap2::Mmap),
+    /// Standard input or another stream, read whole.
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for Source {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Source::Mapped(map) => map,
+            Source::Read(bytes) => bytes,
+        }
+    }
 }
