@@ -160,6 +160,19 @@ impl Contest {
         self.group_by(list.members.clone(), |i| self.party_of(i))
     }
 
+    /// Whether a list is a pact (*pacto*): candidates of two or more parties. Only
+    /// inside a pact are seats shared again among parties (Ley 18.700 art. 121 no. 5); a
+    /// party's own list, even with unaffiliated independents on it, is not a pact.
+    pub fn is_pact(&self, list: &Group<ListKey>) -> bool {
+        let mut named = list
+            .members
+            .iter()
+            .filter_map(|&i| self.candidates[i].party.as_deref());
+        named
+            .next()
+            .is_some_and(|first| named.any(|party| party != first))
+    }
+
     /// Candidate indices, most voted first, ties by name.
     pub fn by_votes(&self, mut indices: Vec<usize>) -> Vec<usize> {
         indices.sort_by(|&a, &b| {

@@ -75,8 +75,8 @@ pub struct ListTally {
     pub votes: u64,
     /// Seats it won.
     pub seats: u32,
-    /// Inside a pact (a list with more than one party or unaffiliated independent): each
-    /// party's votes and seats. Empty for a list of one party.
+    /// Inside a pact (see [`Contest::is_pact`]): each party's (and unaffiliated
+    /// independent's) votes and seats. Empty for any other list.
     pub parties: Vec<PartyTally>,
 }
 
@@ -140,9 +140,9 @@ pub(crate) fn tally_lists(contest: &Contest, elected: &[usize]) -> Vec<ListTally
         .lists()
         .into_iter()
         .map(|list| {
-            let parties = contest.parties(&list);
-            let parties = if parties.len() > 1 {
-                parties
+            let parties = if contest.is_pact(&list) {
+                contest
+                    .parties(&list)
                     .into_iter()
                     .map(|p| PartyTally {
                         seats: seats_of(&p.members),

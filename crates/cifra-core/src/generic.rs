@@ -80,7 +80,10 @@ pub(crate) fn list_proportional(
     draws: &mut Draws,
 ) -> Decision {
     let lists = contest.lists();
-    let contenders: Vec<Contender> = lists.iter().map(capped_contender).collect();
+    let contenders: Vec<Contender> = lists
+        .iter()
+        .map(|l| capped_contender(l.key.label(), l))
+        .collect();
     let among_lists = method.apportion(&contenders, seats, "seats among lists", draws);
     let mut sequences: Vec<VecDeque<usize>> = lists
         .iter()
@@ -116,11 +119,7 @@ fn seat_sequence(
         return VecDeque::new();
     }
     let label = list.key.label();
-    let parties = match pacts {
-        Pacts::Apportioned => contest.parties(list),
-        Pacts::Ignored => Vec::new(),
-    };
-    if parties.len() <= 1 {
+    if pacts == Pacts::Ignored || !contest.is_pact(list) {
         return most_voted(
             contest,
             &list.members,
@@ -130,7 +129,11 @@ fn seat_sequence(
         )
         .into();
     }
-    let contenders: Vec<Contender> = parties.iter().map(capped_contender).collect();
+    let parties = contest.parties(list);
+    let contenders: Vec<Contender> = parties
+        .iter()
+        .map(|p| capped_contender(p.key.label(), p))
+        .collect();
     let purpose = format!("seats among the parties of {label}");
     let among_parties = highest_averages(&contenders, won, Divisor::DHondt, &purpose, draws);
     let mut chosen: Vec<VecDeque<usize>> = parties
@@ -148,28 +151,10 @@ fn seat_sequence(
         .collect()
 }
 
-fn capped_contender<K>(group: &Group<K>) -> Contender
-where
-    K: LabelledKey,
-{
-    Contender::new(group.key.key_label(), group.votes).with_cap(group.members.len() as u32)
-}
-
-/// The label of a list or party key, for apportionment and lotteries.
-trait LabelledKey {
-    fn key_label(&self) -> String;
-}
-
-impl LabelledKey for crate::ListKey {
-    fn key_label(&self) -> String {
-        self.label()
-    }
-}
-
-impl LabelledKey for crate::PartyKey {
-    fn key_label(&self) -> String {
-        self.label()
-    }
+/// A list or party as a contender: its label, its votes, and at most one seat per
+/// candidate.
+fn capped_contender<K>(label: String, group: &Group<K>) -> Contender {
+    Contender::new(label, group.votes).with_cap(group.members.len() as u32)
 }
 
 /// The `seats` most voted of `members`, a tie across the cut drawn by lot.

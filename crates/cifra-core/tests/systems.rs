@@ -346,9 +346,9 @@ fn plain_dhondt_ignores_pacts_and_takes_each_lists_most_voted() {
 }
 
 // An unaffiliated independent inside a pact is a group of their own and can win a seat as
-// such. Pact A: P p1 100, p2 90 (190); i1 120 alone. 2 seats, A alone on the ballot with
-// B 10: A 310, 155; B 10 → A 2. Inside A: P 190, 95; i1 120 → P 1, i1 1 (p2 with 90
-// loses to i1 even though P's total is larger).
+// such. Pact A: P p1 100, p2 90 (190); i1 120 alone; Q q1 5. 2 seats, A on the ballot
+// with B 10: A 315, 157.5; B 10 → A 2. Inside A: P 190, 95; i1 120; Q 5 → P 1, i1 1
+// (p2 with 90 loses to i1 even though P's total is larger).
 #[test]
 fn cl_dhondt_unaffiliated_independent_in_a_pact_is_a_group_of_their_own() {
     let contest = Contest::new(
@@ -357,6 +357,7 @@ fn cl_dhondt_unaffiliated_independent_in_a_pact_is_a_group_of_their_own() {
             Candidate::new("p1", 100).in_list("A").of_party("P"),
             Candidate::new("p2", 90).in_list("A").of_party("P"),
             Candidate::new("i1", 120).in_list("A"),
+            Candidate::new("q1", 5).in_list("A").of_party("Q"),
             Candidate::new("b1", 10).in_list("B").of_party("R"),
         ],
     );
@@ -368,7 +369,11 @@ fn cl_dhondt_unaffiliated_independent_in_a_pact_is_a_group_of_their_own() {
             .iter()
             .map(|p| (p.key.label(), p.seats))
             .collect::<Vec<_>>(),
-        [("P".to_string(), 1), ("i1 (independent)".to_string(), 1)]
+        [
+            ("P".to_string(), 1),
+            ("i1 (independent)".to_string(), 1),
+            ("Q".to_string(), 0)
+        ]
     );
 }
 
@@ -1048,4 +1053,28 @@ fn seats_rules_of_each_system() {
     for (system, rule) in expected {
         assert_eq!(system.seats_rule(), rule, "{system}");
     }
+}
+
+// Ley 18.700 art. 121 no. 5 shares seats again among parties only inside a pact. A
+// party's own list with an unaffiliated independent on it is not a pact: its seats go
+// to its most voted candidates. Here P: 100 + 60 = 160, I: 70; as groups D'Hondt would
+// give P both seats (160, 80 > 70), but individually the two most voted are P1 and I.
+#[test]
+fn cl_dhondt_does_not_split_a_single_party_list() {
+    let contest = Contest::new(
+        "d",
+        vec![
+            Candidate::new("P1", 100).in_list("A").of_party("P"),
+            Candidate::new("P2", 60).in_list("A").of_party("P"),
+            Candidate::new("I", 70).in_list("A"),
+        ],
+    );
+    let decision = System::ClDhondt
+        .decide(&contest, Some(2), &Lottery::default())
+        .unwrap();
+    assert_eq!(elected_names(&contest, &decision), ["P1", "I"]);
+    assert!(
+        decision.lists[0].parties.is_empty(),
+        "not a pact: no party breakdown"
+    );
 }
