@@ -1,1 +1,279 @@
 //! cifra-ei: ecological inference of group voting from mesa-level results.
+//!
+//! Given, for each mesa, the votes per option and the number of voters in each group,
+//! estimates `p[g][c]`, the probability that a voter of group `g` chose option `c`, with the
+//! EM algorithm of Thraves, Ubilla & Hermosilla (2024), as implemented by the R package
+//! `fastei`: same start (`group_proportional`), same E-steps (`mult`, `mvn_pdf`, `exact`), same
+//! stopping rule (Frobenius norm of the change in `p` below a tolerance, or a maximum number
+//! of iterations).
+//!
+//! ```
+//! use cifra_ei::{estimate, Options, Problem};
+//! // Two mesas, two groups, two options.
+//! let votes = vec![8.0, 2.0, 3.0, 7.0];
+//! let voters = vec![10.0, 0.0, 0.0, 10.0];
+//! let problem = Problem::new(2, 2, votes, voters).unwrap();
+//! let est = estimate(&problem, &Options::default()).unwrap();
+//! assert!((est.probability(0, 0) - 0.8).abs() < 1e-3);
+//! assert!((est.probability(1, 1) - 0.7).abs() < 1e-3);
+//! ```
+
+mod bootstrap;
+mod em;
+mod exact;
+pub mod input;
+mod model;
+mod mult;
+mod mvn;
+pub mod plot;
+pub mod report;
+mod rng;
+
+pub use bootstrap::{bootstrap, Bootstrap};
+pub use model::Problem;
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Everything that can go wrong while reading mesas or estimating.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file (or `-` for stdin).
+        path: String,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The input is not the CSV expected.
+    #[error("{path}: line {line}: {message}")]
+    Csv {
+        /// The file.
+        path: String,
+        /// The 1-based line.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// A field does not hold what its column needs.
+    #[error("{path}: line {line}, column \"{column}\": expected {expected}, found \"{found}\"")]
+    Field {
+        /// The file.
+        path: String,
+        /// The 1-based line.
+        line: u64,
+        /// The column's name.
+        column: String,
+        /// What the column needs.
+        expected: String,
+        /// What the field holds.
+        found: String,
+    },
+    /// A requested column is not in the header.
+    #[error("{path}: no column \"{column}\" (columns are: {available})")]
+    MissingColumn {
+        /// The file.
+        path: String,
+        /// The column asked for.
+        column: String,
+        /// The header, comma-separated.
+        available: String,
+    },
+    /// The arguments or the data do not make an estimation problem.
+    #[error("{0}")]
+    Invalid(String),
+    /// A mesa is too large for `--method exact`.
+    #[error(
+        "method exact: mesa {} is too large: {ways:.3e} possible vote vectors to enumerate, more \
+         than the limit of {limit:.0e}; use --method mult or mvn_pdf",
+        line.map_or_else(|| format!("#{}", mesa + 1), |l| format!("at line {l}"))
+    )]
+    MesaTooLarge {
+        /// Index of the mesa in the problem.
+        mesa: usize,
+        /// Its source line, when known.
+        line: Option<u64>,
+        /// Π_c (x_c + 1), the states the enumeration would visit.
+        ways: f64,
+        /// The largest number of states allowed.
+        limit: f64,
+    },
+    /// An error about a given file.
+    #[error("{path}: {source}")]
+    InFile {
+        /// The file.
+        path: String,
+        /// The error.
+        source: Box<Error>,
+    },
+}
+
+/// How the E-step computes each voter's posterior over options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// fastei's default: a multinomial approximation (fast, the reference method).
+    #[default]
+    Mult,
+    /// A multivariate normal approximation of the other voters' votes.
+    MvnPdf,
+    /// Exact enumeration; only for small mesas.
+    Exact,
+}
+
+impl Method {
+    /// The name used on the command line and in fastei.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Mult => "mult",
+            Method::MvnPdf => "mvn_pdf",
+            Method::Exact => "exact",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Method {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "mult" => Ok(Method::Mult),
+            "mvn_pdf" => Ok(Method::MvnPdf),
+            "exact" => Ok(Method::Exact),
+            _ => Err(Error::Invalid(format!(
+                "unknown method \"{s}\" (expected mult, mvn_pdf or exact)"
+            ))),
+        }
+    }
+}
+
+/// Settings of one estimation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// The E-step.
+    pub method: Method,
+    /// Stop when the Frobenius norm of the change in `p` is below this (fastei: 0.001).
+    pub tolerance: f64,
+    /// Stop after this many iterations at most (fastei: 1000).
+    pub max_iterations: usize,
+    /// `exact` refuses mesas with more than this many vote vectors Π_c (x_c + 1) to visit.
+    pub exact_limit: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            method: Method::Mult,
+            tolerance: 0.001,
+            max_iterations: 1000,
+            exact_limit: 200_000,
+        }
+    }
+}
+
+impl Options {
+    /// Default options with the given method.
+    pub fn with_method(method: Method) -> Self {
+        Options {
+            method,
+            ..Options::default()
+        }
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        if !(self.tolerance > 0.0 && self.tolerance.is_finite()) {
+            return Err(Error::Invalid(format!(
+                "tolerance must be a positive number, got {}",
+                self.tolerance
+            )));
+        }
+        if self.max_iterations == 0 {
+            return Err(Error::Invalid("max iterations must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// The result of one estimation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    /// The E-step used.
+    pub method: Method,
+    /// Number of groups (G).
+    pub groups: usize,
+    /// Number of options (C).
+    pub options: usize,
+    /// `p[g][c]`, row-major G×C; a group with no voters at all has a row of NaN.
+    pub probabilities: Vec<f64>,
+    /// EM iterations done.
+    pub iterations: usize,
+    /// Whether the change fell below the tolerance before the iteration limit.
+    pub converged: bool,
+    /// Frobenius norm of the last change in `p`.
+    pub last_change: f64,
+    /// Mesas in the problem.
+    pub mesas: usize,
+    /// Bootstrap standard errors, row-major G×C, when computed.
+    pub std_errors: Option<Vec<f64>>,
+}
+
+impl Estimate {
+    /// `p[g][c]`: NaN when group `g` has no voters.
+    pub fn probability(&self, g: usize, c: usize) -> f64 {
+        self.probabilities[g * self.options + c]
+    }
+
+    /// Row `g` of `p`.
+    pub fn row(&self, g: usize) -> &[f64] {
+        &self.probabilities[g * self.options..(g + 1) * self.options]
+    }
+
+    /// The bootstrap standard error of `p[g][c]`, when computed.
+    pub fn std_error(&self, g: usize, c: usize) -> Option<f64> {
+        self.std_errors.as_ref().map(|s| s[g * self.options + c])
+    }
+}
+
+/// Estimates `p` by EM.
+///
+/// Fails only for invalid options or, with [`Method::Exact`], a mesa too large to enumerate.
+pub fn estimate(problem: &Problem, options: &Options) -> Result<Estimate, Error> {
+    em::run(problem, options, None, None)
+}
+
+/// Estimates `p` with mesa `b` counted `weights[b]` times (a bootstrap resample).
+pub fn estimate_weighted(
+    problem: &Problem,
+    options: &Options,
+    weights: &[u32],
+) -> Result<Estimate, Error> {
+    if weights.len() != problem.mesas() {
+        return Err(Error::Invalid(format!(
+            "{} weights for {} mesas",
+            weights.len(),
+            problem.mesas()
+        )));
+    }
+    em::run(problem, options, Some(weights), None)
+}
+
+/// Estimates `p` starting from `start` (row-major G×C, rows summing to 1) instead of
+/// fastei's `group_proportional` start.
+pub fn estimate_from(
+    problem: &Problem,
+    options: &Options,
+    start: &[f64],
+) -> Result<Estimate, Error> {
+    let cells = problem.groups() * problem.options();
+    if start.len() != cells || start.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
+        return Err(Error::Invalid(format!(
+            "the start must be {cells} non-negative numbers"
+        )));
+    }
+    em::run(problem, options, None, Some(start))
+}

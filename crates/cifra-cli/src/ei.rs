@@ -1,0 +1,306 @@
+//! `cifra ei`: ecological inference from the command line.
+//!
+//! Reads mesas from a CSV (plain or gzip, `-` for stdin), estimates how each group voted
+//! with `cifra_ei`, and returns the whole output as a string so nothing is half-printed on
+//! an error. The `--plot` file is written atomically (temporary file, then rename).
+
+use std::path::Path;
+
+use cifra_ei::input::{open, read_mesas, Dataset};
+use cifra_ei::report::{self, Labels, Territorial};
+use cifra_ei::{bootstrap, estimate, plot, Bootstrap, Error, Estimate, Method, Options, Problem};
+use rayon::prelude::*;
+
+/// The E-step, as named on the command line (and in fastei).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MethodArg {
+    /// Multinomial approximation (fastei's default; fast).
+    #[value(name = "mult")]
+    Mult,
+    /// Multivariate normal approximation.
+    #[value(name = "mvn_pdf")]
+    MvnPdf,
+    /// Exact enumeration; small mesas only.
+    #[value(name = "exact")]
+    Exact,
+}
+
+impl From<MethodArg> for Method {
+    fn from(m: MethodArg) -> Method {
+        match m {
+            MethodArg::Mult => Method::Mult,
+            MethodArg::MvnPdf => Method::MvnPdf,
+            MethodArg::Exact => Method::Exact,
+        }
+    }
+}
+
+/// Output format of `cifra ei`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A readable table (percentages).
+    Text,
+    /// `{"method", "iterations", "groups", "options", "probabilities"}` (fractions).
+    Json,
+    /// One row per group (fractions).
+    Csv,
+}
+
+/// Arguments of `cifra ei`.
+#[derive(clap::Args, Debug)]
+pub struct EiArgs {
+    /// Group columns (voters per group in each mesa), comma-separated, e.g. age_18_19,age_20_29.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub groups: Vec<String>,
+    /// Option columns (votes per option in each mesa), comma-separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub options: Vec<String>,
+    /// E-step: mult (default, as fastei), mvn_pdf, or exact (small mesas only).
+    #[arg(long, value_enum, default_value = "mult")]
+    pub method: MethodArg,
+    /// Estimate each territory (value of this column) separately, in parallel.
+    #[arg(long, value_name = "COLUMN")]
+    pub by: Option<String>,
+    /// Add standard errors from N bootstrap resamples of the mesas (N ≥ 2).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub bootstrap: usize,
+    /// Seed of the bootstrap resampling.
+    #[arg(long, value_name = "S", default_value_t = Bootstrap::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Also write a heatmap of the estimates (groups × options) to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<std::path::PathBuf>,
+    /// Stop when the Frobenius norm of the change in the estimates is below this.
+    #[arg(long, default_value_t = 0.001)]
+    pub tolerance: f64,
+    /// Stop after this many EM iterations at most.
+    #[arg(long, default_value_t = 1000)]
+    pub max_iterations: usize,
+    /// Mesa-level CSV with a header line (plain or gzip); `-` reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: String,
+}
+
+/// Runs `cifra ei` and returns what it prints on stdout.
+pub fn run(args: &EiArgs) -> Result<String, Error> {
+    let options = Options {
+        method: args.method.into(),
+        tolerance: args.tolerance,
+        max_iterations: args.max_iterations,
+        ..Options::default()
+    };
+    check_args(args)?;
+    let data = read_mesas(
+        open(&args.file)?,
+        &args.file,
+        &args.groups,
+        &args.options,
+        args.by.as_deref(),
+    )?;
+    let labels = Labels {
+        groups: &data.groups,
+        options: &data.options,
+    };
+    let in_file = |e: Error| match e {
+        Error::MesaTooLarge { .. } => Error::InFile {
+            path: args.file.clone(),
+            source: Box::new(e),
+        },
+        other => other,
+    };
+    let bar = progress_bar(args, &data);
+    let tick = || bar.inc(1);
+    let result = match &args.by {
+        None => {
+            let est = estimate_one(&data.problem, &options, args, &tick).map_err(in_file)?;
+            if let Some(path) = &args.plot {
+                let title = format!(
+                    "Who voted how ({}, {} mesas)",
+                    options.method,
+                    report::thousands(est.mesas)
+                );
+                write_atomically(path, &plot::heatmap(&est, labels, &title))?;
+            }
+            render(args.format, &est, labels)
+        }
+        Some(by) => {
+            let results = estimate_territories(&data, &options, args, &tick).map_err(in_file)?;
+            render_by(args.format, by, &results, labels)
+        }
+    };
+    bar.finish_and_clear();
+    Ok(result)
+}
+
+fn check_args(args: &EiArgs) -> Result<(), Error> {
+    if args.bootstrap == 1 {
+        return Err(Error::Invalid(
+            "--bootstrap needs at least 2 resamples (or 0 for none)".into(),
+        ));
+    }
+    if args.plot.is_some() && args.by.is_some() {
+        return Err(Error::Invalid(
+            "--plot draws one heatmap and cannot be combined with --by; run without --by, or filter the file to one territory".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn progress_bar(args: &EiArgs, data: &Dataset) -> indicatif::ProgressBar {
+    if args.bootstrap == 0 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let territories = if args.by.is_some() {
+        data.territories().len()
+    } else {
+        1
+    };
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some((args.bootstrap * territories) as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "bootstrap {bar:40} {pos}/{len} resamples, {eta} left",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn estimate_one(
+    problem: &Problem,
+    options: &Options,
+    args: &EiArgs,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Estimate, Error> {
+    let mut est = estimate(problem, options)?;
+    if args.bootstrap > 0 {
+        let config = Bootstrap {
+            replicates: args.bootstrap,
+            seed: args.seed,
+        };
+        est.std_errors = Some(bootstrap(problem, options, &config, tick)?);
+    }
+    Ok(est)
+}
+
+fn estimate_territories(
+    data: &Dataset,
+    options: &Options,
+    args: &EiArgs,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<Territorial>, Error> {
+    data.territories()
+        .into_par_iter()
+        .map(|t| {
+            let problem = data.problem.subset(&t.mesas);
+            let estimate = estimate_one(&problem, options, args, tick)?;
+            Ok(Territorial {
+                key: t.key,
+                estimate,
+            })
+        })
+        .collect()
+}
+
+fn render(format: Format, est: &Estimate, labels: Labels<'_>) -> String {
+    match format {
+        Format::Text => report::text(est, labels),
+        Format::Json => report::json(est, labels),
+        Format::Csv => report::csv(est, labels),
+    }
+}
+
+fn render_by(format: Format, by: &str, results: &[Territorial], labels: Labels<'_>) -> String {
+    match format {
+        Format::Text => report::text_by(by, results, labels),
+        Format::Json => report::json_by(by, results, labels),
+        Format::Csv => report::csv_by(by, results, labels),
+    }
+}
+
+/// Writes `contents` to a temporary file next to `path`, then renames it over `path`, so a
+/// reader never sees a half-written plot.
+fn write_atomically(path: &Path, contents: &str) -> Result<(), Error> {
+    let io = |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "plot.svg".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, contents).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })
+}
+
+const AGE_GROUPS: [(&str, &str); 8] = [
+    ("age_18_19", "18–19"),
+    ("age_20_29", "20–29"),
+    ("age_30_39", "30–39"),
+    ("age_40_49", "40–49"),
+    ("age_50_59", "50–59"),
+    ("age_60_69", "60–69"),
+    ("age_70_79", "70–79"),
+    ("age_80_plus", "80+"),
+];
+
+const OPTIONS_2021: [(&str, &str); 9] = [
+    ("boric", "Boric"),
+    ("kast", "Kast"),
+    ("provoste", "Provoste"),
+    ("sichel", "Sichel"),
+    ("artes", "Artés"),
+    ("meo", "MEO"),
+    ("parisi", "Parisi"),
+    ("blank", "Blank"),
+    ("null", "Null"),
+];
+
+/// The main job's section: how each age group voted in the 2021 first round.
+///
+/// `mesas_csv` is the decompressed 2021 mesa CSV; mult method, 8 age groups, 9 options.
+pub fn main_job_section(mesas_csv: &[u8]) -> Result<String, Error> {
+    let columns =
+        |pairs: &[(&str, &str)]| pairs.iter().map(|(c, _)| c.to_string()).collect::<Vec<_>>();
+    let names =
+        |pairs: &[(&str, &str)]| pairs.iter().map(|(_, n)| n.to_string()).collect::<Vec<_>>();
+    let data = read_mesas(
+        mesas_csv,
+        "2021 mesas",
+        &columns(&AGE_GROUPS),
+        &columns(&OPTIONS_2021),
+        None,
+    )?;
+    let est = estimate(&data.problem, &Options::default())?;
+    let (groups, options) = (names(&AGE_GROUPS), names(&OPTIONS_2021));
+    let mut table = report::table(
+        &est,
+        Labels {
+            groups: &groups,
+            options: &options,
+        },
+    );
+    table = table.replacen("group", "age  ", 1);
+    Ok(format!(
+        "How each age group voted (estimated), 2021 presidential first round\n\
+         % of each age group's voters per option; each row adds up to 100.\n\n\
+         {table}\n\
+         Estimated by ecological inference (EM, method mult, as the R package fastei) from the \
+         votes and the voters' ages of {} mesas; {} iterations. The vote is secret: these are \
+         estimates, not counts.\n",
+        report::thousands(est.mesas),
+        est.iterations
+    ))
+}

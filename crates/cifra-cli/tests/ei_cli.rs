@@ -1,0 +1,260 @@
+//! `cifra ei` as a user runs it: output formats, --by, bootstrap, plot, errors (exit 2).
+
+use assert_cmd::Command;
+
+const MESAS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../data/cl-2021-presidential-r1-mesas.csv.gz"
+);
+const GROUPS: &str =
+    "age_18_19,age_20_29,age_30_39,age_40_49,age_50_59,age_60_69,age_70_79,age_80_plus";
+const OPTIONS: &str = "boric,kast,provoste,sichel,artes,meo,parisi,blank,null";
+const SMALL: &str = "comuna,young,old,yes,no\nA,10,0,8,2\nA,0,10,3,7\nA,5,5,6,4\nB,7,3,6,4\n";
+
+fn cifra() -> Command {
+    Command::cargo_bin("cifra").unwrap()
+}
+
+fn json(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out).expect("valid JSON")
+}
+
+#[test]
+fn json_national_matches_the_contract() {
+    let out = cifra()
+        .args([
+            "ei",
+            "--groups",
+            GROUPS,
+            "--options",
+            OPTIONS,
+            "--format",
+            "json",
+            MESAS,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out.stdout);
+    assert_eq!(v["method"], "mult");
+    assert_eq!(v["groups"].as_array().unwrap().len(), 8);
+    assert_eq!(v["options"][1], "kast");
+    let p = v["probabilities"].as_array().unwrap();
+    assert_eq!(p.len(), 8);
+    assert!((p[0][0].as_f64().unwrap() - 0.3273).abs() < 0.002);
+    assert!(v["iterations"].as_u64().unwrap() > 10);
+}
+
+#[test]
+fn by_gives_every_territory_an_answer_including_single_mesa_ones() {
+    let out = cifra()
+        .args([
+            "ei",
+            "--groups",
+            "young,old",
+            "--options",
+            "yes,no",
+            "--by",
+            "comuna",
+            "--format",
+            "json",
+            "-",
+        ])
+        .write_stdin(SMALL)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out.stdout);
+    assert_eq!(v["by"], "comuna");
+    let r = v["results"].as_array().unwrap();
+    assert_eq!(
+        (r[0]["key"].as_str(), r[0]["mesas"].as_u64()),
+        (Some("A"), Some(3))
+    );
+    assert_eq!(
+        (r[1]["key"].as_str(), r[1]["mesas"].as_u64()),
+        (Some("B"), Some(1))
+    );
+    let p = r[1]["probabilities"].as_array().unwrap();
+    let s: f64 = p[0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .sum();
+    assert!((s - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn by_on_the_real_679_circunscripciones() {
+    let out = cifra()
+        .args([
+            "ei",
+            "--groups",
+            GROUPS,
+            "--options",
+            OPTIONS,
+            "--by",
+            "circunscripcion",
+            "--format",
+            "json",
+            MESAS,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v = json(&out.stdout);
+    let r = v["results"].as_array().unwrap();
+    assert_eq!(r.len(), 679);
+    assert_eq!(
+        r.iter().map(|t| t["mesas"].as_u64().unwrap()).sum::<u64>(),
+        46_606
+    );
+}
+
+#[test]
+fn csv_and_text_formats() {
+    let run = |format: &str| {
+        let out = cifra()
+            .args([
+                "ei",
+                "--groups",
+                "young,old",
+                "--options",
+                "yes,no",
+                "--format",
+                format,
+                "-",
+            ])
+            .write_stdin(SMALL)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let csv = run("csv");
+    assert_eq!(csv.lines().next(), Some("group,yes,no"));
+    assert_eq!(csv.lines().count(), 3);
+    let text = run("text");
+    assert!(text.contains("4 mesas, method mult"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("young")));
+}
+
+#[test]
+fn bootstrap_adds_reproducible_standard_errors() {
+    let run = |seed: &str| {
+        let out = cifra()
+            .args([
+                "ei",
+                "--groups",
+                "young,old",
+                "--options",
+                "yes,no",
+                "--bootstrap",
+                "30",
+                "--seed",
+                seed,
+            ])
+            .args(["--format", "json", "-"])
+            .write_stdin(SMALL)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&out.stdout)["std_errors"].clone()
+    };
+    let a = run("7");
+    assert_eq!(a.as_array().unwrap().len(), 2);
+    assert_eq!(a, run("7"));
+    assert_ne!(a, run("8"));
+}
+
+#[test]
+fn plot_writes_an_svg_heatmap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.svg");
+    cifra()
+        .args([
+            "ei",
+            "--groups",
+            "young,old",
+            "--options",
+            "yes,no",
+            "--plot",
+            path.to_str().unwrap(),
+            "-",
+        ])
+        .write_stdin(SMALL)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("young") && svg.trim_end().ends_with("</svg>"));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file left behind"
+    );
+}
+
+fn fails_with(args: &[&str], stdin: &str, message: &str) {
+    let out = cifra()
+        .args(args)
+        .write_stdin(stdin.to_string())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(out.stdout.is_empty(), "nothing on stdout on error");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(message), "stderr {err:?} lacks {message:?}");
+}
+
+#[test]
+fn errors_are_clear_and_exit_2() {
+    let base = ["ei", "--groups", "young,old", "--options", "yes,no"];
+    fails_with(
+        &[&base[..], &["-"]].concat(),
+        "comuna,young,old,yes\nA,1,1,2\n",
+        "-: no column \"no\" (columns are: comuna, young, old, yes)",
+    );
+    fails_with(
+        &[&base[..], &["-"]].concat(),
+        "young,old,yes,no\n1,1,2,0\n1,1,x,0\n",
+        "-: line 3, column \"yes\": expected a non-negative integer, found \"x\"",
+    );
+    fails_with(
+        &[&base[..], &["--by", "region", "-"]].concat(),
+        SMALL,
+        "no column \"region\"",
+    );
+    fails_with(
+        &[&base[..], &["/nonexistent/mesas.csv"]].concat(),
+        "",
+        "/nonexistent/mesas.csv",
+    );
+    fails_with(
+        &[&base[..], &["--bootstrap", "1", "-"]].concat(),
+        SMALL,
+        "--bootstrap",
+    );
+    fails_with(
+        &[&base[..], &["--method", "exact", "-"]].concat(),
+        "young,old,yes,no\n1000,1000,1000,1000\n",
+        "too large",
+    );
+}

@@ -1,0 +1,201 @@
+//! The `mvn_pdf` E-step: the votes of a mesa's other voters approximated by a multivariate
+//! normal over the first C−1 options.
+
+use crate::em::EStep;
+use crate::mult::{add_posterior, expected_votes, mult_q};
+
+/// `q[b][g][c] ∝ p[g][c] · φ(x[b] − e_c; μ, Σ)` where μ and Σ are the mean and covariance of
+/// the votes of the mesa's voters with one voter of group g removed, restricted to the first
+/// C−1 options (the last option is the reference, `e_c = 0`).
+///
+/// The normal's normalising constant depends on (mesa, group) only, so it cancels when q is
+/// normalised over c; only the C quadratic forms are computed, from one Cholesky
+/// factorisation per (mesa, group).
+///
+/// Mismatched mesas are used as they are (the density is evaluated at the observed votes).
+/// Where Σ is not positive definite (a mesa with a single voter, or a mesa whose other
+/// voters all vote deterministically), that (mesa, group) takes the `mult` posterior instead.
+pub(crate) struct Mvn {
+    groups: usize,
+    options: usize,
+    /// Per group, `diag(p_g) − p_g p_gᵀ` over the first C−1 options, row-major.
+    cov: Vec<f64>,
+    /// `ln p[g][c]` (−∞ for 0), so the E-step takes no logarithms.
+    log_p: Vec<f64>,
+}
+
+/// Per-thread working memory of the `mvn_pdf` E-step.
+pub(crate) struct Scratch {
+    mean: Vec<f64>,
+    cov: Vec<f64>,
+    sigma: Vec<f64>,
+    inv: Vec<f64>,
+    y: Vec<f64>,
+    q: Vec<f64>,
+    m: Vec<f64>,
+}
+
+impl Mvn {
+    pub(crate) fn new(groups: usize, options: usize) -> Self {
+        let d = options - 1;
+        Mvn {
+            groups,
+            options,
+            cov: vec![0.0; groups * d * d],
+            log_p: vec![0.0; groups * options],
+        }
+    }
+
+    fn dim(&self) -> usize {
+        self.options - 1
+    }
+}
+
+impl EStep for Mvn {
+    type Scratch = Scratch;
+
+    fn prepare(&mut self, p: &[f64]) {
+        let (c, d) = (self.options, self.dim());
+        for (l, p) in self.log_p.iter_mut().zip(p) {
+            *l = if *p > 0.0 { p.ln() } else { f64::NEG_INFINITY };
+        }
+        for (pg, a) in p.chunks_exact(c).zip(self.cov.chunks_exact_mut(d * d)) {
+            for i in 0..d {
+                for j in 0..d {
+                    a[i * d + j] = if i == j { pg[i] } else { 0.0 } - pg[i] * pg[j];
+                }
+            }
+        }
+    }
+
+    fn scratch(&self) -> Scratch {
+        let d = self.dim();
+        Scratch {
+            mean: vec![0.0; d],
+            cov: vec![0.0; d * d],
+            sigma: vec![0.0; d * d],
+            inv: vec![0.0; d * d],
+            y: vec![0.0; d],
+            q: vec![0.0; self.options],
+            m: vec![0.0; self.options],
+        }
+    }
+
+    fn mesa(&self, p: &[f64], x: &[f64], w: &[f64], k: f64, s: &mut Scratch, acc: &mut [f64]) {
+        let (c, d) = (self.options, self.dim());
+        self.mesa_moments(p, w, s);
+        for g in 0..self.groups {
+            if w[g] == 0.0 {
+                continue;
+            }
+            let pg = &p[g * c..(g + 1) * c];
+            let ag = &self.cov[g * d * d..(g + 1) * d * d];
+            for ((sig, full), a) in s.sigma.iter_mut().zip(&s.cov).zip(ag) {
+                *sig = full - a;
+            }
+            for j in 0..d {
+                s.y[j] = x[j] - (s.mean[j] - pg[j]);
+            }
+            if cholesky_inverse(&mut s.sigma, &mut s.inv, d) {
+                log_posterior(
+                    &self.log_p[g * c..(g + 1) * c],
+                    &s.inv,
+                    &mut s.y,
+                    &mut s.q,
+                    d,
+                );
+            } else {
+                expected_votes(p, w, c, &mut s.m);
+                mult_q(pg, x, &s.m, &mut s.q);
+            }
+            add_posterior(pg, &s.q, k * w[g], &mut acc[g * c..(g + 1) * c]);
+        }
+    }
+}
+
+impl Mvn {
+    /// Mean and covariance of all the mesa's voters: Σ_g w_g p_g and Σ_g w_g A_g.
+    fn mesa_moments(&self, p: &[f64], w: &[f64], s: &mut Scratch) {
+        let (c, d) = (self.options, self.dim());
+        s.mean.fill(0.0);
+        s.cov.fill(0.0);
+        for g in 0..self.groups {
+            let wg = w[g];
+            if wg == 0.0 {
+                continue;
+            }
+            let pg = &p[g * c..g * c + d];
+            s.mean.iter_mut().zip(pg).for_each(|(m, p)| *m += wg * p);
+            let ag = &self.cov[g * d * d..(g + 1) * d * d];
+            s.cov.iter_mut().zip(ag).for_each(|(s, a)| *s += wg * a);
+        }
+    }
+}
+
+/// Factorises `sigma = L Lᵀ` in place (lower triangle) and writes `L⁻¹` into `inv`.
+/// Returns false when `sigma` is not (numerically) positive definite.
+fn cholesky_inverse(sigma: &mut [f64], inv: &mut [f64], d: usize) -> bool {
+    for j in 0..d {
+        let mut diag = sigma[j * d + j];
+        for k in 0..j {
+            diag -= sigma[j * d + k] * sigma[j * d + k];
+        }
+        // Relative to the variance itself: a pivot this small means a (numerically)
+        // deterministic direction, where the density is meaningless.
+        let floor = 1e-12 * sigma[j * d + j].abs().max(1e-300);
+        if diag.is_nan() || diag <= floor || diag <= 0.0 {
+            return false;
+        }
+        let l = diag.sqrt();
+        sigma[j * d + j] = l;
+        for i in j + 1..d {
+            let mut v = sigma[i * d + j];
+            for k in 0..j {
+                v -= sigma[i * d + k] * sigma[j * d + k];
+            }
+            sigma[i * d + j] = v / l;
+        }
+    }
+    // L⁻¹ column by column: column c is the solution of L z = e_c, zero above row c.
+    inv.fill(0.0);
+    for c in 0..d {
+        inv[c * d + c] = 1.0 / sigma[c * d + c];
+        for i in c + 1..d {
+            let mut v = 0.0;
+            for k in c..i {
+                v -= sigma[i * d + k] * inv[k * d + c];
+            }
+            inv[i * d + c] = v / sigma[i * d + i];
+        }
+    }
+    true
+}
+
+/// q[c] ∝ p[c] · exp(−½ (y − L⁻¹e_c)ᵀ(y − L⁻¹e_c)) with y = L⁻¹(x − μ), computed in
+/// logarithms. `y` holds x − μ on entry and L⁻¹(x − μ) on exit.
+fn log_posterior(log_p: &[f64], inv: &[f64], y: &mut [f64], q: &mut [f64], d: usize) {
+    for i in (0..d).rev() {
+        let row = &inv[i * d..i * d + i + 1];
+        y[i] = row.iter().zip(&y[..=i]).map(|(l, v)| l * v).sum();
+    }
+    let yy: f64 = y.iter().map(|v| v * v).sum();
+    for (c, qc) in q.iter_mut().enumerate() {
+        let mut form = yy;
+        if c < d {
+            let (mut cross, mut zz) = (0.0, 0.0);
+            for i in c..d {
+                let z = inv[i * d + c];
+                cross += y[i] * z;
+                zz += z * z;
+            }
+            form += zz - 2.0 * cross;
+        }
+        *qc = log_p[c] - 0.5 * form;
+    }
+    let top = q.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if top == f64::NEG_INFINITY {
+        q.fill(0.0);
+        return;
+    }
+    q.iter_mut().for_each(|v| *v = (*v - top).exp());
+}

@@ -1,0 +1,257 @@
+//! Rendering estimates as text, JSON or CSV. Probabilities are printed as fractions in JSON
+//! and CSV (full precision) and as percentages in text; a group without voters prints as
+//! `null` (JSON), an empty field (CSV) or `—` (text).
+
+use serde_json::{json, Value};
+
+use crate::Estimate;
+
+/// Group and option names, in the order of the estimate's rows and columns.
+#[derive(Debug, Clone, Copy)]
+pub struct Labels<'a> {
+    /// One per group (row).
+    pub groups: &'a [String],
+    /// One per option (column).
+    pub options: &'a [String],
+}
+
+/// One territory's estimate, for `--by` output.
+#[derive(Debug, Clone)]
+pub struct Territorial {
+    /// The territory's value of the `by` column.
+    pub key: String,
+    /// Its estimate.
+    pub estimate: Estimate,
+}
+
+/// `{"method", "iterations", "groups", "options", "probabilities", ...}`, one line.
+pub fn json(est: &Estimate, labels: Labels<'_>) -> String {
+    let mut v = json!({
+        "method": est.method.name(),
+        "iterations": est.iterations,
+        "converged": est.converged,
+        "mesas": est.mesas,
+        "groups": labels.groups,
+        "options": labels.options,
+        "probabilities": matrix(&est.probabilities, est.options),
+    });
+    if let Some(se) = &est.std_errors {
+        v["std_errors"] = matrix(se, est.options);
+    }
+    v.to_string() + "\n"
+}
+
+/// `{"by", "method", "groups", "options", "results": [{"key", "mesas", "iterations", "probabilities"}, ...]}`.
+pub fn json_by(by: &str, results: &[Territorial], labels: Labels<'_>) -> String {
+    let method = results.first().map_or("mult", |t| t.estimate.method.name());
+    let items: Vec<Value> = results
+        .iter()
+        .map(|t| {
+            let est = &t.estimate;
+            let mut v = json!({
+                "key": t.key,
+                "mesas": est.mesas,
+                "iterations": est.iterations,
+                "converged": est.converged,
+                "probabilities": matrix(&est.probabilities, est.options),
+            });
+            if let Some(se) = &est.std_errors {
+                v["std_errors"] = matrix(se, est.options);
+            }
+            v
+        })
+        .collect();
+    let v = json!({
+        "by": by,
+        "method": method,
+        "groups": labels.groups,
+        "options": labels.options,
+        "results": items,
+    });
+    v.to_string() + "\n"
+}
+
+fn matrix(values: &[f64], columns: usize) -> Value {
+    Value::Array(
+        values
+            .chunks_exact(columns)
+            .map(|row| Value::Array(row.iter().map(|&v| number(v)).collect()))
+            .collect(),
+    )
+}
+
+fn number(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+/// Header `group,<options>` then one row per group; with standard errors, a `<option>_se`
+/// column after the options.
+pub fn csv(est: &Estimate, labels: Labels<'_>) -> String {
+    let mut out = csv_header(None, est, labels);
+    csv_rows(&mut out, None, est, labels);
+    out
+}
+
+/// Like [`csv`] with a first column named after `by` holding each territory's key.
+pub fn csv_by(by: &str, results: &[Territorial], labels: Labels<'_>) -> String {
+    let Some(first) = results.first() else {
+        return String::new();
+    };
+    let mut out = csv_header(Some(by), &first.estimate, labels);
+    for t in results {
+        csv_rows(&mut out, Some(&t.key), &t.estimate, labels);
+    }
+    out
+}
+
+fn csv_header(by: Option<&str>, est: &Estimate, labels: Labels<'_>) -> String {
+    let mut fields: Vec<String> = by.into_iter().map(csv_field).collect();
+    fields.push("group".into());
+    fields.extend(labels.options.iter().map(|o| csv_field(o)));
+    if est.std_errors.is_some() {
+        fields.extend(labels.options.iter().map(|o| csv_field(&format!("{o}_se"))));
+    }
+    fields.join(",") + "\n"
+}
+
+fn csv_rows(out: &mut String, key: Option<&str>, est: &Estimate, labels: Labels<'_>) {
+    for (g, name) in labels.groups.iter().enumerate() {
+        let mut fields: Vec<String> = key.into_iter().map(csv_field).collect();
+        fields.push(csv_field(name));
+        fields.extend(est.row(g).iter().map(|&v| csv_number(v)));
+        if let Some(se) = &est.std_errors {
+            fields.extend(
+                se[g * est.options..(g + 1) * est.options]
+                    .iter()
+                    .map(|&v| csv_number(v)),
+            );
+        }
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+}
+
+fn csv_number(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// A readable table: one row per group, one column per option, percentages.
+pub fn text(est: &Estimate, labels: Labels<'_>) -> String {
+    let mut out = summary_line(est, None);
+    out.push_str(&table(est, labels));
+    out
+}
+
+/// One [`text`] block per territory.
+pub fn text_by(by: &str, results: &[Territorial], labels: Labels<'_>) -> String {
+    let mut out = String::new();
+    for (i, t) in results.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&summary_line(&t.estimate, Some((by, &t.key))));
+        out.push_str(&table(&t.estimate, labels));
+    }
+    out
+}
+
+fn summary_line(est: &Estimate, territory: Option<(&str, &str)>) -> String {
+    let place = territory.map_or(String::new(), |(by, key)| format!("{by} {key}: "));
+    let status = if est.converged {
+        "converged"
+    } else {
+        "NOT converged: iteration limit reached"
+    };
+    let se = est
+        .std_errors
+        .as_ref()
+        .map_or(String::new(), |_| ", ± bootstrap standard error".into());
+    format!(
+        "{place}{} mesas, method {}, {} iterations ({status})\n\
+         Estimated % of each group's voters who chose each option (rows add up to 100{se}):\n",
+        thousands(est.mesas),
+        est.method,
+        est.iterations
+    )
+}
+
+/// The table itself, without the summary line: groups down, options across, percentages.
+pub fn table(est: &Estimate, labels: Labels<'_>) -> String {
+    let cell = |g: usize, c: usize| {
+        let v = est.probability(g, c);
+        if !v.is_finite() {
+            return "—".to_string();
+        }
+        match est.std_error(g, c) {
+            Some(se) if se.is_finite() => format!("{:.1} ±{:.1}", 100.0 * v, 100.0 * se),
+            _ => format!("{:.1}", 100.0 * v),
+        }
+    };
+    let mut rows: Vec<Vec<String>> = vec![std::iter::once("group".to_string())
+        .chain(labels.options.iter().cloned())
+        .collect()];
+    for (g, name) in labels.groups.iter().enumerate() {
+        rows.push(
+            std::iter::once(name.clone())
+                .chain((0..est.options).map(|c| cell(g, c)))
+                .collect(),
+        );
+    }
+    align(&rows)
+}
+
+/// Left-aligns the first column, right-aligns the others, two spaces apart.
+pub fn align(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let width = |i: usize| {
+        rows.iter()
+            .filter_map(|r| r.get(i))
+            .map(|s| s.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..columns).map(width).collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, s) in row.iter().enumerate() {
+            let pad = widths[i] - s.chars().count();
+            if i == 0 {
+                line.push_str(s);
+                line.push_str(&" ".repeat(pad));
+            } else {
+                line.push_str("  ");
+                line.push_str(&" ".repeat(pad));
+                line.push_str(s);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// 46606 → "46,606".
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && matches!((digits.len() - i) % 3, 0) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}

@@ -1,0 +1,187 @@
+//! Degenerate inputs: every one gets an answer or a clear error, never a panic.
+
+use cifra_ei::input::read_mesas;
+use cifra_ei::{estimate, Error, Method, Options, Problem};
+
+const METHODS: [Method; 3] = [Method::Mult, Method::MvnPdf, Method::Exact];
+
+fn names(s: &str) -> Vec<String> {
+    s.split(',').map(str::to_string).collect()
+}
+
+fn rows_sum_to_one(est: &cifra_ei::Estimate, skip: &[usize]) {
+    for g in (0..est.groups).filter(|g| !skip.contains(g)) {
+        let s: f64 = est.row(g).iter().sum();
+        assert!((s - 1.0).abs() < 1e-9, "row {g} sums to {s}");
+        assert!(est.row(g).iter().all(|v| (0.0..=1.0).contains(v)));
+    }
+}
+
+#[test]
+fn a_mesa_with_zero_votes_is_harmless() {
+    let p = Problem::new(
+        2,
+        3,
+        vec![3.0, 2.0, 1.0, 0.0, 0.0, 0.0, 1.0, 4.0, 1.0],
+        vec![4.0, 2.0, 3.0, 1.0, 2.0, 4.0],
+    )
+    .unwrap();
+    for m in METHODS {
+        let est = estimate(&p, &Options::with_method(m)).unwrap();
+        rows_sum_to_one(&est, &[]);
+    }
+}
+
+#[test]
+fn a_group_absent_everywhere_gets_nan_and_the_others_an_answer() {
+    let p = Problem::new(
+        3,
+        2,
+        vec![3.0, 2.0, 1.0, 4.0],
+        vec![4.0, 0.0, 1.0, 2.0, 0.0, 3.0],
+    )
+    .unwrap();
+    for m in METHODS {
+        let est = estimate(&p, &Options::with_method(m)).unwrap();
+        assert!(est.row(1).iter().all(|v| v.is_nan()), "{m}");
+        rows_sum_to_one(&est, &[1]);
+    }
+}
+
+#[test]
+fn a_single_mesa_gets_an_answer() {
+    let p = Problem::new(2, 3, vec![5.0, 3.0, 2.0], vec![6.0, 4.0]).unwrap();
+    for m in METHODS {
+        let est = estimate(&p, &Options::with_method(m)).unwrap();
+        rows_sum_to_one(&est, &[]);
+    }
+}
+
+#[test]
+fn a_single_voter_mesa_gets_an_answer() {
+    let p = Problem::new(1, 2, vec![1.0, 0.0], vec![1.0]).unwrap();
+    for m in METHODS {
+        let est = estimate(&p, &Options::with_method(m)).unwrap();
+        assert!((est.probability(0, 0) - 1.0).abs() < 1e-12, "{m}");
+    }
+}
+
+#[test]
+fn mismatched_mesas_are_used_by_mult_and_mvn_and_left_out_by_exact() {
+    // Mesa 2 has 10 voters but 4 votes.
+    let p = Problem::new(1, 2, vec![3.0, 1.0, 1.0, 3.0], vec![4.0, 10.0]).unwrap();
+    assert_eq!(p.mismatched(), 1);
+    let exact = estimate(&p, &Options::with_method(Method::Exact)).unwrap();
+    assert!((exact.probability(0, 0) - 0.75).abs() < 1e-9);
+    for m in [Method::Mult, Method::MvnPdf] {
+        let est = estimate(&p, &Options::with_method(m)).unwrap();
+        rows_sum_to_one(&est, &[]);
+        assert!(
+            est.probability(0, 0) < 0.75,
+            "{m} should use the second mesa"
+        );
+    }
+}
+
+#[test]
+fn exact_refuses_a_large_mesa_by_line() {
+    let csv = "g,a,b,c\n2,1,1,0\n300,100,100,100\n";
+    let d = read_mesas(csv.as_bytes(), "m.csv", &names("g"), &names("a,b,c"), None).unwrap();
+    let err = estimate(&d.problem, &Options::with_method(Method::Exact)).unwrap_err();
+    assert!(
+        matches!(err, Error::MesaTooLarge { line: Some(3), .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("line 3"), "{err}");
+}
+
+#[test]
+fn invalid_problems_and_options_are_errors() {
+    assert!(Problem::new(0, 2, vec![], vec![]).is_err());
+    assert!(Problem::new(1, 1, vec![1.0], vec![1.0]).is_err());
+    assert!(Problem::new(1, 2, vec![1.0, -1.0], vec![0.0]).is_err());
+    assert!(Problem::new(1, 2, vec![1.0, 0.5], vec![1.0]).is_err());
+    assert!(Problem::new(2, 2, vec![1.0, 1.0], vec![1.0]).is_err());
+    let p = Problem::new(1, 2, vec![1.0, 1.0], vec![2.0]).unwrap();
+    let o = Options {
+        tolerance: f64::NAN,
+        ..Options::default()
+    };
+    assert!(estimate(&p, &o).is_err());
+    let o = Options {
+        max_iterations: 0,
+        ..Options::default()
+    };
+    assert!(estimate(&p, &o).is_err());
+}
+
+#[test]
+fn malformed_csv_names_file_line_and_column() {
+    let groups = names("g1,g2");
+    let options = names("a,b");
+    let read = |csv: &str| {
+        read_mesas(csv.as_bytes(), "mesas.csv", &groups, &options, None)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        read("g1,g2,a,b\n1,2,1,2\n1,2,x,2\n"),
+        "mesas.csv: line 3, column \"a\": expected a non-negative integer, found \"x\""
+    );
+    assert_eq!(
+        read("g1,g2,a,b\n1,2,1,-2\n")
+            .split(": expected")
+            .next()
+            .unwrap(),
+        "mesas.csv: line 2, column \"b\""
+    );
+    assert_eq!(
+        read("g1,g2,a,b\n1,,1,2\n"),
+        "mesas.csv: line 2, column \"g2\": expected a non-negative integer, found \"\""
+    );
+    assert_eq!(
+        read("g1,a,b\n1,1,2\n"),
+        "mesas.csv: no column \"g2\" (columns are: g1, a, b)"
+    );
+    assert!(read("g1,g2,a,b\n1,2,1\n").starts_with("mesas.csv: line 2: expected 4 fields"));
+    assert!(read("").contains("header"));
+    assert!(read("g1,g2,a,b\n").contains("no mesas"));
+}
+
+#[test]
+fn territories_keep_file_order() {
+    let csv = "t,g,a,b\nz,2,1,1\ny,1,1,0\nz,3,2,1\n";
+    let d = read_mesas(csv.as_bytes(), "m", &names("g"), &names("a,b"), Some("t")).unwrap();
+    let t = d.territories();
+    assert_eq!(t.len(), 2);
+    assert_eq!((t[0].key.as_str(), t[0].mesas.clone()), ("z", vec![0, 2]));
+    assert_eq!((t[1].key.as_str(), t[1].mesas.clone()), ("y", vec![1]));
+}
+
+#[test]
+fn exact_matches_brute_force_on_a_tiny_mesa() {
+    // One E-step from a fixed p, checked against direct enumeration of who voted what:
+    // two groups of 1 and 2 voters, 2 options, votes (2, 1).
+    let p0 = [0.7, 0.3, 0.4, 0.6];
+    // Configurations (group-1 choice, group-2 votes for option 0):
+    // g1→0, g2 one 0 one 1: P = .7 * 2*.4*.6 ; g1→1, g2 both 0: P = .3 * .4^2
+    let a = 0.7 * 2.0 * 0.4 * 0.6;
+    let b = 0.3 * 0.4 * 0.4;
+    let q1_0 = a / (a + b);
+    // One iteration of exact from p0 gives p[0][0] = q1_0 (group 1 has one voter here).
+    let p = Problem::new(2, 2, vec![2.0, 1.0], vec![1.0, 2.0]).unwrap();
+    let est = cifra_ei::estimate_from(
+        &p,
+        &Options {
+            max_iterations: 1,
+            ..Options::with_method(Method::Exact)
+        },
+        &p0,
+    )
+    .unwrap();
+    assert!(
+        (est.probability(0, 0) - q1_0).abs() < 1e-12,
+        "{} vs {q1_0}",
+        est.probability(0, 0)
+    );
+}
