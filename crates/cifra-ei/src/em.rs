@@ -30,6 +30,24 @@ pub(crate) trait EStep: Sync {
     fn uses(&self, _problem: &Problem, _b: usize) -> bool {
         true
     }
+
+    /// Adds the E-step of mesas `range` (those with `k[b] > 0`) to `acc` (G×C). Methods
+    /// with a vectorised kernel over many mesas override it; the default goes mesa by mesa.
+    fn chunk(
+        &self,
+        problem: &Problem,
+        p: &[f64],
+        k: &[f64],
+        range: std::ops::Range<usize>,
+        s: &mut Self::Scratch,
+        acc: &mut [f64],
+    ) {
+        for b in range {
+            if k[b] > 0.0 {
+                self.mesa(p, problem.votes(b), problem.voters(b), k[b], s, acc);
+            }
+        }
+    }
 }
 
 /// Runs EM with the method in `options`. `weights[b]` (bootstrap multiplicities) defaults to 1.
@@ -165,11 +183,7 @@ fn e_step<E: EStep>(problem: &Problem, p: &[f64], k: &[f64], step: &E) -> Vec<f6
         let mut acc = vec![0.0; g * c];
         let mut s = step.scratch();
         let end = (start + CHUNK).min(problem.mesas());
-        for (b, &kb) in k.iter().enumerate().take(end).skip(start) {
-            if kb > 0.0 {
-                step.mesa(p, problem.votes(b), problem.voters(b), kb, &mut s, &mut acc);
-            }
-        }
+        step.chunk(problem, p, k, start..end, &mut s, &mut acc);
         acc
     };
     let starts: Vec<usize> = (0..problem.mesas()).step_by(CHUNK).collect();
