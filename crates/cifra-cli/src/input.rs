@@ -486,19 +486,24 @@ fn add_votes(file: &str, line: u64, a: u64, b: u64) -> Result<u64, InputError> {
 }
 
 fn parse_kind(file: &str, line: u64, kind: &[u8]) -> Result<Kind, InputError> {
-    match kind {
-        b"candidate" => Ok(Kind::Candidate),
-        b"blank" => Ok(Kind::Blank),
-        b"null" => Ok(Kind::Null),
-        other => Err(InputError::field(
+    // Case does not matter: `Candidate`, `BLANK` and `null` are all accepted.
+    let is = |word: &[u8]| kind.eq_ignore_ascii_case(word);
+    if is(b"candidate") {
+        Ok(Kind::Candidate)
+    } else if is(b"blank") {
+        Ok(Kind::Blank)
+    } else if is(b"null") {
+        Ok(Kind::Null)
+    } else {
+        Err(InputError::field(
             file,
             line,
             "kind",
             format!(
                 "expected candidate, blank or null, found \"{}\"",
-                String::from_utf8_lossy(other)
+                String::from_utf8_lossy(kind)
             ),
-        )),
+        ))
     }
 }
 
@@ -582,9 +587,10 @@ mod tests {
 
     #[test]
     fn bom_and_crlf_are_accepted() {
-        let bytes = "\u{FEFF}district,kind,candidate,votes\r\nX,candidate,Ana,4\r\n";
+        let bytes = "\u{FEFF}district,kind,candidate,votes\r\nX,Candidate,Ana,4\r\nX,BLANK,,1\r\n";
         let contests = read_results("t.csv", bytes.as_bytes()).unwrap();
         assert_eq!(contests[0].candidates, [Candidate::new("Ana", 4)]);
+        assert_eq!(contests[0].blank, 1);
     }
 
     #[test]

@@ -80,6 +80,7 @@ pub fn run() -> Result<String, CliError> {
     let (national, regions) = sum_mesas(&csv)?;
     let mut out = national_section(&national)?;
     out.push_str(&regions_section(&regions)?);
+    out.push('\n');
     out.push_str(&crate::ei::main_job_section(&csv)?);
     Ok(out)
 }
