@@ -25,6 +25,7 @@ pub mod input;
 mod model;
 mod mult;
 mod mvn;
+mod mvn_soa;
 pub mod plot;
 pub mod report;
 mod rng;
