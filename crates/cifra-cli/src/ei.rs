@@ -8,7 +8,9 @@ use std::path::Path;
 
 use cifra_ei::input::{open, read_mesas, Dataset};
 use cifra_ei::report::{self, Labels, Territorial};
-use cifra_ei::{bootstrap, estimate, plot, Bootstrap, Error, Estimate, Method, Options, Problem};
+use cifra_ei::{
+    bootstrap, estimate, plot, Adjust, Bootstrap, Error, Estimate, Method, Options, Problem,
+};
 use rayon::prelude::*;
 
 /// The E-step, as named on the command line (and in fastei).
@@ -31,6 +33,25 @@ impl From<MethodArg> for Method {
             MethodArg::Mult => Method::Mult,
             MethodArg::MvnPdf => Method::MvnPdf,
             MethodArg::Exact => Method::Exact,
+        }
+    }
+}
+
+/// What follows EM (`--adjust`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdjustArg {
+    /// One more E-step with each mesa's posterior projected onto its votes, then one more
+    /// M-step (fastei's default, without its linear programme).
+    Project,
+    /// The EM estimate as it is when the stopping rule is met.
+    None,
+}
+
+impl From<AdjustArg> for Adjust {
+    fn from(a: AdjustArg) -> Adjust {
+        match a {
+            AdjustArg::Project => Adjust::Project,
+            AdjustArg::None => Adjust::None,
         }
     }
 }
@@ -79,6 +100,10 @@ pub struct EiArgs {
     /// Stop after this many EM iterations at most.
     #[arg(long, default_value_t = 1000)]
     pub max_iterations: usize,
+    /// What follows EM: project each mesa's posterior onto its votes (as fastei does by
+    /// default), or nothing.
+    #[arg(long, value_enum, default_value = "project")]
+    pub adjust: AdjustArg,
     /// Mesa-level CSV with a header line (plain or gzip); `-` reads stdin.
     #[arg(value_name = "FILE")]
     pub file: String,
@@ -90,6 +115,7 @@ pub fn run(args: &EiArgs) -> Result<String, Error> {
         method: args.method.into(),
         tolerance: args.tolerance,
         max_iterations: args.max_iterations,
+        adjust: args.adjust.into(),
         ..Options::default()
     };
     check_args(args)?;

@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use crate::{Error, Estimate, Method, Options, Problem};
+use crate::{Adjust, Error, Estimate, Method, Options, Problem};
 
 /// Mesas per parallel work unit: big enough that rayon's overhead is noise, small enough
 /// that 2 to 64 threads all get work on a national problem.
@@ -101,6 +101,11 @@ fn iterate<E: EStep>(
             break;
         }
     }
+    if options.adjust == Adjust::Project {
+        step.prepare(&p);
+        let acc = projected_e_step(problem, &p, &k, &step);
+        p = m_step(&acc, &totals, &p, c);
+    }
     let present: Vec<bool> = totals.iter().map(|&t| t > 0.0).collect();
     for (row, &here) in p.chunks_exact_mut(c).zip(&present) {
         if !here {
@@ -192,6 +197,43 @@ fn e_step<E: EStep>(problem: &Problem, p: &[f64], k: &[f64], step: &E) -> Vec<f6
     } else {
         starts.iter().map(|&s| chunk(s)).collect()
     };
+    let mut total = vec![0.0; g * c];
+    for part in parts {
+        total.iter_mut().zip(part).for_each(|(t, v)| *t += v);
+    }
+    total
+}
+
+/// The E-step with each mesa's posterior projected onto its votes (fastei's final step;
+/// see [`crate::project`]). Methods add `w[g] q[g][c]` per mesa, so the mesa's `q` is
+/// recovered from its contribution, projected, and added back.
+fn projected_e_step<E: EStep>(problem: &Problem, p: &[f64], k: &[f64], step: &E) -> Vec<f64> {
+    let (g, c) = (problem.groups(), problem.options());
+    let chunk = |start: usize| {
+        let mut acc = vec![0.0; g * c];
+        let mut q = vec![0.0; g * c];
+        let mut s = step.scratch();
+        let end = (start + CHUNK).min(problem.mesas());
+        for (b, &kb) in k.iter().enumerate().take(end).skip(start) {
+            if kb == 0.0 {
+                continue;
+            }
+            let (x, w) = (problem.votes(b), problem.voters(b));
+            q.fill(0.0);
+            step.mesa(p, x, w, 1.0, &mut s, &mut q);
+            for (row, &wg) in q.chunks_exact_mut(c).zip(w) {
+                let share = if wg > 0.0 { 1.0 / wg } else { 0.0 };
+                row.iter_mut().for_each(|v| *v *= share);
+            }
+            crate::project::project_onto_votes(x, w, &mut q);
+            for ((a, row), &wg) in acc.chunks_exact_mut(c).zip(q.chunks_exact(c)).zip(w) {
+                a.iter_mut().zip(row).for_each(|(a, v)| *a += kb * wg * v);
+            }
+        }
+        acc
+    };
+    let starts: Vec<usize> = (0..problem.mesas()).step_by(CHUNK).collect();
+    let parts: Vec<Vec<f64>> = starts.par_iter().map(|&s| chunk(s)).collect();
     let mut total = vec![0.0; g * c];
     for part in parts {
         total.iter_mut().zip(part).for_each(|(t, v)| *t += v);

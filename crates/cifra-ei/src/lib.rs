@@ -27,6 +27,7 @@ mod mult;
 mod mvn;
 mod mvn_soa;
 pub mod plot;
+mod project;
 pub mod report;
 mod rng;
 
@@ -153,6 +154,31 @@ impl FromStr for Method {
     }
 }
 
+/// What is done after EM stops, as fastei's `adjust_prob_cond_method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Adjust {
+    /// fastei's default final step: one more E-step at the final `p`, each mesa's
+    /// posterior moved to the nearest one (least squares) whose expected votes equal the
+    /// mesa's votes (`Σ_g w[g] · s · q[g][c] = x[c]`, `s` = votes ÷ voters; rows still
+    /// summing to 1, every value in [0, 1]), then one more M-step. Where fastei solves an
+    /// L1 linear programme to stay in [0, 1], cifra finds the least-squares point of the
+    /// same set (unique, where the L1 one is not).
+    #[default]
+    Project,
+    /// The EM estimate as it stands when the stopping rule is met.
+    None,
+}
+
+impl Adjust {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Adjust::Project => "project",
+            Adjust::None => "none",
+        }
+    }
+}
+
 /// Settings of one estimation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
@@ -164,6 +190,8 @@ pub struct Options {
     pub max_iterations: usize,
     /// `exact` refuses mesas with more than this many vote vectors Π_c (x_c + 1) to visit.
     pub exact_limit: u64,
+    /// What follows EM (fastei: a projection onto each mesa's votes).
+    pub adjust: Adjust,
 }
 
 impl Default for Options {
@@ -173,6 +201,7 @@ impl Default for Options {
             tolerance: 0.001,
             max_iterations: 1000,
             exact_limit: 200_000,
+            adjust: Adjust::default(),
         }
     }
 }

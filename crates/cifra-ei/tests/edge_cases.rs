@@ -1,7 +1,7 @@
 //! Degenerate inputs: every one gets an answer or a clear error, never a panic.
 
 use cifra_ei::input::read_mesas;
-use cifra_ei::{estimate, Error, Method, Options, Problem};
+use cifra_ei::{estimate, Adjust, Error, Method, Options, Problem};
 
 const METHODS: [Method; 3] = [Method::Mult, Method::MvnPdf, Method::Exact];
 
@@ -174,6 +174,8 @@ fn exact_matches_brute_force_on_a_tiny_mesa() {
         &p,
         &Options {
             max_iterations: 1,
+            // One plain E-step: no projection afterwards.
+            adjust: Adjust::None,
             ..Options::with_method(Method::Exact)
         },
         &p0,

@@ -24,13 +24,12 @@ fn mult_matches_fastei_within_0_002() {
     );
 }
 
+// The reference comes from a fastei (0.0.16 / 0.0.21) that, after EM stops, runs one more
+// E-step, projects each mesa's posterior onto its votes, solves a linear programme where
+// the projection leaves [0, 1], and runs one more M-step (`adjust_prob_cond_method =
+// "project_lp"`, its default). cifra does the projection (`Adjust::Project`, the default)
+// but not the linear programme: 0.0021 away (0.0132 without the projection).
 #[test]
-// The reference comes from a fastei (0.0.16 / 0.0.21) that, after the EM loop stops, runs one
-// more E-step at the final p, projects each mesa's q onto Σ_g w q = x (an L1 LP per mesa
-// where the projection leaves [0, 1]) and one more M-step (`adjust_prob_cond_method =
-// "project_lp"`, the default). Without that final step we are 0.0132 away (age_30_39 × kast);
-// with it (checked offline) 0.0020. It belongs in em.rs (shared with mult), not in mvn.rs.
-#[ignore = "needs fastei's final project_lp step in em.rs: max |diff| 0.0132 (age_30_39 × kast) without it, 0.0020 with it; run with --ignored"]
 fn mvn_pdf_matches_fastei_within_0_005() {
     let data = national(None);
     let est = estimate(&data.problem, &Options::with_method(Method::MvnPdf)).unwrap();
