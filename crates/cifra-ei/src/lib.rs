@@ -30,6 +30,7 @@ pub mod plot;
 mod project;
 pub mod report;
 mod rng;
+mod vexp;
 
 pub use bootstrap::{bootstrap, Bootstrap};
 pub use model::Problem;

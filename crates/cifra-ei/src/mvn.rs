@@ -3,7 +3,7 @@
 
 use crate::em::EStep;
 use crate::mult::{add_posterior, expected_votes, mult_q};
-use crate::mvn_soa::{mesa_lanes, Lanes, Prepared, LANES};
+use crate::mvn_soa::{mesa_lanes, moments, Lanes, Prepared, LANES};
 use crate::Problem;
 
 /// `q[b][g][c] ∝ p[g][c] · φ(x[b] − e_c; μ, Σ)` where μ and Σ are the mean and covariance of
@@ -172,19 +172,7 @@ impl EStep for Mvn {
 impl Mvn {
     /// Mean and covariance of all the mesa's voters: Σ_g w_g p_g and Σ_g w_g A_g.
     fn moments_into(&self, p: &[f64], w: &[f64], mean: &mut [f64], cov: &mut [f64]) {
-        let (c, d) = (self.options, self.dim());
-        mean.fill(0.0);
-        cov.fill(0.0);
-        for g in 0..self.groups {
-            let wg = w[g];
-            if wg == 0.0 {
-                continue;
-            }
-            let pg = &p[g * c..g * c + d];
-            mean.iter_mut().zip(pg).for_each(|(m, p)| *m += wg * p);
-            let ag = &self.cov[g * d * d..(g + 1) * d * d];
-            cov.iter_mut().zip(ag).for_each(|(s, a)| *s += wg * a);
-        }
+        moments(p, &self.cov, &w[..self.groups], self.options, mean, cov);
     }
 }
 
