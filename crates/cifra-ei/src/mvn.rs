@@ -3,7 +3,7 @@
 
 use crate::em::EStep;
 use crate::mult::{add_posterior, expected_votes, mult_q};
-use crate::mvn_soa::{mesa_lanes, moments, Lanes, Prepared, LANES};
+use crate::mvn_soa::{accumulate, mesa_lanes, moments, row, tri, Lanes, Prepared, LANES};
 use crate::Problem;
 
 /// `q[b][g][c] ∝ p[g][c] · φ(x[b] − e_c; μ, Σ)` where μ and Σ are the mean and covariance of
@@ -27,7 +27,8 @@ use crate::Problem;
 pub(crate) struct Mvn {
     groups: usize,
     options: usize,
-    /// Per group, `diag(p_g) − p_g p_gᵀ` over the first C−1 options, row-major.
+    /// Per group, `diag(p_g) − p_g p_gᵀ` over the first C−1 options, packed lower triangle
+    /// (see [`row`]).
     cov: Vec<f64>,
     /// `ln p[g][c]` (−∞ for 0), so the E-step takes no logarithms.
     log_p: Vec<f64>,
@@ -53,7 +54,7 @@ impl Mvn {
         Mvn {
             groups,
             options,
-            cov: vec![0.0; groups * d * d],
+            cov: vec![0.0; groups * tri(d)],
             log_p: vec![0.0; groups * options],
             lanes: Prepared::new(options),
         }
@@ -75,10 +76,10 @@ impl EStep for Mvn {
         for (l, p) in self.log_p.iter_mut().zip(p) {
             *l = if *p > 0.0 { p.ln() } else { f64::NEG_INFINITY };
         }
-        for (pg, a) in p.chunks_exact(c).zip(self.cov.chunks_exact_mut(d * d)) {
+        for (pg, a) in p.chunks_exact(c).zip(self.cov.chunks_exact_mut(tri(d))) {
             for i in 0..d {
-                for j in 0..d {
-                    a[i * d + j] = if i == j { pg[i] } else { 0.0 } - pg[i] * pg[j];
+                for j in 0..=i {
+                    a[row(i) + j] = if i == j { pg[i] } else { 0.0 } - pg[i] * pg[j];
                 }
             }
         }
@@ -88,9 +89,9 @@ impl EStep for Mvn {
         let d = self.dim();
         Scratch {
             mean: vec![0.0; d],
-            cov: vec![0.0; d * d],
-            sigma: vec![0.0; d * d],
-            inv: vec![0.0; d * d],
+            cov: vec![0.0; tri(d)],
+            sigma: vec![0.0; tri(d)],
+            inv: vec![0.0; tri(d)],
             y: vec![0.0; d],
             q: vec![0.0; self.options],
             m: vec![0.0; self.options],
@@ -108,19 +109,32 @@ impl EStep for Mvn {
         acc: &mut [f64],
     ) {
         let c = self.options;
+        if self.groups > LANES {
+            for b in range.filter(|&b| k[b] > 0.0) {
+                self.mesa(p, problem.votes(b), problem.voters(b), k[b], s, acc);
+            }
+            return;
+        }
+        // The posteriors are summed in the lane layout (one vector operation per option
+        // and mesa instead of a scalar loop per group) and moved into `acc` at the end.
+        s.lanes.acc.iter_mut().for_each(|a| *a = [0.0; LANES]);
         for b in range {
             if k[b] <= 0.0 {
                 continue;
             }
             let (x, w) = (problem.votes(b), problem.voters(b));
-            if self.groups > LANES {
-                self.mesa(p, x, w, k[b], s, acc);
-                continue;
-            }
             self.moments_into(p, w, &mut s.lanes.mean, &mut s.lanes.cov);
             let failed = mesa_lanes(&self.lanes, x, &mut s.lanes);
+            // Failed groups (and unused lanes) get weight 0 here and their fallback below.
+            let mut weight = [0.0; LANES];
             for g in 0..self.groups {
-                if w[g] == 0.0 {
+                if failed & (1 << g) == 0 {
+                    weight[g] = k[b] * w[g];
+                }
+            }
+            let empty = accumulate(&s.lanes.q, weight, &mut s.lanes.acc);
+            for g in 0..self.groups {
+                if (failed | empty) & (1 << g) == 0 || w[g] == 0.0 {
                     continue;
                 }
                 let pg = &p[g * c..(g + 1) * c];
@@ -135,6 +149,11 @@ impl EStep for Mvn {
                 add_posterior(pg, &s.q, k[b] * w[g], &mut acc[g * c..(g + 1) * c]);
             }
         }
+        for (g, acc_g) in acc.chunks_exact_mut(c).enumerate() {
+            for (a, lanes) in acc_g.iter_mut().zip(&s.lanes.acc) {
+                *a += lanes[g];
+            }
+        }
     }
 
     fn mesa(&self, p: &[f64], x: &[f64], w: &[f64], k: f64, s: &mut Scratch, acc: &mut [f64]) {
@@ -145,7 +164,7 @@ impl EStep for Mvn {
                 continue;
             }
             let pg = &p[g * c..(g + 1) * c];
-            let ag = &self.cov[g * d * d..(g + 1) * d * d];
+            let ag = &self.cov[g * tri(d)..(g + 1) * tri(d)];
             for ((sig, full), a) in s.sigma.iter_mut().zip(&s.cov).zip(ag) {
                 *sig = full - a;
             }
@@ -176,51 +195,57 @@ impl Mvn {
     }
 }
 
-/// Factorises `sigma = L Lᵀ` in place (lower triangle) and writes `L⁻¹` into `inv`.
-/// Returns false when `sigma` is not (numerically) positive definite.
+/// Factorises `sigma = L Lᵀ` in place and writes `L⁻¹` into `inv` (both packed lower
+/// triangles, see [`row`]). Returns false when `sigma` is not (numerically) positive
+/// definite. Divides by L[j][j] by multiplying with its reciprocal, as the lane kernel does
+/// (where it saves vector divisions), so that the two compute the same numbers.
 fn cholesky_inverse(sigma: &mut [f64], inv: &mut [f64], d: usize) -> bool {
     for j in 0..d {
-        let mut diag = sigma[j * d + j];
+        let rj = row(j);
+        let mut diag = sigma[rj + j];
         for k in 0..j {
-            diag -= sigma[j * d + k] * sigma[j * d + k];
+            diag -= sigma[rj + k] * sigma[rj + k];
         }
         // Relative to the variance itself: a pivot this small means a (numerically)
         // deterministic direction, where the density is meaningless.
-        let floor = 1e-12 * sigma[j * d + j].abs().max(1e-300);
+        let floor = 1e-12 * sigma[rj + j].abs().max(1e-300);
         if diag.is_nan() || diag <= floor || diag <= 0.0 {
             return false;
         }
         let l = diag.sqrt();
-        sigma[j * d + j] = l;
+        let inv_l = 1.0 / l;
+        sigma[rj + j] = l;
+        // The diagonal of L⁻¹ is 1 / L[j][j].
+        inv[rj + j] = inv_l;
         for i in j + 1..d {
-            let mut v = sigma[i * d + j];
+            let ri = row(i);
+            let mut v = sigma[ri + j];
             for k in 0..j {
-                v -= sigma[i * d + k] * sigma[j * d + k];
+                v -= sigma[ri + k] * sigma[rj + k];
             }
-            sigma[i * d + j] = v / l;
+            sigma[ri + j] = v * inv_l;
         }
     }
     // L⁻¹ column by column: column c is the solution of L z = e_c, zero above row c.
-    inv.fill(0.0);
     for c in 0..d {
-        inv[c * d + c] = 1.0 / sigma[c * d + c];
         for i in c + 1..d {
+            let ri = row(i);
             let mut v = 0.0;
             for k in c..i {
-                v -= sigma[i * d + k] * inv[k * d + c];
+                v -= sigma[ri + k] * inv[row(k) + c];
             }
-            inv[i * d + c] = v / sigma[i * d + i];
+            inv[ri + c] = v * inv[ri + i];
         }
     }
     true
 }
 
 /// q[c] ∝ p[c] · exp(−½ (y − L⁻¹e_c)ᵀ(y − L⁻¹e_c)) with y = L⁻¹(x − μ), computed in
-/// logarithms. `y` holds x − μ on entry and L⁻¹(x − μ) on exit.
+/// logarithms. `y` holds x − μ on entry and L⁻¹(x − μ) on exit; `inv` is L⁻¹, packed.
 fn log_posterior(log_p: &[f64], inv: &[f64], y: &mut [f64], q: &mut [f64], d: usize) {
     for i in (0..d).rev() {
-        let row = &inv[i * d..i * d + i + 1];
-        y[i] = row.iter().zip(&y[..=i]).map(|(l, v)| l * v).sum();
+        let r = &inv[row(i)..row(i) + i + 1];
+        y[i] = r.iter().zip(&y[..=i]).map(|(l, v)| l * v).sum();
     }
     let yy: f64 = y.iter().map(|v| v * v).sum();
     for (c, qc) in q.iter_mut().enumerate() {
@@ -228,7 +253,7 @@ fn log_posterior(log_p: &[f64], inv: &[f64], y: &mut [f64], q: &mut [f64], d: us
         if c < d {
             let (mut cross, mut zz) = (0.0, 0.0);
             for i in c..d {
-                let z = inv[i * d + c];
+                let z = inv[row(i) + c];
                 cross += y[i] * z;
                 zz += z * z;
             }
