@@ -23,6 +23,8 @@
 //! assert_eq!(decision.cifra_repartidora().unwrap().value(), 30.0);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod apportion;
 mod chile;
 pub mod contest;

@@ -18,6 +18,8 @@
 //! assert!((est.probability(1, 1) - 0.7).abs() < 1e-3);
 //! ```
 
+#![warn(missing_docs)]
+
 mod bootstrap;
 mod em;
 mod exact;
