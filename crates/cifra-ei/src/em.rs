@@ -180,44 +180,23 @@ pub(crate) fn normalise_or_uniform(row: &mut [f64]) {
     }
 }
 
-/// Σ_b k_b w[b][g] q[b][g][c], summed chunk by chunk in a fixed order so the result does
-/// not depend on the number of threads.
+/// Σ_b k_b w[b][g] q[b][g][c].
 fn e_step<E: EStep>(problem: &Problem, p: &[f64], k: &[f64], step: &E) -> Vec<f64> {
-    let (g, c) = (problem.groups(), problem.options());
-    let chunk = |start: usize| {
-        let mut acc = vec![0.0; g * c];
+    sum_over_chunks(problem, |range, acc| {
         let mut s = step.scratch();
-        let end = (start + CHUNK).min(problem.mesas());
-        step.chunk(problem, p, k, start..end, &mut s, &mut acc);
-        acc
-    };
-    let starts: Vec<usize> = (0..problem.mesas()).step_by(CHUNK).collect();
-    let parts: Vec<Vec<f64>> = if problem.mesas() >= PARALLEL_FROM {
-        starts.par_iter().map(|&s| chunk(s)).collect()
-    } else {
-        starts.iter().map(|&s| chunk(s)).collect()
-    };
-    let mut total = vec![0.0; g * c];
-    for part in parts {
-        total.iter_mut().zip(part).for_each(|(t, v)| *t += v);
-    }
-    total
+        step.chunk(problem, p, k, range, &mut s, acc);
+    })
 }
 
 /// The E-step with each mesa's posterior projected onto its votes (fastei's final step;
 /// see [`crate::project`]). Methods add `w[g] q[g][c]` per mesa, so the mesa's `q` is
 /// recovered from its contribution, projected, and added back.
 fn projected_e_step<E: EStep>(problem: &Problem, p: &[f64], k: &[f64], step: &E) -> Vec<f64> {
-    let (g, c) = (problem.groups(), problem.options());
-    let chunk = |start: usize| {
-        let mut acc = vec![0.0; g * c];
-        let mut q = vec![0.0; g * c];
+    let c = problem.options();
+    sum_over_chunks(problem, |range, acc| {
+        let mut q = vec![0.0; acc.len()];
         let mut s = step.scratch();
-        let end = (start + CHUNK).min(problem.mesas());
-        for (b, &kb) in k.iter().enumerate().take(end).skip(start) {
-            if kb == 0.0 {
-                continue;
-            }
+        for b in range.filter(|&b| k[b] > 0.0) {
             let (x, w) = (problem.votes(b), problem.voters(b));
             q.fill(0.0);
             step.mesa(p, x, w, 1.0, &mut s, &mut q);
@@ -227,14 +206,32 @@ fn projected_e_step<E: EStep>(problem: &Problem, p: &[f64], k: &[f64], step: &E)
             }
             crate::project::project_onto_votes(x, w, &mut q);
             for ((a, row), &wg) in acc.chunks_exact_mut(c).zip(q.chunks_exact(c)).zip(w) {
-                a.iter_mut().zip(row).for_each(|(a, v)| *a += kb * wg * v);
+                a.iter_mut().zip(row).for_each(|(a, v)| *a += k[b] * wg * v);
             }
         }
+    })
+}
+
+/// Runs `add(range, acc)` on the mesas chunk by chunk (in parallel for large problems),
+/// each chunk into its own G×C accumulator, and sums the chunks in a fixed order, so the
+/// result does not depend on the number of threads.
+fn sum_over_chunks(
+    problem: &Problem,
+    add: impl Fn(std::ops::Range<usize>, &mut [f64]) + Sync,
+) -> Vec<f64> {
+    let size = problem.groups() * problem.options();
+    let chunk = |start: usize| {
+        let mut acc = vec![0.0; size];
+        add(start..(start + CHUNK).min(problem.mesas()), &mut acc);
         acc
     };
     let starts: Vec<usize> = (0..problem.mesas()).step_by(CHUNK).collect();
-    let parts: Vec<Vec<f64>> = starts.par_iter().map(|&s| chunk(s)).collect();
-    let mut total = vec![0.0; g * c];
+    let parts: Vec<Vec<f64>> = if problem.mesas() >= PARALLEL_FROM {
+        starts.par_iter().map(|&s| chunk(s)).collect()
+    } else {
+        starts.iter().map(|&s| chunk(s)).collect()
+    };
+    let mut total = vec![0.0; size];
     for part in parts {
         total.iter_mut().zip(part).for_each(|(t, v)| *t += v);
     }
