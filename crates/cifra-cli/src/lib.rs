@@ -5,10 +5,8 @@
 
 pub mod ei;
 pub mod error;
-pub mod input;
 pub mod main_job;
 pub mod report;
-pub mod seats;
 pub mod systems;
 pub mod table;
 pub mod tally;

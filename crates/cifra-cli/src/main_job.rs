@@ -1,9 +1,10 @@
 //! The main job (`cifra` with no arguments): the 2021 presidential first round from the
 //! 46,606 real mesas that ship inside the binary, decided under the 1980 Constitution.
 
-use crate::error::{CliError, InputError};
+use crate::error::CliError;
 use crate::table::{percent, thousands, Align, Table};
 use cifra_core::{Candidate, Contest, Lottery, System};
+use cifra_results::InputError;
 use std::io::Read;
 
 /// The 2021 first round, one row per domestic mesa (SERVEL, via fastei's data set).

@@ -1,10 +1,9 @@
 //! `cifra tally`: results in the long format → what the law decides, per district.
 
 use crate::error::{display_name, CliError};
-use crate::input::read_results;
 use crate::report::{to_csv, to_json, to_text, ContestReport, TallyReport};
-use crate::seats::{read_seats_file, Seats};
 use cifra_core::{Lottery, SeatsRule, System};
+use cifra_results::{read_results, read_seats_file, Seats};
 
 /// Output formats.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! No input makes a reader panic: arbitrary bytes, and real rows with fields mangled,
 //! either parse or come back as an error that names the file.
 
-use cifra_cli::input::read_results;
+use cifra_results::read_results;
 use proptest::prelude::*;
 
 const HEADER: &str = "district,unit,kind,list,party,candidate,votes,elected\n";

@@ -5,10 +5,17 @@
 //! optional; any other column (such as `elected`) is ignored. UTF-8 with or without BOM,
 //! LF or CRLF.
 //!
-//! When the file has no quote character, no field can hold a comma or a line break: rows
-//! are split directly at line breaks and commas, and large files are cut at line breaks
-//! into chunks summed in parallel and merged. A file with quotes is read by the `csv`
-//! crate on one thread. Both paths give the same totals and the same error lines.
+//! [`read_results`] reads a whole file. When the file has no quote character, no field can
+//! hold a comma or a line break: rows are split directly at line breaks and commas, and
+//! large files are cut at line breaks into chunks summed in parallel and merged. A file with
+//! quotes is read by the `csv` crate on one thread. Both paths give the same totals and the
+//! same error lines.
+//!
+//! [`ResultsBuilder`] is what both paths sum into, open to callers that receive rows one at
+//! a time (an election-night server taking the actas as they come): [`Header`] says where
+//! each column is, [`ResultsBuilder::add_record`] adds one row of text fields,
+//! [`ResultsBuilder::add_row`] one row of values, [`ResultsBuilder::merge`] joins builders
+//! filled apart, and [`ResultsBuilder::finish`] checks the totals and returns the contests.
 
 use crate::error::InputError;
 use cifra_core::{Candidate, Contest};
@@ -24,10 +31,10 @@ const MIN_CHUNK: usize = 1 << 20;
 pub fn read_results(file: &str, bytes: &[u8]) -> Result<Vec<Contest>, InputError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let (header, body, body_line) = split_header(file, bytes)?;
-    let columns = Columns::find(file, header)?;
+    let header = Header::read(file, header)?;
     let quoted = memchr::memchr(b'"', body).is_some();
-    let mut partials: Vec<Tally> = if quoted {
-        vec![Tally::read_quoted(file, &columns, body, body_line)?]
+    let mut partials: Vec<ResultsBuilder> = if quoted {
+        vec![read_quoted(file, &header, body, body_line)?]
     } else {
         let chunks = split_chunks(body);
         // Each chunk's first line, from line breaks counted in parallel, so every line
@@ -43,20 +50,20 @@ pub fn read_results(file: &str, bytes: &[u8]) -> Result<Vec<Contest>, InputError
         });
         let work: Vec<(&[u8], u64)> = chunks.iter().copied().zip(first_lines).collect();
         work.into_par_iter()
-            .map(|(chunk, first_line)| Tally::read_plain(file, &columns, chunk, first_line))
+            .map(|(chunk, first_line)| read_plain(file, &header, chunk, first_line))
             .collect::<Result<_, _>>()?
     };
     let mut total = partials.remove(0);
     for partial in partials {
-        total.merge(file, partial)?;
+        total.merge(partial)?;
     }
-    if total.rows == 0 {
+    if total.rows() == 0 {
         return Err(InputError::file(
             file,
             "the file has a header but no rows of results",
         ));
     }
-    total.into_contests(file)
+    total.finish()
 }
 
 /// Orders district names as people expect: numbers by value, before names.
@@ -105,8 +112,70 @@ fn split_chunks(body: &[u8]) -> Vec<&[u8]> {
     chunks
 }
 
-/// Where each known column is in a row.
-struct Columns {
+/// Sums a chunk with no quote character: fields are split at commas.
+fn read_plain(
+    file: &str,
+    header: &Header,
+    chunk: &[u8],
+    first_line: u64,
+) -> Result<ResultsBuilder, InputError> {
+    let mut builder = ResultsBuilder::new(file);
+    let mut fields: Vec<&[u8]> = Vec::with_capacity(header.count);
+    let mut line = first_line;
+    let mut field_start = 0;
+    // One pass over the chunk finds every comma and line break.
+    for at in memchr::memchr2_iter(b',', b'\n', chunk).chain(std::iter::once(chunk.len())) {
+        fields.push(&chunk[field_start..at]);
+        field_start = at + 1;
+        if at < chunk.len() && chunk[at] == b',' {
+            continue;
+        }
+        if let Some(last_field) = fields.last_mut() {
+            *last_field = last_field.strip_suffix(b"\r").unwrap_or(last_field);
+        }
+        let blank_line = fields.len() == 1 && trim(fields[0]).is_empty();
+        if !blank_line {
+            builder.add_record(header, &fields, line)?;
+        }
+        fields.clear();
+        line += 1;
+    }
+    Ok(builder)
+}
+
+/// Sums a body with quotes, through the `csv` crate.
+fn read_quoted(
+    file: &str,
+    header: &Header,
+    body: &[u8],
+    first_line: u64,
+) -> Result<ResultsBuilder, InputError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    let mut record = csv::ByteRecord::new();
+    let mut builder = ResultsBuilder::new(file);
+    loop {
+        let line = first_line + reader.position().line() - 1;
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(InputError::line(file, line, format!("malformed CSV: {e}"))),
+        }
+        let line = first_line + record.position().map_or(1, |p| p.line()) - 1;
+        if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let fields: Vec<&[u8]> = record.iter().collect();
+        builder.add_record(header, &fields, line)?;
+    }
+    Ok(builder)
+}
+
+/// Where each column of the long format is in a record, from a header row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
     district: usize,
     kind: usize,
     candidate: usize,
@@ -116,21 +185,16 @@ struct Columns {
     count: usize,
 }
 
-impl Columns {
+impl Header {
     const REQUIRED: [&'static str; 4] = ["district", "kind", "candidate", "votes"];
 
-    fn find(file: &str, header: &[u8]) -> Result<Columns, InputError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(header);
-        let mut record = csv::StringRecord::new();
-        let read = reader.read_record(&mut record).map_err(|e| {
-            InputError::line(file, 1, format!("the header row cannot be read: {e}"))
-        })?;
-        if !read {
-            return Err(InputError::file(file, "the file has no header row"));
-        }
-        let names: Vec<String> = record.iter().map(|n| n.trim().to_lowercase()).collect();
+    /// The header of a file whose header row holds `names`, in order. Names are compared
+    /// trimmed and in any case; `district`, `kind`, `candidate` and `votes` are required,
+    /// `list` and `party` optional, any other column is ignored. `file` names the source
+    /// in errors.
+    pub fn new<S: AsRef<str>>(file: &str, names: &[S]) -> Result<Header, InputError> {
+        let given: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+        let names: Vec<String> = given.iter().map(|n| n.trim().to_lowercase()).collect();
         let position = |wanted: &str| names.iter().position(|n| n == wanted);
         for (i, name) in names.iter().enumerate() {
             if !name.is_empty() && names[..i].contains(name) {
@@ -149,12 +213,12 @@ impl Columns {
                     format!(
                         "missing required column \"{wanted}\" (required: {}; found: {})",
                         Self::REQUIRED.join(", "),
-                        record.iter().collect::<Vec<_>>().join(", ")
+                        given.join(", ")
                     ),
                 )
             })
         };
-        Ok(Columns {
+        Ok(Header {
             district: required("district")?,
             kind: required("kind")?,
             candidate: required("candidate")?,
@@ -164,9 +228,59 @@ impl Columns {
             count: names.len(),
         })
     }
+
+    /// The header of a file from its first line, split as CSV.
+    fn read(file: &str, line: &[u8]) -> Result<Header, InputError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line);
+        let mut record = csv::StringRecord::new();
+        let read = reader.read_record(&mut record).map_err(|e| {
+            InputError::line(file, 1, format!("the header row cannot be read: {e}"))
+        })?;
+        if !read {
+            return Err(InputError::file(file, "the file has no header row"));
+        }
+        Header::new(file, &record.iter().collect::<Vec<_>>())
+    }
+
+    /// How many fields every record has: as many as the header.
+    pub fn fields(&self) -> usize {
+        self.count
+    }
+}
+
+/// What a row's votes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A candidate's votes.
+    Candidate,
+    /// Blank votes.
+    Blank,
+    /// Null votes.
+    Null,
+}
+
+/// One row of results given as values instead of text fields: one option's votes in one
+/// district (at one unit, which is not kept). Text is taken trimmed, as in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row<'a> {
+    /// The district (the contest).
+    pub district: &'a str,
+    /// Whose votes these are.
+    pub kind: Kind,
+    /// The candidate's name; ignored for blank and null votes.
+    pub candidate: &'a str,
+    /// The candidate's ballot list; empty for none.
+    pub list: &'a str,
+    /// The candidate's party; empty for none.
+    pub party: &'a str,
+    /// The votes.
+    pub votes: u64,
 }
 
 /// One candidate's running total, with where it was first seen.
+#[derive(Debug)]
 struct CandidateTally {
     list: Box<[u8]>,
     party: Box<[u8]>,
@@ -175,7 +289,7 @@ struct CandidateTally {
 }
 
 /// One district's running totals.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct DistrictTally {
     line: u64,
     candidates: HashMap<Box<[u8]>, CandidateTally>,
@@ -183,149 +297,135 @@ struct DistrictTally {
     null: u64,
 }
 
-/// Running totals of a chunk (or of the whole file, once merged).
-#[derive(Default)]
-struct Tally {
-    districts: HashMap<Box<[u8]>, DistrictTally>,
-    rows: u64,
-}
-
 /// Rows of one district usually come together: the last district's name and totals,
 /// to skip a hash lookup per row.
+#[derive(Debug)]
 struct LastDistrict {
     name: Box<[u8]>,
     tally: DistrictTally,
 }
 
-/// The kind of a row.
-enum Kind {
-    Candidate,
-    Blank,
-    Null,
+/// Running totals of rows in the long format, one row at a time: the incremental form of
+/// [`read_results`], which sums each chunk of a file in one builder and merges them.
+///
+/// Rows may come in any order and from any number of units; they are summed per
+/// (district, candidate), with a candidate's list and party checked to be the same on
+/// every row. Every error names the builder's file and the line given with the row.
+///
+/// ```
+/// use cifra_results::{Header, Kind, ResultsBuilder, Row};
+///
+/// // Rows of text fields, as a file has them: the header says where each column is.
+/// let header = Header::new("night", &["district", "unit", "kind", "candidate", "votes"])?;
+/// let mut north = ResultsBuilder::new("night");
+/// north.add_record(&header, &["1", "mesa 1", "candidate", "Ana", "10"], 2)?;
+/// north.add_record(&header, &["1", "mesa 1", "blank", "", "3"], 3)?;
+///
+/// // Rows of values, filled apart (on another thread, from another source).
+/// let mut south = ResultsBuilder::new("night");
+/// let row = Row { district: "1", kind: Kind::Candidate, candidate: "Ana", list: "", party: "", votes: 5 };
+/// south.add_row(row, 4)?;
+/// south.add_row(Row { candidate: "Bo", votes: 7, ..row }, 5)?;
+///
+/// north.merge(south)?;
+/// assert_eq!(north.rows(), 4);
+/// let contests = north.finish()?;
+/// assert_eq!(contests[0].district, "1");
+/// assert_eq!(contests[0].candidates[0].votes, 15); // Ana: 10 + 5
+/// assert_eq!(contests[0].blank, 3);
+/// # Ok::<(), cifra_results::InputError>(())
+/// ```
+#[derive(Debug)]
+pub struct ResultsBuilder {
+    file: String,
+    districts: HashMap<Box<[u8]>, DistrictTally>,
+    rows: u64,
+    /// The last district added to, out of `districts` while cached.
+    last: Option<LastDistrict>,
 }
 
-impl Tally {
-    /// Sums a chunk with no quote character: fields are split at commas.
-    fn read_plain(
-        file: &str,
-        columns: &Columns,
-        chunk: &[u8],
-        first_line: u64,
-    ) -> Result<Tally, InputError> {
-        let mut tally = Tally::default();
-        let mut last: Option<LastDistrict> = None;
-        let mut fields: Vec<&[u8]> = Vec::with_capacity(columns.count);
-        let mut line = first_line;
-        let mut field_start = 0;
-        // One pass over the chunk finds every comma and line break.
-        for at in memchr::memchr2_iter(b',', b'\n', chunk).chain(std::iter::once(chunk.len())) {
-            fields.push(&chunk[field_start..at]);
-            field_start = at + 1;
-            if at < chunk.len() && chunk[at] == b',' {
-                continue;
-            }
-            if let Some(last_field) = fields.last_mut() {
-                *last_field = last_field.strip_suffix(b"\r").unwrap_or(last_field);
-            }
-            let blank_line = fields.len() == 1 && trim(fields[0]).is_empty();
-            if !blank_line {
-                tally.add_row(file, columns, &fields, line, &mut last)?;
-            }
-            fields.clear();
-            line += 1;
-        }
-        tally.keep(last);
-        Ok(tally)
-    }
-
-    /// Sums a body with quotes, through the `csv` crate.
-    fn read_quoted(
-        file: &str,
-        columns: &Columns,
-        body: &[u8],
-        first_line: u64,
-    ) -> Result<Tally, InputError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(body);
-        let mut record = csv::ByteRecord::new();
-        let mut tally = Tally::default();
-        let mut last = None;
-        loop {
-            let line = first_line + reader.position().line() - 1;
-            match reader.read_byte_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => return Err(InputError::line(file, line, format!("malformed CSV: {e}"))),
-            }
-            let line = first_line + record.position().map_or(1, |p| p.line()) - 1;
-            if record.len() == 1 && record[0].iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            let fields: Vec<&[u8]> = record.iter().collect();
-            tally.add_row(file, columns, &fields, line, &mut last)?;
-        }
-        tally.keep(last);
-        Ok(tally)
-    }
-
-    /// Files the cached district back into the map.
-    fn keep(&mut self, last: Option<LastDistrict>) {
-        if let Some(last) = last {
-            self.districts.insert(last.name, last.tally);
+impl ResultsBuilder {
+    /// An empty builder; `file` names the source in errors.
+    pub fn new(file: &str) -> Self {
+        ResultsBuilder {
+            file: file.to_string(),
+            districts: HashMap::default(),
+            rows: 0,
+            last: None,
         }
     }
 
-    /// The totals of district `name`, moved into the cache `last`.
-    fn district<'a>(
+    /// Rows added so far (merged builders' rows included).
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Adds one row of text fields in the order of `header` (as many as it has; surrounding
+    /// whitespace ignored), found at `line`. The kind is `candidate`, `blank` or `null` in
+    /// any case; votes a whole number.
+    pub fn add_record<F: AsRef<[u8]>>(
         &mut self,
-        last: &'a mut Option<LastDistrict>,
-        name: &[u8],
+        header: &Header,
+        record: &[F],
         line: u64,
-    ) -> &'a mut DistrictTally {
-        if last.as_ref().is_none_or(|l| *l.name != *name) {
-            let tally = self.districts.remove(name).unwrap_or(DistrictTally {
-                line,
-                ..Default::default()
-            });
-            let previous = last.replace(LastDistrict {
-                name: name.into(),
-                tally,
-            });
-            if let Some(previous) = previous {
-                self.districts.insert(previous.name, previous.tally);
-            }
-        }
-        &mut last
-            .get_or_insert_with(|| unreachable!("the cache was just filled"))
-            .tally
-    }
-
-    fn add_row(
-        &mut self,
-        file: &str,
-        columns: &Columns,
-        record: &[&[u8]],
-        line: u64,
-        last: &mut Option<LastDistrict>,
     ) -> Result<(), InputError> {
-        if record.len() != columns.count {
+        if record.len() != header.count {
             return Err(InputError::line(
-                file,
+                &self.file,
                 line,
                 format!(
                     "expected {} fields as in the header, found {}",
-                    columns.count,
+                    header.count,
                     record.len()
                 ),
             ));
         }
-        let field = |i: usize| trim(record[i]);
-        let optional = |i: Option<usize>| i.map_or(&b""[..], |i| trim(record[i]));
-        let kind = parse_kind(file, line, field(columns.kind))?;
-        let votes = parse_votes(file, line, field(columns.votes))?;
-        let district_name = field(columns.district);
+        let field = |i: usize| trim(record[i].as_ref());
+        let optional = |i: Option<usize>| i.map_or(&b""[..], |i| trim(record[i].as_ref()));
+        let kind = parse_kind(&self.file, line, field(header.kind))?;
+        let votes = parse_votes(&self.file, line, field(header.votes))?;
+        self.add(
+            field(header.district),
+            kind,
+            || {
+                let name = field(header.candidate);
+                (name, optional(header.list), optional(header.party))
+            },
+            votes,
+            line,
+        )
+    }
+
+    /// Adds one row of values, found at `line` (the line or any number that locates the
+    /// row for whoever reads the errors).
+    pub fn add_row(&mut self, row: Row<'_>, line: u64) -> Result<(), InputError> {
+        fn trimmed(s: &str) -> &[u8] {
+            trim(s.as_bytes())
+        }
+        self.add(
+            trimmed(row.district),
+            row.kind,
+            || {
+                let name = trimmed(row.candidate);
+                (name, trimmed(row.list), trimmed(row.party))
+            },
+            row.votes,
+            line,
+        )
+    }
+
+    /// Adds `votes` to a district's blank, null or candidate total; `who` gives the
+    /// candidate's name, list and party, trimmed, and is called for candidates only.
+    #[inline]
+    fn add<'r>(
+        &mut self,
+        district_name: &[u8],
+        kind: Kind,
+        who: impl FnOnce() -> (&'r [u8], &'r [u8], &'r [u8]),
+        votes: u64,
+        line: u64,
+    ) -> Result<(), InputError> {
+        let file = self.file.as_str();
         if district_name.is_empty() {
             return Err(InputError::field(
                 file,
@@ -335,12 +435,12 @@ impl Tally {
             ));
         }
         self.rows += 1;
-        let district = self.district(last, district_name, line);
+        let district = district(&mut self.districts, &mut self.last, district_name, line);
         let total = match kind {
             Kind::Blank => &mut district.blank,
             Kind::Null => &mut district.null,
             Kind::Candidate => {
-                let name = field(columns.candidate);
+                let (name, list, party) = who();
                 if name.is_empty() {
                     return Err(InputError::field(
                         file,
@@ -349,7 +449,6 @@ impl Tally {
                         "expected the candidate's name in a row of kind candidate, found an empty field",
                     ));
                 }
-                let (list, party) = (optional(columns.list), optional(columns.party));
                 let candidate = match district.candidates.get_mut(name) {
                     Some(c) => c,
                     None => district
@@ -372,7 +471,19 @@ impl Tally {
         Ok(())
     }
 
-    fn merge(&mut self, file: &str, other: Tally) -> Result<(), InputError> {
+    /// Files the cached district back into the map.
+    fn keep(&mut self) {
+        if let Some(last) = self.last.take() {
+            self.districts.insert(last.name, last.tally);
+        }
+    }
+
+    /// Adds the rows of `other` (filled apart, e.g. from another part of the file), with
+    /// the same checks as adding them one by one; errors name this builder's file.
+    pub fn merge(&mut self, mut other: ResultsBuilder) -> Result<(), InputError> {
+        self.keep();
+        other.keep();
+        let file = self.file.as_str();
         self.rows += other.rows;
         for (name, theirs) in other.districts {
             let Some(ours) = self.districts.get_mut(&name) else {
@@ -396,7 +507,12 @@ impl Tally {
         Ok(())
     }
 
-    fn into_contests(self, file: &str) -> Result<Vec<Contest>, InputError> {
+    /// The contests: one per district, in natural order of district names (numbers by
+    /// value), each with its candidates sorted by name. Fails if a name is not UTF-8 or a
+    /// district's votes add up to more than 64 bits hold. No rows give no contests.
+    pub fn finish(mut self) -> Result<Vec<Contest>, InputError> {
+        self.keep();
+        let file = self.file.as_str();
         let mut contests = self
             .districts
             .into_iter()
@@ -435,6 +551,32 @@ impl Tally {
         contests.sort_by(|a, b| natural_order(&a.district, &b.district));
         Ok(contests)
     }
+}
+
+/// The totals of district `name`, moved into the cache `last` (the cached district filed
+/// back into `districts`).
+fn district<'a>(
+    districts: &mut HashMap<Box<[u8]>, DistrictTally>,
+    last: &'a mut Option<LastDistrict>,
+    name: &[u8],
+    line: u64,
+) -> &'a mut DistrictTally {
+    if last.as_ref().is_none_or(|l| *l.name != *name) {
+        let tally = districts.remove(name).unwrap_or(DistrictTally {
+            line,
+            ..Default::default()
+        });
+        let previous = last.replace(LastDistrict {
+            name: name.into(),
+            tally,
+        });
+        if let Some(previous) = previous {
+            districts.insert(previous.name, previous.tally);
+        }
+    }
+    &mut last
+        .get_or_insert_with(|| unreachable!("the cache was just filled"))
+        .tally
 }
 
 fn check_same_list(
@@ -646,5 +788,68 @@ mod tests {
         body.push_str("3,u,candidate,L,P,C1,x,\n");
         let err = read(&body).unwrap_err();
         assert_eq!(err.line, Some(200_002));
+    }
+
+    #[test]
+    fn the_builder_row_by_row_gives_what_the_reader_gives() {
+        let body = "1,a,candidate,A,P,Ana,10,\n1,b,candidate,A,P,Ana,5,yes\n1,a,blank,,,,3,\n2,a,candidate,,,Bo,7,\n";
+        let header =
+            Header::new("t.csv", &HEADER.trim_end().split(',').collect::<Vec<_>>()).unwrap();
+        let (mut first, mut second) = (ResultsBuilder::new("t.csv"), ResultsBuilder::new("t.csv"));
+        for (i, line) in body.lines().enumerate() {
+            let fields: Vec<&str> = line.split(',').collect();
+            let builder = if i % 2 == 0 { &mut first } else { &mut second };
+            builder.add_record(&header, &fields, i as u64 + 2).unwrap();
+        }
+        first.merge(second).unwrap();
+        assert_eq!(first.rows(), 4);
+        assert_eq!(first.finish().unwrap(), read(body).unwrap());
+    }
+
+    #[test]
+    fn rows_of_values_are_checked_as_rows_of_text() {
+        let ana = Row {
+            district: "1",
+            kind: Kind::Candidate,
+            candidate: " Ana ",
+            list: "A",
+            party: "",
+            votes: 4,
+        };
+        let mut builder = ResultsBuilder::new("server");
+        builder.add_row(ana, 10).unwrap();
+        let err = builder.add_row(Row { list: "B", ..ana }, 11).unwrap_err();
+        assert_eq!(err.to_string(), "server: line 11, column \"list\": candidate \"Ana\" of district \"1\" appears in list \"A\" and in list \"B\" (lines 10 and 11); a candidate runs in one list");
+        let err = builder
+            .add_row(
+                Row {
+                    district: "",
+                    ..ana
+                },
+                12,
+            )
+            .unwrap_err();
+        assert_eq!(
+            (err.line, err.column.as_deref()),
+            (Some(12), Some("district"))
+        );
+        builder
+            .add_row(
+                Row {
+                    kind: Kind::Null,
+                    candidate: "",
+                    votes: 2,
+                    ..ana
+                },
+                13,
+            )
+            .unwrap();
+        let contests = builder.finish().unwrap();
+        assert_eq!(
+            contests[0].candidates,
+            [Candidate::new("Ana", 4).in_list("A")]
+        );
+        assert_eq!(contests[0].null, 2);
+        assert!(ResultsBuilder::new("empty").finish().unwrap().is_empty());
     }
 }

@@ -2,8 +2,8 @@
 //! from the shipped result files. The `elected` column is the official outcome; the
 //! engine never sees it (the reader ignores unknown columns), only these tests read it.
 
-use cifra_cli::input::read_results;
 use cifra_core::{Lottery, Outcome, System};
+use cifra_results::read_results;
 use std::collections::{BTreeMap, BTreeSet};
 
 fn data(name: &str) -> Vec<u8> {
@@ -14,14 +14,23 @@ fn data(name: &str) -> Vec<u8> {
 /// District → the candidates proclaimed elected, from the file's `elected` column.
 fn official(bytes: &[u8]) -> BTreeMap<String, BTreeSet<String>> {
     let mut reader = csv::Reader::from_reader(bytes);
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name:?} in {header:?}"))
+    };
+    let (district, candidate, is_elected) =
+        (column("district"), column("candidate"), column("elected"));
     let mut elected: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for row in reader.records() {
         let row = row.unwrap();
-        if &row[7] == "yes" {
+        if &row[is_elected] == "yes" {
             elected
-                .entry(row[0].to_string())
+                .entry(row[district].to_string())
                 .or_default()
-                .insert(row[5].to_string());
+                .insert(row[candidate].to_string());
         }
     }
     elected
