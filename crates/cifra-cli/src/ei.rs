@@ -6,11 +6,13 @@
 
 use std::path::Path;
 
-use cifra_ei::input::{open, read_mesas, Dataset};
+use crate::error::CliError;
 use cifra_ei::report::{self, Labels, Territorial};
 use cifra_ei::{
     bootstrap, estimate, plot, Adjust, Bootstrap, Error, Estimate, Method, Options, Problem,
 };
+use cifra_results::mesas::{read_mesas, Dataset};
+use cifra_results::source::open;
 use rayon::prelude::*;
 
 /// The E-step, as named on the command line (and in fastei).
@@ -110,7 +112,7 @@ pub struct EiArgs {
 }
 
 /// Runs `cifra ei` and returns what it prints on stdout.
-pub fn run(args: &EiArgs) -> Result<String, Error> {
+pub fn run(args: &EiArgs) -> Result<String, CliError> {
     let options = Options {
         method: args.method.into(),
         tolerance: args.tolerance,
@@ -119,13 +121,19 @@ pub fn run(args: &EiArgs) -> Result<String, Error> {
         ..Options::default()
     };
     check_args(args)?;
+    let file = open(&args.file)?;
+    // The column lists are checked once the file is open, as they always were: a file
+    // that cannot be opened is reported first.
+    check_names(&args.groups, "--groups", 1)?;
+    check_names(&args.options, "--options", 2)?;
     let data = read_mesas(
-        open(&args.file)?,
+        file,
         &args.file,
         &args.groups,
         &args.options,
         args.by.as_deref(),
     )?;
+    let problem = problem(&data)?;
     let labels = Labels {
         groups: &data.groups,
         options: &data.options,
@@ -141,7 +149,7 @@ pub fn run(args: &EiArgs) -> Result<String, Error> {
     let tick = || bar.inc(1);
     let result = match &args.by {
         None => {
-            let est = estimate_one(&data.problem, &options, args, &tick).map_err(in_file)?;
+            let est = estimate_one(&problem, &options, args, &tick).map_err(in_file)?;
             if let Some(path) = &args.plot {
                 let title = format!(
                     "Who voted how ({}, {} mesas)",
@@ -153,7 +161,8 @@ pub fn run(args: &EiArgs) -> Result<String, Error> {
             render(args.format, &est, labels)
         }
         Some(by) => {
-            let results = estimate_territories(&data, &options, args, &tick).map_err(in_file)?;
+            let results =
+                estimate_territories(&data, &problem, &options, args, &tick).map_err(in_file)?;
             render_by(args.format, by, &results, labels)
         }
     };
@@ -161,18 +170,48 @@ pub fn run(args: &EiArgs) -> Result<String, Error> {
     Ok(result)
 }
 
-fn check_args(args: &EiArgs) -> Result<(), Error> {
+fn check_args(args: &EiArgs) -> Result<(), CliError> {
     if args.bootstrap == 1 {
-        return Err(Error::Invalid(
+        return Err(CliError::Usage(
             "--bootstrap needs at least 2 resamples (or 0 for none)".into(),
         ));
     }
     if args.plot.is_some() && args.by.is_some() {
-        return Err(Error::Invalid(
+        return Err(CliError::Usage(
             "--plot draws one heatmap and cannot be combined with --by; run without --by, or filter the file to one territory".into(),
         ));
     }
     Ok(())
+}
+
+/// Checks a list of columns given with `flag`: at least `at_least` names, none empty, none
+/// twice.
+fn check_names(names: &[String], flag: &str, at_least: usize) -> Result<(), CliError> {
+    if names.len() < at_least || names.iter().any(|n| n.is_empty()) {
+        return Err(CliError::Usage(format!(
+            "{flag} needs at least {at_least} comma-separated column name{}, got \"{}\"",
+            if at_least == 1 { "" } else { "s" },
+            names.join(",")
+        )));
+    }
+    for (i, n) in names.iter().enumerate() {
+        if names[..i].contains(n) {
+            return Err(CliError::Usage(format!(
+                "{flag}: column \"{n}\" is listed twice"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The estimation problem of the mesas read: their groups' voters and options' votes,
+/// each mesa named by its line.
+fn problem(data: &Dataset) -> Result<Problem, Error> {
+    let (groups, options) = (data.groups.len(), data.options.len());
+    Ok(
+        Problem::from_counts(groups, options, &data.votes, &data.voters)?
+            .with_lines(data.lines.clone()),
+    )
 }
 
 fn progress_bar(args: &EiArgs, data: &Dataset) -> indicatif::ProgressBar {
@@ -215,6 +254,7 @@ fn estimate_one(
 
 fn estimate_territories(
     data: &Dataset,
+    problem: &Problem,
     options: &Options,
     args: &EiArgs,
     tick: &(dyn Fn() + Sync),
@@ -222,7 +262,7 @@ fn estimate_territories(
     data.territories()
         .into_par_iter()
         .map(|t| {
-            let problem = data.problem.subset(&t.mesas);
+            let problem = problem.subset(&t.mesas);
             let estimate = estimate_one(&problem, options, args, tick)?;
             Ok(Territorial {
                 key: t.key,
@@ -250,9 +290,9 @@ fn render_by(format: Format, by: &str, results: &[Territorial], labels: Labels<'
 
 /// Writes `contents` to a temporary file next to `path`, then renames it over `path`, so a
 /// reader never sees a half-written plot.
-fn write_atomically(path: &Path, contents: &str) -> Result<(), Error> {
-    let io = |source| Error::Io {
-        path: path.display().to_string(),
+fn write_atomically(path: &Path, contents: &str) -> Result<(), CliError> {
+    let io = |source| CliError::Write {
+        file: path.display().to_string(),
         source,
     };
     let dir = path
@@ -297,7 +337,7 @@ const OPTIONS_2021: [(&str, &str); 9] = [
 /// The main job's section: how each age group voted in the 2021 first round.
 ///
 /// `mesas_csv` is the decompressed 2021 mesa CSV; mult method, 8 age groups, 9 options.
-pub fn main_job_section(mesas_csv: &[u8]) -> Result<String, Error> {
+pub fn main_job_section(mesas_csv: &[u8]) -> Result<String, CliError> {
     let columns =
         |pairs: &[(&str, &str)]| pairs.iter().map(|(c, _)| c.to_string()).collect::<Vec<_>>();
     let names =
@@ -309,7 +349,7 @@ pub fn main_job_section(mesas_csv: &[u8]) -> Result<String, Error> {
         &columns(&OPTIONS_2021),
         None,
     )?;
-    let est = estimate(&data.problem, &Options::default())?;
+    let est = estimate(&problem(&data)?, &Options::default())?;
     let (groups, options) = (names(&AGE_GROUPS), names(&OPTIONS_2021));
     let mut table = report::table(
         &est,

@@ -1,6 +1,6 @@
 //! The errors a user can meet, each naming where the problem is.
 
-use cifra_results::InputError;
+use cifra_results::{InputError, ReadError};
 
 /// Everything `cifra` can fail with. Each is printed as `cifra: error: …` on stderr,
 /// with exit status 2, and nothing on stdout.
@@ -9,9 +9,12 @@ pub enum CliError {
     /// A problem in an input file.
     #[error(transparent)]
     Input(#[from] InputError),
-    /// A file that cannot be read at all.
+    /// A file that cannot be read at all, or a problem in it.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// A file that cannot be written.
     #[error("{file}: {source}")]
-    Read {
+    Write {
         /// The file.
         file: String,
         /// Why.
@@ -33,13 +36,4 @@ pub enum CliError {
     /// A problem in ecological inference.
     #[error(transparent)]
     Ei(#[from] cifra_ei::Error),
-}
-
-/// How a file name is shown in messages.
-pub fn display_name(path: &str) -> String {
-    if path == "-" {
-        "<stdin>".to_string()
-    } else {
-        path.to_string()
-    }
 }

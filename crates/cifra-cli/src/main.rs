@@ -30,9 +30,7 @@ fn main() -> ExitCode {
     let result: Result<(String, Vec<String>), CliError> = match &cli.command {
         None => main_job::run().map(|out| (out, Vec::new())),
         Some(Command::Tally(args)) => tally::run(args).map(|o| (o.stdout, o.warnings)),
-        Some(Command::Ei(args)) => ei::run(args)
-            .map(|out| (out, Vec::new()))
-            .map_err(CliError::from),
+        Some(Command::Ei(args)) => ei::run(args).map(|out| (out, Vec::new())),
         Some(Command::Systems) => Ok((systems::list(), Vec::new())),
     };
     match result {

@@ -1,9 +1,9 @@
 //! `cifra tally`: results in the long format → what the law decides, per district.
 
-use crate::error::{display_name, CliError};
+use crate::error::CliError;
 use crate::report::{to_csv, to_json, to_text, ContestReport, TallyReport};
 use cifra_core::{Lottery, SeatsRule, System};
-use cifra_results::{read_results, read_seats_file, Seats};
+use cifra_results::{display_name, read_results, read_seats_file, read_source, Seats};
 
 /// Output formats.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,47 +111,4 @@ fn resolve_seats(args: &TallyArgs) -> Result<Seats, CliError> {
         )));
     }
     Ok(seats)
-}
-
-/// The bytes of a file (memory-mapped), or of standard input for `-`.
-pub fn read_source(path: &str) -> Result<Source, CliError> {
-    let failed = |source| CliError::Read {
-        file: display_name(path),
-        source,
-    };
-    if path == "-" {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map_err(failed)?;
-        return Ok(Source::Read(bytes));
-    }
-    let file = std::fs::File::open(path).map_err(failed)?;
-    let is_regular = file.metadata().map_err(failed)?.is_file();
-    if !is_regular {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(failed)?;
-        return Ok(Source::Read(bytes));
-    }
-    // SAFETY: the map is only read, and only while this process runs; like ripgrep, we
-    // accept that a file truncated by another process during the read may fault.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(failed)?;
-    Ok(Source::Mapped(map))
-}
-
-/// An input's bytes: mapped from a file, or read from a pipe.
-pub enum Source {
-    /// A regular file, memory-mapped.
-    Mapped(memmap2::Mmap),
-    /// Standard input or another stream, read whole.
-    Read(Vec<u8>),
-}
-
-impl std::ops::Deref for Source {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        match self {
-            Source::Mapped(map) => map,
-            Source::Read(bytes) => bytes,
-        }
-    }
 }

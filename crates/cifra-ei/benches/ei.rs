@@ -3,8 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use cifra_ei::input::{open, read_mesas, Dataset};
-use cifra_ei::{estimate, Method, Options};
+use cifra_ei::{estimate, Method, Options, Problem};
+use cifra_results::mesas::{read_mesas, Dataset};
+use cifra_results::source::open;
 use rayon::prelude::*;
 
 const MESAS: &str = concat!(
@@ -16,18 +17,23 @@ fn names(s: &str) -> Vec<String> {
     s.split(',').map(str::to_string).collect()
 }
 
-fn read() -> Dataset {
+/// The mesas, with each one's circunscripción, and their estimation problem.
+fn read() -> (Dataset, Problem) {
     let groups =
         names("age_18_19,age_20_29,age_30_39,age_40_49,age_50_59,age_60_69,age_70_79,age_80_plus");
     let options = names("boric,kast,provoste,sichel,artes,meo,parisi,blank,null");
-    read_mesas(
+    let data = read_mesas(
         open(MESAS).expect("data file"),
         MESAS,
         &groups,
         &options,
         Some("circunscripcion"),
     )
-    .expect("read")
+    .expect("read");
+    let problem = Problem::from_counts(groups.len(), options.len(), &data.votes, &data.voters)
+        .expect("a problem")
+        .with_lines(data.lines.clone());
+    (data, problem)
 }
 
 fn best_of(runs: usize, mut f: impl FnMut() -> String) -> (Duration, String) {
@@ -54,7 +60,7 @@ fn main() {
         "read + parse gzip CSV      {:>8.1} ms",
         t.as_secs_f64() * 1e3
     );
-    let data = read();
+    let (data, problem) = read();
     for method in [Method::Mult, Method::MvnPdf] {
         let (t, note) = best_of(
             if method == Method::Mult {
@@ -63,7 +69,7 @@ fn main() {
                 1.max(runs / 5)
             },
             || {
-                let e = estimate(&data.problem, &Options::with_method(method)).unwrap();
+                let e = estimate(&problem, &Options::with_method(method)).unwrap();
                 format!("{} iterations", e.iterations)
             },
         );
@@ -78,7 +84,7 @@ fn main() {
         let its: usize = territories
             .par_iter()
             .map(|t| {
-                estimate(&data.problem.subset(&t.mesas), &Options::default())
+                estimate(&problem.subset(&t.mesas), &Options::default())
                     .unwrap()
                     .iterations
             })

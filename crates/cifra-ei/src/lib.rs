@@ -23,7 +23,6 @@
 mod bootstrap;
 mod em;
 mod exact;
-pub mod input;
 mod model;
 mod mult;
 mod mvn;
@@ -40,51 +39,9 @@ pub use model::Problem;
 use std::fmt;
 use std::str::FromStr;
 
-/// Everything that can go wrong while reading mesas or estimating.
+/// Everything that can go wrong while estimating.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The input could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file (or `-` for stdin).
-        path: String,
-        /// What the system said.
-        source: std::io::Error,
-    },
-    /// The input is not the CSV expected.
-    #[error("{path}: line {line}: {message}")]
-    Csv {
-        /// The file.
-        path: String,
-        /// The 1-based line.
-        line: u64,
-        /// What is wrong.
-        message: String,
-    },
-    /// A field does not hold what its column needs.
-    #[error("{path}: line {line}, column \"{column}\": expected {expected}, found \"{found}\"")]
-    Field {
-        /// The file.
-        path: String,
-        /// The 1-based line.
-        line: u64,
-        /// The column's name.
-        column: String,
-        /// What the column needs.
-        expected: String,
-        /// What the field holds.
-        found: String,
-    },
-    /// A requested column is not in the header.
-    #[error("{path}: no column \"{column}\" (columns are: {available})")]
-    MissingColumn {
-        /// The file.
-        path: String,
-        /// The column asked for.
-        column: String,
-        /// The header, comma-separated.
-        available: String,
-    },
     /// The arguments or the data do not make an estimation problem.
     #[error("{0}")]
     Invalid(String),

@@ -67,6 +67,24 @@ impl Problem {
         })
     }
 
+    /// Builds a problem from whole counts, as a reader returns them: flat row-major
+    /// `votes` (B×C) and `voters` (B×G). There must be at least one group and at least two
+    /// options.
+    ///
+    /// ```
+    /// let p = cifra_ei::Problem::from_counts(1, 2, &[6, 4, 5, 5], &[10, 10]).unwrap();
+    /// assert_eq!(p.votes(1), [5.0, 5.0]);
+    /// ```
+    pub fn from_counts(
+        groups: usize,
+        options: usize,
+        votes: &[u32],
+        voters: &[u32],
+    ) -> Result<Self, Error> {
+        let float = |counts: &[u32]| counts.iter().map(|&n| f64::from(n)).collect();
+        Problem::new(groups, options, float(votes), float(voters))
+    }
+
     /// Attaches the source line of each mesa, used to name a mesa in error messages.
     pub fn with_lines(mut self, lines: Vec<u64>) -> Self {
         if lines.len() == self.mesas {

@@ -1,13 +1,8 @@
 //! Degenerate inputs: every one gets an answer or a clear error, never a panic.
 
-use cifra_ei::input::read_mesas;
 use cifra_ei::{estimate, Adjust, Error, Method, Options, Problem};
 
 const METHODS: [Method; 3] = [Method::Mult, Method::MvnPdf, Method::Exact];
-
-fn names(s: &str) -> Vec<String> {
-    s.split(',').map(str::to_string).collect()
-}
 
 fn rows_sum_to_one(est: &cifra_ei::Estimate, skip: &[usize]) {
     for g in (0..est.groups).filter(|g| !skip.contains(g)) {
@@ -85,9 +80,11 @@ fn mismatched_mesas_are_used_by_mult_and_mvn_and_left_out_by_exact() {
 
 #[test]
 fn exact_refuses_a_large_mesa_by_line() {
-    let csv = "g,a,b,c\n2,1,1,0\n300,100,100,100\n";
-    let d = read_mesas(csv.as_bytes(), "m.csv", &names("g"), &names("a,b,c"), None).unwrap();
-    let err = estimate(&d.problem, &Options::with_method(Method::Exact)).unwrap_err();
+    // The mesas of a file "g,a,b,c\n2,1,1,0\n300,100,100,100\n", at lines 2 and 3.
+    let problem = Problem::from_counts(1, 3, &[1, 1, 0, 100, 100, 100], &[2, 300])
+        .unwrap()
+        .with_lines(vec![2, 3]);
+    let err = estimate(&problem, &Options::with_method(Method::Exact)).unwrap_err();
     assert!(
         matches!(err, Error::MesaTooLarge { line: Some(3), .. }),
         "{err}"
@@ -113,49 +110,6 @@ fn invalid_problems_and_options_are_errors() {
         ..Options::default()
     };
     assert!(estimate(&p, &o).is_err());
-}
-
-#[test]
-fn malformed_csv_names_file_line_and_column() {
-    let groups = names("g1,g2");
-    let options = names("a,b");
-    let read = |csv: &str| {
-        read_mesas(csv.as_bytes(), "mesas.csv", &groups, &options, None)
-            .unwrap_err()
-            .to_string()
-    };
-    assert_eq!(
-        read("g1,g2,a,b\n1,2,1,2\n1,2,x,2\n"),
-        "mesas.csv: line 3, column \"a\": expected a non-negative integer, found \"x\""
-    );
-    assert_eq!(
-        read("g1,g2,a,b\n1,2,1,-2\n")
-            .split(": expected")
-            .next()
-            .unwrap(),
-        "mesas.csv: line 2, column \"b\""
-    );
-    assert_eq!(
-        read("g1,g2,a,b\n1,,1,2\n"),
-        "mesas.csv: line 2, column \"g2\": expected a non-negative integer, found \"\""
-    );
-    assert_eq!(
-        read("g1,a,b\n1,1,2\n"),
-        "mesas.csv: no column \"g2\" (columns are: g1, a, b)"
-    );
-    assert!(read("g1,g2,a,b\n1,2,1\n").starts_with("mesas.csv: line 2: expected 4 fields"));
-    assert!(read("").contains("header"));
-    assert!(read("g1,g2,a,b\n").contains("no mesas"));
-}
-
-#[test]
-fn territories_keep_file_order() {
-    let csv = "t,g,a,b\nz,2,1,1\ny,1,1,0\nz,3,2,1\n";
-    let d = read_mesas(csv.as_bytes(), "m", &names("g"), &names("a,b"), Some("t")).unwrap();
-    let t = d.territories();
-    assert_eq!(t.len(), 2);
-    assert_eq!((t[0].key.as_str(), t[0].mesas.clone()), ("z", vec![0, 2]));
-    assert_eq!((t[1].key.as_str(), t[1].mesas.clone()), ("y", vec![1]));
 }
 
 #[test]

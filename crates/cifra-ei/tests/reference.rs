@@ -7,9 +7,9 @@ use common::*;
 
 #[test]
 fn mult_matches_fastei_within_0_002() {
-    let data = national(None);
-    assert_eq!(data.problem.mesas(), 46_606);
-    let est = estimate(&data.problem, &Options::with_method(Method::Mult)).unwrap();
+    let problem = national();
+    assert_eq!(problem.mesas(), 46_606);
+    let est = estimate(&problem, &Options::with_method(Method::Mult)).unwrap();
     let (diff, g, c) = max_abs_diff(&est, &reference("fastei-national-mult.csv"));
     eprintln!(
         "mult: {} iterations, max |diff| {diff:.6} at {} × {}",
@@ -31,8 +31,8 @@ fn mult_matches_fastei_within_0_002() {
 // but not the linear programme: 0.0021 away (0.0132 without the projection).
 #[test]
 fn mvn_pdf_matches_fastei_within_0_005() {
-    let data = national(None);
-    let est = estimate(&data.problem, &Options::with_method(Method::MvnPdf)).unwrap();
+    let problem = national();
+    let est = estimate(&problem, &Options::with_method(Method::MvnPdf)).unwrap();
     let (diff, g, c) = max_abs_diff(&est, &reference("fastei-national-mvn_pdf.csv"));
     eprintln!(
         "mvn_pdf: {} iterations, max |diff| {diff:.6} at {} × {}",

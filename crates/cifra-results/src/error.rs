@@ -57,3 +57,20 @@ impl fmt::Display for InputError {
 }
 
 impl std::error::Error for InputError {}
+
+/// Everything reading a file can fail with: the file cannot be read, or what it holds is
+/// not what was expected.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file cannot be read at all.
+    #[error("{file}: {source}")]
+    Io {
+        /// The file's name, as shown in messages.
+        file: String,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// What the file holds is not what was expected.
+    #[error(transparent)]
+    Input(#[from] InputError),
+}

@@ -2,9 +2,9 @@
 
 #![allow(dead_code)]
 
-use std::io::Read;
-
-use cifra_ei::input::{read_mesas, Dataset};
+use cifra_ei::Problem;
+use cifra_results::mesas::read_mesas;
+use cifra_results::source::open;
 
 pub const MESAS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -30,15 +30,13 @@ fn names(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-/// The 46,606 mesas, 8 age groups, 9 options; `by` optional.
-pub fn national(by: Option<&str>) -> Dataset {
-    let mut bytes = Vec::new();
-    let file = std::fs::File::open(MESAS)
-        .expect("the project ships data/cl-2021-presidential-r1-mesas.csv.gz");
-    flate2::read::GzDecoder::new(file)
-        .read_to_end(&mut bytes)
-        .unwrap();
-    read_mesas(&bytes[..], "mesas", &names(&GROUPS), &names(&OPTIONS), by).unwrap()
+/// The 46,606 mesas, 8 age groups, 9 options.
+pub fn national() -> Problem {
+    let file = open(MESAS).expect("the project ships data/cl-2021-presidential-r1-mesas.csv.gz");
+    let data = read_mesas(file, "mesas", &names(&GROUPS), &names(&OPTIONS), None).unwrap();
+    Problem::from_counts(GROUPS.len(), OPTIONS.len(), &data.votes, &data.voters)
+        .unwrap()
+        .with_lines(data.lines)
 }
 
 /// fastei's estimates, rows = groups, columns = options, as in [`GROUPS`] and [`OPTIONS`].

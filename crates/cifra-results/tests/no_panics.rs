@@ -1,7 +1,8 @@
 //! No input makes a reader panic: arbitrary bytes, and real rows with fields mangled,
 //! either parse or come back as an error that names the file.
 
-use cifra_results::read_results;
+use cifra_results::mesas::read_mesas;
+use cifra_results::{read_results, ReadError};
 use proptest::prelude::*;
 
 const HEADER: &str = "district,unit,kind,list,party,candidate,votes,elected\n";
@@ -34,10 +35,10 @@ fn mangled() -> impl Strategy<Value = Vec<u8>> {
     })
 }
 
-fn ei_reader(bytes: &[u8]) -> Result<(), cifra_ei::Error> {
+fn mesa_reader(bytes: &[u8]) -> Result<(), ReadError> {
     let groups = vec!["age_18_19".to_string(), "age_20_29".to_string()];
     let options = vec!["boric".to_string(), "kast".to_string()];
-    cifra_ei::input::read_mesas(bytes, "t.csv", &groups, &options, Some("region")).map(|_| ())
+    read_mesas(bytes, "t.csv", &groups, &options, Some("region")).map(|_| ())
 }
 
 const MESAS: &str = "region,circunscripcion,mesa,boric,kast,age_18_19,age_20_29
@@ -69,7 +70,7 @@ proptest! {
             let at = at % bytes.len();
             bytes[at] = byte;
         }
-        if let Err(e) = ei_reader(&bytes) {
+        if let Err(e) = mesa_reader(&bytes) {
             prop_assert!(e.to_string().starts_with("t.csv"), "{}", e);
         }
     }

@@ -1,13 +1,14 @@
-//! Reading mesas from CSV: the columns asked for, validated, with errors that name the file,
-//! the line and the column.
+//! Reading mesas from a wide CSV, one row per mesa: the count columns asked for, validated,
+//! with errors that name the file, the line and the column.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 
-use crate::{Error, Problem};
+use crate::error::{InputError, ReadError};
 
-/// Mesas read from a file: the problem plus the names and, with `--by`, each mesa's key.
-#[derive(Debug, Clone)]
+/// Mesas read from a file: per mesa, the counts of the columns asked for and, with `by`,
+/// the mesa's territory.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dataset {
     /// The file's name as given (for messages).
     pub path: String,
@@ -15,8 +16,12 @@ pub struct Dataset {
     pub groups: Vec<String>,
     /// Option columns, in the order asked for.
     pub options: Vec<String>,
-    /// All mesas.
-    pub problem: Problem,
+    /// Votes per option, mesa after mesa: `votes[b * options.len() + c]`.
+    pub votes: Vec<u32>,
+    /// Voters per group, mesa after mesa: `voters[b * groups.len() + g]`.
+    pub voters: Vec<u32>,
+    /// Each mesa's line in the file.
+    pub lines: Vec<u64>,
     /// The column territories are taken from, if any.
     pub by: Option<String>,
     /// Each mesa's value of the `by` column (empty without `by`).
@@ -33,6 +38,17 @@ pub struct Territory {
 }
 
 impl Dataset {
+    /// Number of mesas.
+    pub fn mesas(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Votes of mesa `b`, one per option.
+    pub fn votes(&self, b: usize) -> &[u32] {
+        let n = self.options.len();
+        &self.votes[b * n..(b + 1) * n]
+    }
+
     /// Territories in the order their first mesa appears in the file.
     pub fn territories(&self) -> Vec<Territory> {
         let mut index: HashMap<&str, usize> = HashMap::new();
@@ -51,65 +67,34 @@ impl Dataset {
     }
 }
 
-/// Opens `path` for reading (`-` is stdin); gzip input (magic bytes 1f 8b) is decompressed.
-pub fn open(path: &str) -> Result<Box<dyn Read + Send>, Error> {
-    let io = |source| Error::Io {
-        path: path.to_string(),
-        source,
-    };
-    let raw: Box<dyn Read + Send> = if path == "-" {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(std::fs::File::open(path).map_err(io)?)
-    };
-    let mut buffered = BufReader::with_capacity(1 << 16, raw);
-    let gzip = buffered.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
-    Ok(if gzip {
-        Box::new(BufReader::with_capacity(
-            1 << 16,
-            flate2::read::MultiGzDecoder::new(buffered),
-        ))
-    } else {
-        Box::new(buffered)
-    })
-}
-
-/// Reads mesas from CSV with a header line. `groups` and `options` name the columns to use
-/// (each must be present, at most once in each list); `by` names the territory column.
-/// Counts must be non-negative integers.
+/// Reads mesas from CSV with a header line. `groups` and `options` name the count columns
+/// to read (each must be in the header); `by` names the territory column. Counts must be
+/// whole numbers of at most 9 digits; `path` names the file in errors.
 pub fn read_mesas<R: Read>(
     reader: R,
     path: &str,
     groups: &[String],
     options: &[String],
     by: Option<&str>,
-) -> Result<Dataset, Error> {
-    check_names(groups, "--groups", 1)?;
-    check_names(options, "--options", 2)?;
+) -> Result<Dataset, ReadError> {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(reader);
     let header = csv.byte_headers().map_err(|e| csv_error(path, e))?.clone();
     if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-        return Err(Error::Csv {
-            path: path.into(),
-            line: 1,
-            message: "empty file, expected a header line".into(),
-        });
+        return Err(InputError::line(path, 1, "empty file, expected a header line").into());
     }
     let names: Vec<String> = header
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
     let find = |column: &str| {
-        names
-            .iter()
-            .position(|n| n == column)
-            .ok_or_else(|| Error::MissingColumn {
-                path: path.into(),
-                column: column.into(),
-                available: names.join(", "),
-            })
+        names.iter().position(|n| n == column).ok_or_else(|| {
+            InputError::file(
+                path,
+                format!("no column \"{column}\" (columns are: {})", names.join(", ")),
+            )
+        })
     };
     let group_idx = groups
         .iter()
@@ -146,72 +131,52 @@ pub fn read_mesas<R: Read>(
         lines.push(line);
     }
     if lines.is_empty() {
-        return Err(Error::Csv {
-            path: path.into(),
-            line: 2,
-            message: "no mesas: the file has a header but no rows".into(),
-        });
+        return Err(
+            InputError::line(path, 2, "no mesas: the file has a header but no rows").into(),
+        );
     }
-    let problem = Problem::new(groups.len(), options.len(), votes, voters)?.with_lines(lines);
     Ok(Dataset {
         path: path.into(),
         groups: groups.to_vec(),
         options: options.to_vec(),
-        problem,
+        votes,
+        voters,
+        lines,
         by: by.map(str::to_string),
         keys,
     })
 }
 
-fn check_names(names: &[String], flag: &str, at_least: usize) -> Result<(), Error> {
-    if names.len() < at_least || names.iter().any(|n| n.is_empty()) {
-        return Err(Error::Invalid(format!(
-            "{flag} needs at least {at_least} comma-separated column name{}, got \"{}\"",
-            if at_least == 1 { "" } else { "s" },
-            names.join(",")
-        )));
-    }
-    for (i, n) in names.iter().enumerate() {
-        if names[..i].contains(n) {
-            return Err(Error::Invalid(format!(
-                "{flag}: column \"{n}\" is listed twice"
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn parse_count(raw: &[u8], path: &str, line: u64, column: &str) -> Result<f64, Error> {
+fn parse_count(raw: &[u8], path: &str, line: u64, column: &str) -> Result<u32, InputError> {
     let text = raw.trim_ascii();
     let value = (!text.is_empty() && text.len() <= 9 && text.iter().all(u8::is_ascii_digit))
         .then(|| text.iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0')));
-    value.map(f64::from).ok_or_else(|| Error::Field {
-        path: path.into(),
-        line,
-        column: column.into(),
-        expected: "a non-negative integer".into(),
-        found: String::from_utf8_lossy(raw).into_owned(),
+    value.ok_or_else(|| {
+        InputError::field(
+            path,
+            line,
+            column,
+            format!(
+                "expected a non-negative integer, found \"{}\"",
+                String::from_utf8_lossy(raw)
+            ),
+        )
     })
 }
 
-fn csv_error(path: &str, e: csv::Error) -> Error {
+fn csv_error(path: &str, e: csv::Error) -> ReadError {
     let line = e.position().map_or(0, |p| p.line());
-    match e.into_kind() {
-        csv::ErrorKind::Io(source) => Error::Io {
-            path: path.into(),
-            source,
-        },
+    let message = match e.into_kind() {
+        csv::ErrorKind::Io(source) => {
+            return ReadError::Io {
+                file: path.into(),
+                source,
+            }
+        }
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
-        } => Error::Csv {
-            path: path.into(),
-            line,
-            message: format!("expected {expected_len} fields like the header, found {len}"),
-        },
-        other => Error::Csv {
-            path: path.into(),
-            line,
-            message: format!("{other:?}"),
-        },
-    }
+        } => format!("expected {expected_len} fields like the header, found {len}"),
+        other => format!("{other:?}"),
+    };
+    InputError::line(path, line, message).into()
 }

@@ -1,0 +1,82 @@
+//! Where input bytes come from: a file, memory-mapped, or standard input (`-`); and a
+//! reader that decompresses gzip on the way.
+
+use crate::error::ReadError;
+use std::io::{BufRead, BufReader, Read};
+
+/// How a file name is shown in messages: `-` is `<stdin>`.
+pub fn display_name(path: &str) -> String {
+    if path == "-" {
+        "<stdin>".to_string()
+    } else {
+        path.to_string()
+    }
+}
+
+/// The bytes of a file (memory-mapped), or of standard input for `-`. Errors name the
+/// file as [`display_name`] shows it.
+pub fn read_source(path: &str) -> Result<Source, ReadError> {
+    let failed = |source| ReadError::Io {
+        file: display_name(path),
+        source,
+    };
+    if path == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map_err(failed)?;
+        return Ok(Source::Read(bytes));
+    }
+    let file = std::fs::File::open(path).map_err(failed)?;
+    let is_regular = file.metadata().map_err(failed)?.is_file();
+    if !is_regular {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(failed)?;
+        return Ok(Source::Read(bytes));
+    }
+    // SAFETY: the map is only read, and only while this process runs; like ripgrep, we
+    // accept that a file truncated by another process during the read may fault.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(failed)?;
+    Ok(Source::Mapped(map))
+}
+
+/// An input's bytes: mapped from a file, or read from a pipe.
+pub enum Source {
+    /// A regular file, memory-mapped.
+    Mapped(memmap2::Mmap),
+    /// Standard input or another stream, read whole.
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for Source {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Source::Mapped(map) => map,
+            Source::Read(bytes) => bytes,
+        }
+    }
+}
+
+/// Opens `path` for reading (`-` is stdin); gzip input (magic bytes 1f 8b) is
+/// decompressed. Errors name the file as given.
+pub fn open(path: &str) -> Result<Box<dyn Read + Send>, ReadError> {
+    let io = |source| ReadError::Io {
+        file: path.to_string(),
+        source,
+    };
+    let raw: Box<dyn Read + Send> = if path == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(io)?)
+    };
+    let mut buffered = BufReader::with_capacity(1 << 16, raw);
+    let gzip = buffered.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
+    Ok(if gzip {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::read::MultiGzDecoder::new(buffered),
+        ))
+    } else {
+        Box::new(buffered)
+    })
+}

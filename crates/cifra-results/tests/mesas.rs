@@ -1,0 +1,92 @@
+//! The wide mesa reader: counts, lines and territories as in the file, and errors that
+//! name the file, the line and the column.
+
+use cifra_results::mesas::read_mesas;
+use cifra_results::source::open;
+use std::io::Write;
+
+fn names(s: &str) -> Vec<String> {
+    s.split(',').map(str::to_string).collect()
+}
+
+#[test]
+fn reads_counts_and_lines_in_the_order_asked_for() {
+    let csv = "g,a,b,c\n2,1,1,0\n300,100,100,100\n";
+    let d = read_mesas(csv.as_bytes(), "m.csv", &names("g"), &names("c,a,b"), None).unwrap();
+    assert_eq!(d.mesas(), 2);
+    assert_eq!(d.votes, [0, 1, 1, 100, 100, 100]);
+    assert_eq!(d.votes(1), [100, 100, 100]);
+    assert_eq!(d.voters, [2, 300]);
+    assert_eq!(d.lines, [2, 3]);
+    assert!(d.keys.is_empty());
+}
+
+#[test]
+fn malformed_csv_names_file_line_and_column() {
+    let groups = names("g1,g2");
+    let options = names("a,b");
+    let read = |csv: &str| {
+        read_mesas(csv.as_bytes(), "mesas.csv", &groups, &options, None)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        read("g1,g2,a,b\n1,2,1,2\n1,2,x,2\n"),
+        "mesas.csv: line 3, column \"a\": expected a non-negative integer, found \"x\""
+    );
+    assert_eq!(
+        read("g1,g2,a,b\n1,2,1,-2\n")
+            .split(": expected")
+            .next()
+            .unwrap(),
+        "mesas.csv: line 2, column \"b\""
+    );
+    assert_eq!(
+        read("g1,g2,a,b\n1,,1,2\n"),
+        "mesas.csv: line 2, column \"g2\": expected a non-negative integer, found \"\""
+    );
+    assert_eq!(
+        read("g1,a,b\n1,1,2\n"),
+        "mesas.csv: no column \"g2\" (columns are: g1, a, b)"
+    );
+    assert!(read("g1,g2,a,b\n1,2,1\n").starts_with("mesas.csv: line 2: expected 4 fields"));
+    assert_eq!(
+        read(""),
+        "mesas.csv: line 1: empty file, expected a header line"
+    );
+    assert_eq!(
+        read("g1,g2,a,b\n"),
+        "mesas.csv: line 2: no mesas: the file has a header but no rows"
+    );
+}
+
+#[test]
+fn territories_keep_file_order() {
+    let csv = "t,g,a,b\nz,2,1,1\ny,1,1,0\nz,3,2,1\n";
+    let d = read_mesas(csv.as_bytes(), "m", &names("g"), &names("a,b"), Some("t")).unwrap();
+    let t = d.territories();
+    assert_eq!(t.len(), 2);
+    assert_eq!((t[0].key.as_str(), t[0].mesas.clone()), ("z", vec![0, 2]));
+    assert_eq!((t[1].key.as_str(), t[1].mesas.clone()), ("y", vec![1]));
+}
+
+#[test]
+fn open_reads_plain_and_gzip_files_alike() {
+    let csv = "g,a,b\n2,1,1\n";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(csv.as_bytes()).unwrap();
+    let (plain, gzipped) = (file_with(csv.as_bytes()), file_with(&gz.finish().unwrap()));
+    let read = |file: &tempfile::NamedTempFile| {
+        let path = file.path().to_str().unwrap();
+        read_mesas(open(path).unwrap(), path, &names("g"), &names("a,b"), None).unwrap()
+    };
+    assert_eq!(read(&plain).votes, read(&gzipped).votes);
+    let missing = open("/nonexistent/mesas.csv").err().unwrap().to_string();
+    assert!(missing.starts_with("/nonexistent/mesas.csv: "), "{missing}");
+}
+
+fn file_with(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(bytes).unwrap();
+    file
+}
