@@ -7,10 +7,9 @@
 use std::path::Path;
 
 use crate::error::CliError;
-use cifra_ei::report::{self, Labels, Territorial};
-use cifra_ei::{
-    bootstrap, estimate, plot, Adjust, Bootstrap, Error, Estimate, Method, Options, Problem,
-};
+use cifra_ei::{bootstrap, estimate, Adjust, Bootstrap, Error, Estimate, Method, Options, Problem};
+use cifra_report::ei::{self as report, Labels, Territorial};
+use cifra_report::plot;
 use cifra_results::mesas::{read_mesas, Dataset};
 use cifra_results::source::open;
 use rayon::prelude::*;

@@ -6,7 +6,4 @@
 pub mod ei;
 pub mod error;
 pub mod main_job;
-pub mod report;
-pub mod systems;
-pub mod table;
 pub mod tally;

@@ -1,7 +1,8 @@
 //! `cifra`: election results as Chilean law decides them.
 
 use cifra_cli::error::CliError;
-use cifra_cli::{ei, main_job, systems, tally};
+use cifra_cli::{ei, main_job, tally};
+use cifra_report::systems;
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::process::ExitCode;

@@ -2,8 +2,8 @@
 //! 46,606 real mesas that ship inside the binary, decided under the 1980 Constitution.
 
 use crate::error::CliError;
-use crate::table::{percent, thousands, Align, Table};
 use cifra_core::{Candidate, Contest, Lottery, System};
+use cifra_report::table::{percent, thousands, Align, Table};
 use cifra_results::InputError;
 use std::io::Read;
 

@@ -1,8 +1,8 @@
 //! `cifra tally`: results in the long format → what the law decides, per district.
 
 use crate::error::CliError;
-use crate::report::{to_csv, to_json, to_text, ContestReport, TallyReport};
 use cifra_core::{Lottery, SeatsRule, System};
+use cifra_report::tally::{to_csv, to_json, to_text, ContestReport, TallyReport};
 use cifra_results::{display_name, read_results, read_seats_file, read_source, Seats};
 
 /// Output formats.

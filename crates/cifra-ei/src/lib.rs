@@ -27,9 +27,7 @@ mod model;
 mod mult;
 mod mvn;
 mod mvn_soa;
-pub mod plot;
 mod project;
-pub mod report;
 mod rng;
 mod vexp;
 

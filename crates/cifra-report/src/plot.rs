@@ -1,7 +1,7 @@
 //! SVG heatmap of the estimates: groups down, options across, the percentage in each cell.
 
-use crate::report::Labels;
-use crate::Estimate;
+use crate::ei::Labels;
+use cifra_ei::Estimate;
 
 const CELL_W: f64 = 78.0;
 const CELL_H: f64 = 30.0;
@@ -11,7 +11,8 @@ const MARGIN: f64 = 16.0;
 /// largest estimate), so the darkest cell in each row is that group's favourite.
 ///
 /// ```
-/// use cifra_ei::{estimate, plot, report::Labels, Options, Problem};
+/// use cifra_ei::{estimate, Options, Problem};
+/// use cifra_report::{ei::Labels, plot};
 /// let problem = Problem::new(1, 2, vec![6.0, 4.0], vec![10.0]).unwrap();
 /// let est = estimate(&problem, &Options::default()).unwrap();
 /// let (g, o) = (vec!["all".to_string()], vec!["yes".to_string(), "no".to_string()]);

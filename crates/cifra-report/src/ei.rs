@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::Estimate;
+use cifra_ei::Estimate;
 
 /// Group and option names, in the order of the estimate's rows and columns.
 #[derive(Debug, Clone, Copy)]
