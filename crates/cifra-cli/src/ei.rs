@@ -10,6 +10,7 @@ use crate::error::CliError;
 use cifra_ei::{bootstrap, estimate, Adjust, Bootstrap, Error, Estimate, Method, Options, Problem};
 use cifra_report::ei::{self as report, Labels, Territorial};
 use cifra_report::plot;
+use cifra_report::table::thousands;
 use cifra_results::mesas::{read_mesas, Dataset};
 use cifra_results::source::open;
 use rayon::prelude::*;
@@ -153,7 +154,7 @@ pub fn run(args: &EiArgs) -> Result<String, CliError> {
                 let title = format!(
                     "Who voted how ({}, {} mesas)",
                     options.method,
-                    report::thousands(est.mesas)
+                    thousands(est.mesas as u64)
                 );
                 write_atomically(path, &plot::heatmap(&est, labels, &title))?;
             }
@@ -365,7 +366,7 @@ pub fn main_job_section(mesas_csv: &[u8]) -> Result<String, CliError> {
          Estimated by ecological inference (EM, method mult, as the R package fastei) from the \
          votes and the voters' ages of {} mesas; {} iterations. The vote is secret: these are \
          estimates, not counts.\n",
-        report::thousands(est.mesas),
+        thousands(est.mesas as u64),
         est.iterations
     ))
 }

@@ -4,6 +4,8 @@
 
 use serde_json::{json, Value};
 
+use crate::csv_text;
+use crate::table::{thousands, Align, Table};
 use cifra_ei::Estimate;
 
 /// Group and option names, in the order of the estimate's rows and columns.
@@ -87,9 +89,10 @@ fn number(v: f64) -> Value {
 /// Header `group,<options>` then one row per group; with standard errors, a `<option>_se`
 /// column after the options.
 pub fn csv(est: &Estimate, labels: Labels<'_>) -> String {
-    let mut out = csv_header(None, est, labels);
-    csv_rows(&mut out, None, est, labels);
-    out
+    let mut writer = csv_text::writer();
+    csv_header(&mut writer, None, est, labels);
+    csv_rows(&mut writer, None, est, labels);
+    csv_text::finish(writer)
 }
 
 /// Like [`csv`] with a first column named after `by` holding each territory's key.
@@ -97,27 +100,28 @@ pub fn csv_by(by: &str, results: &[Territorial], labels: Labels<'_>) -> String {
     let Some(first) = results.first() else {
         return String::new();
     };
-    let mut out = csv_header(Some(by), &first.estimate, labels);
+    let mut writer = csv_text::writer();
+    csv_header(&mut writer, Some(by), &first.estimate, labels);
     for t in results {
-        csv_rows(&mut out, Some(&t.key), &t.estimate, labels);
+        csv_rows(&mut writer, Some(&t.key), &t.estimate, labels);
     }
-    out
+    csv_text::finish(writer)
 }
 
-fn csv_header(by: Option<&str>, est: &Estimate, labels: Labels<'_>) -> String {
-    let mut fields: Vec<String> = by.into_iter().map(csv_field).collect();
+fn csv_header(writer: &mut csv_text::Writer, by: Option<&str>, est: &Estimate, labels: Labels<'_>) {
+    let mut fields: Vec<String> = by.into_iter().map(str::to_string).collect();
     fields.push("group".into());
-    fields.extend(labels.options.iter().map(|o| csv_field(o)));
+    fields.extend(labels.options.iter().cloned());
     if est.std_errors.is_some() {
-        fields.extend(labels.options.iter().map(|o| csv_field(&format!("{o}_se"))));
+        fields.extend(labels.options.iter().map(|o| format!("{o}_se")));
     }
-    fields.join(",") + "\n"
+    csv_text::record(writer, &fields);
 }
 
-fn csv_rows(out: &mut String, key: Option<&str>, est: &Estimate, labels: Labels<'_>) {
+fn csv_rows(writer: &mut csv_text::Writer, key: Option<&str>, est: &Estimate, labels: Labels<'_>) {
     for (g, name) in labels.groups.iter().enumerate() {
-        let mut fields: Vec<String> = key.into_iter().map(csv_field).collect();
-        fields.push(csv_field(name));
+        let mut fields: Vec<String> = key.into_iter().map(str::to_string).collect();
+        fields.push(name.clone());
         fields.extend(est.row(g).iter().map(|&v| csv_number(v)));
         if let Some(se) = &est.std_errors {
             fields.extend(
@@ -126,8 +130,7 @@ fn csv_rows(out: &mut String, key: Option<&str>, est: &Estimate, labels: Labels<
                     .map(|&v| csv_number(v)),
             );
         }
-        out.push_str(&fields.join(","));
-        out.push('\n');
+        csv_text::record(writer, &fields);
     }
 }
 
@@ -136,14 +139,6 @@ fn csv_number(v: f64) -> String {
         format!("{v}")
     } else {
         String::new()
-    }
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
     }
 }
 
@@ -181,7 +176,7 @@ fn summary_line(est: &Estimate, territory: Option<(&str, &str)>) -> String {
     format!(
         "{place}{} mesas, method {}, {} iterations ({status})\n\
          Estimated % of each group's voters who chose each option (rows add up to 100{se}):\n",
-        thousands(est.mesas),
+        thousands(est.mesas as u64),
         est.method,
         est.iterations
     )
@@ -199,59 +194,16 @@ pub fn table(est: &Estimate, labels: Labels<'_>) -> String {
             _ => format!("{:.1}", 100.0 * v),
         }
     };
-    let mut rows: Vec<Vec<String>> = vec![std::iter::once("group".to_string())
-        .chain(labels.options.iter().cloned())
-        .collect()];
+    let columns: Vec<(&str, Align)> = std::iter::once(("group", Align::Left))
+        .chain(labels.options.iter().map(|o| (o.as_str(), Align::Right)))
+        .collect();
+    let mut table = Table::new(&columns).without_rule();
     for (g, name) in labels.groups.iter().enumerate() {
-        rows.push(
+        table.row(
             std::iter::once(name.clone())
                 .chain((0..est.options).map(|c| cell(g, c)))
                 .collect(),
         );
     }
-    align(&rows)
-}
-
-/// Left-aligns the first column, right-aligns the others, two spaces apart.
-pub fn align(rows: &[Vec<String>]) -> String {
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let width = |i: usize| {
-        rows.iter()
-            .filter_map(|r| r.get(i))
-            .map(|s| s.chars().count())
-            .max()
-            .unwrap_or(0)
-    };
-    let widths: Vec<usize> = (0..columns).map(width).collect();
-    let mut out = String::new();
-    for row in rows {
-        let mut line = String::new();
-        for (i, s) in row.iter().enumerate() {
-            let pad = widths[i] - s.chars().count();
-            if i == 0 {
-                line.push_str(s);
-                line.push_str(&" ".repeat(pad));
-            } else {
-                line.push_str("  ");
-                line.push_str(&" ".repeat(pad));
-                line.push_str(s);
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-/// 46606 → "46,606".
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && matches!((digits.len() - i) % 3, 0) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    table.render("")
 }

@@ -8,6 +8,7 @@
 
 #![warn(missing_docs)]
 
+mod csv_text;
 pub mod ei;
 pub mod plot;
 pub mod systems;

@@ -11,19 +11,30 @@ pub enum Align {
     Right,
 }
 
-/// A table of text cells rendered with columns padded to their widest cell.
+/// A table of text cells rendered with columns padded to their widest cell (by display
+/// width, so accented names line up), two spaces apart.
 #[derive(Debug, Clone)]
 pub struct Table {
     aligns: Vec<Align>,
     rows: Vec<Vec<String>>,
+    rule: bool,
 }
 
 impl Table {
-    /// A table with these column headers and alignments.
+    /// A table with these column headers and alignments; the header is underlined.
     pub fn new(columns: &[(&str, Align)]) -> Self {
         Table {
             aligns: columns.iter().map(|c| c.1).collect(),
             rows: vec![columns.iter().map(|c| c.0.to_string()).collect()],
+            rule: true,
+        }
+    }
+
+    /// The same table with the header not underlined.
+    pub fn without_rule(self) -> Self {
+        Table {
+            rule: false,
+            ..self
         }
     }
 
@@ -32,7 +43,8 @@ impl Table {
         self.rows.push(cells);
     }
 
-    /// The table as lines, each starting with `indent`, the header underlined.
+    /// The table as lines, each starting with `indent`, the header underlined unless
+    /// [`Table::without_rule`].
     pub fn render(&self, indent: &str) -> String {
         let widths: Vec<usize> = (0..self.aligns.len())
             .map(|i| {
@@ -56,7 +68,7 @@ impl Table {
             out.push_str(indent);
             out.push_str(cells.join("  ").trim_end());
             out.push('\n');
-            if n == 0 {
+            if n == 0 && self.rule {
                 out.push_str(indent);
                 out.push_str(
                     &"─".repeat(widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1)),
@@ -113,6 +125,10 @@ mod tests {
         assert_eq!(
             t.render(""),
             "Name   Votes\n────────────\nMuñoz      5\nLi     1,000\n"
+        );
+        assert_eq!(
+            t.without_rule().render("  "),
+            "  Name   Votes\n  Muñoz      5\n  Li     1,000\n"
         );
     }
 }

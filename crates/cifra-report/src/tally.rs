@@ -2,6 +2,7 @@
 //! JSON (the contract other tools rely on), CSV (tidy, for R and pandas) or text (for
 //! people).
 
+use crate::csv_text;
 use crate::table::{percent, thousands, Align, Table};
 use cifra_core::{
     apportion::{Divisor, Quota},
@@ -313,7 +314,7 @@ pub fn to_json(report: &TallyReport) -> String {
 
 /// The report as CSV: one row per candidate and contest.
 pub fn to_csv(report: &TallyReport) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut writer = csv_text::writer();
     let header = [
         "district",
         "candidate",
@@ -332,8 +333,7 @@ pub fn to_csv(report: &TallyReport) -> String {
         "outcome",
         "in_runoff",
     ];
-    // Writing into a Vec cannot fail; the results are ignored on that ground.
-    let _ = writer.write_record(header);
+    csv_text::record(&mut writer, header);
     for contest in &report.contests {
         for c in &contest.candidates {
             let list = contest.lists.iter().find(|l| match &c.list {
@@ -345,27 +345,30 @@ pub fn to_csv(report: &TallyReport) -> String {
                 .runoff
                 .as_ref()
                 .is_some_and(|r| r.contains(&c.candidate));
-            let _ = writer.write_record([
-                contest.district.as_str(),
-                &c.candidate,
-                c.list.as_deref().unwrap_or(""),
-                c.party.as_deref().unwrap_or(""),
-                &c.votes.to_string(),
-                &format!("{:.6}", c.share),
-                if c.elected { "true" } else { "false" },
-                &order.map_or(String::new(), |o| (o + 1).to_string()),
-                &list.map_or(String::new(), |l| l.votes.to_string()),
-                &list.map_or(String::new(), |l| l.seats.to_string()),
-                &contest.seats.to_string(),
-                &contest.valid_votes.to_string(),
-                &contest.blank.to_string(),
-                &contest.null.to_string(),
-                contest.outcome,
-                if in_runoff { "true" } else { "false" },
-            ]);
+            csv_text::record(
+                &mut writer,
+                [
+                    contest.district.as_str(),
+                    &c.candidate,
+                    c.list.as_deref().unwrap_or(""),
+                    c.party.as_deref().unwrap_or(""),
+                    &c.votes.to_string(),
+                    &format!("{:.6}", c.share),
+                    if c.elected { "true" } else { "false" },
+                    &order.map_or(String::new(), |o| (o + 1).to_string()),
+                    &list.map_or(String::new(), |l| l.votes.to_string()),
+                    &list.map_or(String::new(), |l| l.seats.to_string()),
+                    &contest.seats.to_string(),
+                    &contest.valid_votes.to_string(),
+                    &contest.blank.to_string(),
+                    &contest.null.to_string(),
+                    contest.outcome,
+                    if in_runoff { "true" } else { "false" },
+                ],
+            );
         }
     }
-    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+    csv_text::finish(writer)
 }
 
 /// The report as text for people: per contest, lists and candidates with votes and
