@@ -1,9 +1,17 @@
 //! `cifra`: election results as Chilean law decides them.
+//!
+//! A thin binary: the arguments of each command and the main job, over the libraries
+//! that read (`cifra-results`), decide (`cifra-core`), estimate (`cifra-ei`) and render
+//! (`cifra-report`).
 
-use cifra_cli::error::CliError;
-use cifra_cli::{ei, main_job, tally};
+mod ei;
+mod error;
+mod main_job;
+mod tally;
+
 use cifra_report::systems;
 use clap::{Parser, Subcommand};
+use error::CliError;
 use std::io::Write;
 use std::process::ExitCode;
 
