@@ -206,7 +206,7 @@ fn check_names(names: &[String], flag: &str, at_least: usize) -> Result<(), CliE
 
 /// The estimation problem of the mesas read: their groups' voters and options' votes,
 /// each mesa named by its line.
-fn problem(data: &Dataset) -> Result<Problem, Error> {
+pub fn problem(data: &Dataset) -> Result<Problem, Error> {
     let (groups, options) = (data.groups.len(), data.options.len());
     Ok(
         Problem::from_counts(groups, options, &data.votes, &data.voters)?
@@ -309,64 +309,4 @@ fn write_atomically(path: &Path, contents: &str) -> Result<(), CliError> {
         let _ = std::fs::remove_file(&tmp);
         io(e)
     })
-}
-
-const AGE_GROUPS: [(&str, &str); 8] = [
-    ("age_18_19", "18–19"),
-    ("age_20_29", "20–29"),
-    ("age_30_39", "30–39"),
-    ("age_40_49", "40–49"),
-    ("age_50_59", "50–59"),
-    ("age_60_69", "60–69"),
-    ("age_70_79", "70–79"),
-    ("age_80_plus", "80+"),
-];
-
-const OPTIONS_2021: [(&str, &str); 9] = [
-    ("boric", "Boric"),
-    ("kast", "Kast"),
-    ("provoste", "Provoste"),
-    ("sichel", "Sichel"),
-    ("artes", "Artés"),
-    ("meo", "MEO"),
-    ("parisi", "Parisi"),
-    ("blank", "Blank"),
-    ("null", "Null"),
-];
-
-/// The main job's section: how each age group voted in the 2021 first round.
-///
-/// `mesas_csv` is the decompressed 2021 mesa CSV; mult method, 8 age groups, 9 options.
-pub fn main_job_section(mesas_csv: &[u8]) -> Result<String, CliError> {
-    let columns =
-        |pairs: &[(&str, &str)]| pairs.iter().map(|(c, _)| c.to_string()).collect::<Vec<_>>();
-    let names =
-        |pairs: &[(&str, &str)]| pairs.iter().map(|(_, n)| n.to_string()).collect::<Vec<_>>();
-    let data = read_mesas(
-        mesas_csv,
-        "2021 mesas",
-        &columns(&AGE_GROUPS),
-        &columns(&OPTIONS_2021),
-        None,
-    )?;
-    let est = estimate(&problem(&data)?, &Options::default())?;
-    let (groups, options) = (names(&AGE_GROUPS), names(&OPTIONS_2021));
-    let mut table = report::table(
-        &est,
-        Labels {
-            groups: &groups,
-            options: &options,
-        },
-    );
-    table = table.replacen("group", "age  ", 1);
-    Ok(format!(
-        "How each age group voted (estimated), 2021 presidential first round\n\
-         % of each age group's voters per option; each row adds up to 100.\n\n\
-         {table}\n\
-         Estimated by ecological inference (EM, method mult, as the R package fastei) from the \
-         votes and the voters' ages of {} mesas; {} iterations. The vote is secret: these are \
-         estimates, not counts.\n",
-        thousands(est.mesas as u64),
-        est.iterations
-    ))
 }

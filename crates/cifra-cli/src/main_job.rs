@@ -1,9 +1,13 @@
 //! The main job (`cifra` with no arguments): the 2021 presidential first round from the
-//! 46,606 real mesas that ship inside the binary, decided under the 1980 Constitution.
+//! 46,606 real mesas that ship inside the binary, decided under the 1980 Constitution,
+//! the winner in each region, and how each age group voted.
 
 use crate::error::CliError;
 use cifra_core::{Candidate, Contest, Lottery, System};
+use cifra_ei::{estimate, Options};
+use cifra_report::ei::{table as estimates_table, Labels};
 use cifra_report::table::{percent, thousands, Align, Table};
+use cifra_results::mesas::{read_mesas, Dataset};
 use cifra_results::InputError;
 use std::io::Read;
 
@@ -11,15 +15,27 @@ use std::io::Read;
 const MESAS_GZ: &[u8] = include_bytes!("../../../data/cl-2021-presidential-r1-mesas.csv.gz");
 const SOURCE: &str = "cl-2021-presidential-r1-mesas.csv (embedded)";
 
-/// The candidates' columns and full names.
-const CANDIDATES: [(&str, &str); 7] = [
-    ("boric", "Gabriel Boric"),
-    ("kast", "José Antonio Kast"),
-    ("provoste", "Yasna Provoste"),
-    ("sichel", "Sebastián Sichel"),
-    ("artes", "Eduardo Artés"),
-    ("meo", "Marco Enríquez-Ominami"),
-    ("parisi", "Franco Parisi"),
+/// The candidates: column, full name, and short name (in the age groups' table).
+const CANDIDATES: [(&str, &str, &str); 7] = [
+    ("boric", "Gabriel Boric", "Boric"),
+    ("kast", "José Antonio Kast", "Kast"),
+    ("provoste", "Yasna Provoste", "Provoste"),
+    ("sichel", "Sebastián Sichel", "Sichel"),
+    ("artes", "Eduardo Artés", "Artés"),
+    ("meo", "Marco Enríquez-Ominami", "MEO"),
+    ("parisi", "Franco Parisi", "Parisi"),
+];
+
+/// The voters' age groups: column and name.
+const AGE_GROUPS: [(&str, &str); 8] = [
+    ("age_18_19", "18–19"),
+    ("age_20_29", "20–29"),
+    ("age_30_39", "30–39"),
+    ("age_40_49", "40–49"),
+    ("age_50_59", "50–59"),
+    ("age_60_69", "60–69"),
+    ("age_70_79", "70–79"),
+    ("age_80_plus", "80+"),
 ];
 
 /// SERVEL's region names, north to south, with the names people use.
@@ -51,6 +67,15 @@ pub fn mesas_csv() -> Result<Vec<u8>, CliError> {
     Ok(bytes)
 }
 
+/// The option columns read, in order: the candidates' (as in [`CANDIDATES`]), blank, null.
+fn option_columns() -> Vec<String> {
+    let candidates = CANDIDATES.iter().map(|(column, _, _)| *column);
+    candidates
+        .chain(["blank", "null"])
+        .map(String::from)
+        .collect()
+}
+
 /// Votes of one territory: per candidate (in [`CANDIDATES`] order), blank, null.
 #[derive(Default, Clone)]
 struct Totals {
@@ -61,13 +86,34 @@ struct Totals {
 }
 
 impl Totals {
+    /// Adds one mesa's votes, as read: per candidate, blank, null.
+    fn add_mesa(&mut self, votes: &[u32]) {
+        let (candidates, blank_null) = votes.split_at(CANDIDATES.len());
+        for (t, &v) in self.votes.iter_mut().zip(candidates) {
+            *t += u64::from(v);
+        }
+        self.blank += u64::from(blank_null[0]);
+        self.null += u64::from(blank_null[1]);
+        self.mesas += 1;
+    }
+
+    /// Adds another territory's totals.
+    fn add(&mut self, other: &Totals) {
+        for (t, v) in self.votes.iter_mut().zip(other.votes) {
+            *t += v;
+        }
+        self.blank += other.blank;
+        self.null += other.null;
+        self.mesas += other.mesas;
+    }
+
     fn contest(&self, district: &str) -> Contest {
         Contest {
             district: district.to_string(),
             candidates: CANDIDATES
                 .iter()
                 .zip(self.votes)
-                .map(|(&(_, name), votes)| Candidate::new(name, votes))
+                .map(|(&(_, name, _), votes)| Candidate::new(name, votes))
                 .collect(),
             blank: self.blank,
             null: self.null,
@@ -78,84 +124,38 @@ impl Totals {
 /// Runs the main job and returns what it prints.
 pub fn run() -> Result<String, CliError> {
     let csv = mesas_csv()?;
-    let (national, regions) = sum_mesas(&csv)?;
+    let ages: Vec<String> = AGE_GROUPS.iter().map(|(c, _)| c.to_string()).collect();
+    let data = read_mesas(&csv[..], SOURCE, &ages, &option_columns(), Some("region"))?;
+    let (national, regions) = sum_regions(&data);
     let mut out = national_section(&national)?;
     out.push_str(&regions_section(&regions)?);
     out.push('\n');
-    out.push_str(&crate::ei::main_job_section(&csv)?);
+    out.push_str(&ages_section(&data)?);
     Ok(out)
 }
 
-fn sum_mesas(csv: &[u8]) -> Result<(Totals, Vec<(String, Totals)>), CliError> {
-    let mut reader = csv::Reader::from_reader(csv);
-    let header = reader
-        .headers()
-        .map_err(|e| InputError::line(SOURCE, 1, e.to_string()))?
-        .clone();
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| InputError::line(SOURCE, 1, format!("missing column \"{name}\"")))
-    };
-    let region_col = column("region")?;
-    let vote_cols: Vec<usize> = CANDIDATES
-        .iter()
-        .map(|(c, _)| column(c))
-        .collect::<Result<_, _>>()?;
-    let (blank_col, null_col) = (column("blank")?, column("null")?);
+/// The votes of the whole country and of each region, regions north to south.
+fn sum_regions(data: &Dataset) -> (Totals, Vec<(String, Totals)>) {
     let mut national = Totals::default();
-    let mut regions: Vec<(String, Totals)> = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| InputError::file(SOURCE, e.to_string()))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let number = |col: usize, name: &str| -> Result<u64, InputError> {
-            record[col].trim().parse().map_err(|_| {
-                InputError::field(
-                    SOURCE,
-                    line,
-                    name,
-                    format!("expected a whole number, found \"{}\"", &record[col]),
-                )
-            })
-        };
-        let region = &record[region_col];
-        let i = match regions.iter().position(|(r, _)| r == region) {
-            Some(i) => i,
-            None => {
-                regions.push((region.to_string(), Totals::default()));
-                regions.len() - 1
+    let mut regions: Vec<(String, Totals)> = data
+        .territories()
+        .into_iter()
+        .map(|region| {
+            let mut totals = Totals::default();
+            for &b in &region.mesas {
+                totals.add_mesa(data.votes(b));
             }
-        };
-        let mut mesa = Totals {
-            mesas: 1,
-            ..Default::default()
-        };
-        for (k, (&col, (name, _))) in vote_cols.iter().zip(CANDIDATES).enumerate() {
-            mesa.votes[k] = number(col, name)?;
-        }
-        mesa.blank = number(blank_col, "blank")?;
-        mesa.null = number(null_col, "null")?;
-        for totals in [&mut national, &mut regions[i].1] {
-            add(totals, &mesa);
-        }
-    }
+            national.add(&totals);
+            (region.key, totals)
+        })
+        .collect();
     regions.sort_by_key(|(r, _)| {
         REGIONS
             .iter()
             .position(|(code, _)| code == r)
             .unwrap_or(REGIONS.len())
     });
-    Ok((national, regions))
-}
-
-fn add(totals: &mut Totals, mesa: &Totals) {
-    for (t, v) in totals.votes.iter_mut().zip(mesa.votes) {
-        *t += v;
-    }
-    totals.blank += mesa.blank;
-    totals.null += mesa.null;
-    totals.mesas += mesa.mesas;
+    (national, regions)
 }
 
 fn national_section(national: &Totals) -> Result<String, CliError> {
@@ -275,5 +275,32 @@ fn regions_section(regions: &[(String, Totals)]) -> Result<String, CliError> {
     Ok(format!(
         "\nThe winner in each region (most voted candidate)\n\n{}",
         table.render("  ")
+    ))
+}
+
+/// How each age group voted: ecological inference on the mesas' votes and voters' ages
+/// (mult method, as fastei).
+fn ages_section(data: &Dataset) -> Result<String, CliError> {
+    let est = estimate(&crate::ei::problem(data)?, &Options::default())?;
+    let groups: Vec<String> = AGE_GROUPS.iter().map(|(_, n)| n.to_string()).collect();
+    let short_names = CANDIDATES.iter().map(|(_, _, short)| *short);
+    let options: Vec<String> = short_names
+        .chain(["Blank", "Null"])
+        .map(String::from)
+        .collect();
+    let labels = Labels {
+        groups: &groups,
+        options: &options,
+    };
+    let table = estimates_table(&est, labels).replacen("group", "age  ", 1);
+    Ok(format!(
+        "How each age group voted (estimated), 2021 presidential first round\n\
+         % of each age group's voters per option; each row adds up to 100.\n\n\
+         {table}\n\
+         Estimated by ecological inference (EM, method mult, as the R package fastei) from the \
+         votes and the voters' ages of {} mesas; {} iterations. The vote is secret: these are \
+         estimates, not counts.\n",
+        thousands(est.mesas as u64),
+        est.iterations
     ))
 }
