@@ -28,7 +28,7 @@ pub struct Territorial {
 
 /// `{"method", "iterations", "groups", "options", "probabilities", ...}`, one line.
 pub fn json(est: &Estimate, labels: Labels<'_>) -> String {
-    let mut v = json!({
+    let v = json!({
         "method": est.method.name(),
         "iterations": est.iterations,
         "converged": est.converged,
@@ -37,10 +37,7 @@ pub fn json(est: &Estimate, labels: Labels<'_>) -> String {
         "options": labels.options,
         "probabilities": matrix(&est.probabilities, est.options),
     });
-    if let Some(se) = &est.std_errors {
-        v["std_errors"] = matrix(se, est.options);
-    }
-    v.to_string() + "\n"
+    with_std_errors(v, est).to_string() + "\n"
 }
 
 /// `{"by", "method", "groups", "options", "results": [{"key", "mesas", "iterations", "probabilities"}, ...]}`.
@@ -50,17 +47,14 @@ pub fn json_by(by: &str, results: &[Territorial], labels: Labels<'_>) -> String 
         .iter()
         .map(|t| {
             let est = &t.estimate;
-            let mut v = json!({
+            let v = json!({
                 "key": t.key,
                 "mesas": est.mesas,
                 "iterations": est.iterations,
                 "converged": est.converged,
                 "probabilities": matrix(&est.probabilities, est.options),
             });
-            if let Some(se) = &est.std_errors {
-                v["std_errors"] = matrix(se, est.options);
-            }
-            v
+            with_std_errors(v, est)
         })
         .collect();
     let v = json!({
@@ -71,6 +65,14 @@ pub fn json_by(by: &str, results: &[Territorial], labels: Labels<'_>) -> String 
         "results": items,
     });
     v.to_string() + "\n"
+}
+
+/// `v` with the estimate's standard errors, when it has them, as its last key.
+fn with_std_errors(mut v: Value, est: &Estimate) -> Value {
+    if let Some(se) = &est.std_errors {
+        v["std_errors"] = matrix(se, est.options);
+    }
+    v
 }
 
 fn matrix(values: &[f64], columns: usize) -> Value {
