@@ -97,7 +97,7 @@ pub fn csv(est: &Estimate, labels: Labels<'_>) -> String {
     csv_text::finish(writer)
 }
 
-/// Like [`csv`] with a first column named after `by` holding each territory's key.
+/// Like [`csv()`] with a first column named after `by` holding each territory's key.
 pub fn csv_by(by: &str, results: &[Territorial], labels: Labels<'_>) -> String {
     let Some(first) = results.first() else {
         return String::new();

@@ -555,6 +555,7 @@ impl ResultsBuilder {
 
 /// The totals of district `name`, moved into the cache `last` (the cached district filed
 /// back into `districts`).
+#[inline]
 fn district<'a>(
     districts: &mut HashMap<Box<[u8]>, DistrictTally>,
     last: &'a mut Option<LastDistrict>,
@@ -627,6 +628,7 @@ fn add_votes(file: &str, line: u64, a: u64, b: u64) -> Result<u64, InputError> {
         .ok_or_else(|| InputError::field(file, line, "votes", "the sum of votes overflows 64 bits"))
 }
 
+#[inline]
 fn parse_kind(file: &str, line: u64, kind: &[u8]) -> Result<Kind, InputError> {
     // Case does not matter: `Candidate`, `BLANK` and `null` are all accepted.
     let is = |word: &[u8]| kind.eq_ignore_ascii_case(word);
@@ -649,6 +651,7 @@ fn parse_kind(file: &str, line: u64, kind: &[u8]) -> Result<Kind, InputError> {
     }
 }
 
+#[inline]
 fn parse_votes(file: &str, line: u64, votes: &[u8]) -> Result<u64, InputError> {
     let mut value: u64 = 0;
     let mut ok = !votes.is_empty();
