@@ -1,10 +1,12 @@
 //! Apportionment: sharing a number of seats among contenders (lists or parties) by
 //! their votes, with highest averages (D'Hondt, Sainte-Laguë) or largest remainders
 //! (Hare, Droop). All comparisons are exact; ties across the last seat go to the lottery.
+//! A contender nobody voted for never takes a seat: a seat no one else can take stays
+//! unfilled.
 //!
 //! ```
 //! use cifra_core::apportion::{highest_averages, Contender, Divisor};
-//! use cifra_core::lottery::{Draws, Lottery};
+//! use cifra_core::lottery::{Draws, Lottery, Occasion, Purpose};
 //!
 //! // SERVEL's own example: 100, 60 and 40 votes, 5 seats.
 //! let lottery = Lottery::default();
@@ -14,18 +16,21 @@
 //!     Contender::new("B", 60),
 //!     Contender::new("C", 40),
 //! ];
-//! let result = highest_averages(&lists, 5, Divisor::DHondt, "seats among lists", &mut draws);
+//! let occasion = Occasion::contest(Purpose::ListSeats);
+//! let result = highest_averages(&lists, 5, Divisor::DHondt, &occasion, &mut draws);
 //! assert_eq!(result.seats, [3, 1, 1]);
 //! assert_eq!(result.last_quotient.unwrap().value(), 100.0 / 3.0); // the cifra repartidora
 //! ```
 
-use crate::lottery::Draws;
+use crate::lottery::{DrawItem, Draws, Occasion};
 use crate::quotient::Quotient;
 
 /// A list or party taking part in an apportionment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Contender {
-    /// A name unique among the contenders (used to report and draw ties).
+    /// Its bare name, unique among the contenders: what a lottery ticket hashes.
+    pub name: String,
+    /// How people read it (reports only; defaults to the name).
     pub label: String,
     /// Its votes.
     pub votes: u64,
@@ -34,13 +39,21 @@ pub struct Contender {
 }
 
 impl Contender {
-    /// A contender with no seat limit.
-    pub fn new(label: impl Into<String>, votes: u64) -> Self {
+    /// A contender with no seat limit, read by people as its name.
+    pub fn new(name: impl Into<String>, votes: u64) -> Self {
+        let name = name.into();
         Contender {
-            label: label.into(),
+            label: name.clone(),
+            name,
             votes,
             cap: u32::MAX,
         }
+    }
+
+    /// The same contender, read by people as `label`.
+    pub fn labelled(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
     }
 
     /// The same contender, limited to `cap` seats.
@@ -94,17 +107,19 @@ pub struct Apportionment {
 }
 
 /// Shares `seats` among `contenders` by highest averages. A contender never takes more
-/// than its cap; the seat it cannot take goes to the next largest quotient.
+/// than its cap; the seat it cannot take goes to the next largest quotient. A contender
+/// with no votes has no quotient.
 pub fn highest_averages(
     contenders: &[Contender],
     seats: u32,
     divisor: Divisor,
-    purpose: &str,
+    occasion: &Occasion,
     draws: &mut Draws,
 ) -> Apportionment {
     let quotients: Vec<(usize, u64, Quotient)> = contenders
         .iter()
         .enumerate()
+        .filter(|(_, c)| c.votes > 0)
         .flat_map(|(i, c)| {
             (0..c.cap.min(seats) as u64)
                 .map(move |k| (i, k, Quotient::new(c.votes, divisor.nth(k))))
@@ -114,8 +129,11 @@ pub fn highest_averages(
         &quotients,
         seats as usize,
         |a, b| a.2.cmp(&b.2),
-        |q| format!("{} ÷ {}", contenders[q.0].label, q.2.divisor),
-        purpose,
+        |q| {
+            let c = &contenders[q.0];
+            DrawItem::quotient(c.name.clone(), &c.label, q.2.divisor)
+        },
+        occasion,
     );
     let order: Vec<usize> = winners.iter().map(|&w| quotients[w].0).collect();
     Apportionment {
@@ -129,12 +147,13 @@ pub fn highest_averages(
 
 /// Shares `seats` among `contenders` by largest remainders: each takes one seat per full
 /// quota, and the seats left go to the largest remainders. A contender never takes more
-/// than its cap; while seats are left over, the ranking by remainder is walked again.
+/// than its cap; while seats are left over, the ranking by remainder is walked again
+/// among the contenders that have votes and room.
 pub fn largest_remainders(
     contenders: &[Contender],
     seats: u32,
     quota: Quota,
-    purpose: &str,
+    occasion: &Occasion,
     draws: &mut Draws,
 ) -> Apportionment {
     let total: u64 = contenders.iter().map(|c| c.votes).sum();
@@ -160,7 +179,7 @@ pub fn largest_remainders(
     }
     while left > 0 {
         let open: Vec<usize> = (0..contenders.len())
-            .filter(|&i| won[i] < contenders[i].cap)
+            .filter(|&i| won[i] < contenders[i].cap && contenders[i].votes > 0)
             .collect();
         if open.is_empty() {
             break;
@@ -169,8 +188,8 @@ pub fn largest_remainders(
             &open,
             left as usize,
             |&a, &b| remainders[a].cmp(&remainders[b]),
-            |&i| contenders[i].label.clone(),
-            purpose,
+            |&i| DrawItem::named(contenders[i].name.clone(), contenders[i].label.clone()),
+            occasion,
         );
         for &p in &picked {
             won[open[p]] += 1;
@@ -201,7 +220,11 @@ fn count_seats(contenders: usize, order: &[usize]) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lottery::Lottery;
+    use crate::lottery::{Lottery, Purpose};
+
+    fn occasion() -> Occasion {
+        Occasion::contest(Purpose::ListSeats)
+    }
 
     fn run(
         votes: &[u64],
@@ -220,25 +243,25 @@ mod tests {
 
     fn dhondt(votes: &[u64], seats: u32) -> Vec<u32> {
         run(votes, seats, |c, s, d| {
-            highest_averages(c, s, Divisor::DHondt, "t", d)
+            highest_averages(c, s, Divisor::DHondt, &occasion(), d)
         })
     }
 
     fn sainte_lague(votes: &[u64], seats: u32) -> Vec<u32> {
         run(votes, seats, |c, s, d| {
-            highest_averages(c, s, Divisor::SainteLague, "t", d)
+            highest_averages(c, s, Divisor::SainteLague, &occasion(), d)
         })
     }
 
     fn hare(votes: &[u64], seats: u32) -> Vec<u32> {
         run(votes, seats, |c, s, d| {
-            largest_remainders(c, s, Quota::Hare, "t", d)
+            largest_remainders(c, s, Quota::Hare, &occasion(), d)
         })
     }
 
     fn droop(votes: &[u64], seats: u32) -> Vec<u32> {
         run(votes, seats, |c, s, d| {
-            largest_remainders(c, s, Quota::Droop, "t", d)
+            largest_remainders(c, s, Quota::Droop, &occasion(), d)
         })
     }
 
@@ -272,7 +295,7 @@ mod tests {
             Contender::new("A", 1000).with_cap(1),
             Contender::new("B", 10),
         ];
-        let result = highest_averages(&lists, 3, Divisor::DHondt, "t", &mut draws);
+        let result = highest_averages(&lists, 3, Divisor::DHondt, &occasion(), &mut draws);
         assert_eq!(result.seats, [1, 2]);
         assert_eq!(result.unfilled, 0);
         assert_eq!(result.order, [0, 1, 1]);
@@ -286,9 +309,9 @@ mod tests {
             Contender::new("A", 5).with_cap(1),
             Contender::new("B", 3).with_cap(1),
         ];
-        let result = highest_averages(&lists, 3, Divisor::DHondt, "t", &mut draws);
+        let result = highest_averages(&lists, 3, Divisor::DHondt, &occasion(), &mut draws);
         assert_eq!((result.seats, result.unfilled), (vec![1, 1], 1));
-        let result = largest_remainders(&lists, 3, Quota::Hare, "t", &mut draws);
+        let result = largest_remainders(&lists, 3, Quota::Hare, &occasion(), &mut draws);
         assert_eq!((result.seats, result.unfilled), (vec![1, 1], 1));
     }
 
@@ -298,10 +321,43 @@ mod tests {
         let mut draws = Draws::new(&lottery, "t");
         let lists = [Contender::new("A", 60), Contender::new("B", 30)];
         // Quotients 60, 30, 30: the second seat is a tie between A ÷ 2 and B ÷ 1.
-        let result = highest_averages(&lists, 2, Divisor::DHondt, "t", &mut draws);
+        let result = highest_averages(&lists, 2, Divisor::DHondt, &occasion(), &mut draws);
         assert_eq!(result.seats.iter().sum::<u32>(), 2);
         assert!(result.seats[0] >= 1);
         let records = draws.into_records();
-        assert_eq!(records[0].tied, ["A ÷ 2", "B ÷ 1"]);
+        assert_eq!(records[0].tied_labels(), ["A ÷ 2", "B ÷ 1"]);
+    }
+
+    // Droop with 0 and 5 votes for 10 seats used to go round the remainders and give the
+    // zero-vote list seats by lot: nobody voted for it, so it takes none, and what the
+    // other list cannot take stays unfilled.
+    #[test]
+    fn a_contender_nobody_voted_for_takes_no_seat() {
+        let lists = [
+            Contender::new("A", 0).with_cap(10),
+            Contender::new("B", 5).with_cap(3),
+        ];
+        for quota in [Quota::Droop, Quota::Hare] {
+            let lottery = Lottery::default();
+            let mut draws = Draws::new(&lottery, "t");
+            let result = largest_remainders(&lists, 10, quota, &occasion(), &mut draws);
+            assert_eq!(
+                (&result.seats, result.unfilled),
+                (&vec![0, 3], 7),
+                "{quota:?}"
+            );
+            assert!(draws.into_records().is_empty(), "{quota:?}: no draw");
+        }
+        for divisor in [Divisor::DHondt, Divisor::SainteLague] {
+            let lottery = Lottery::default();
+            let mut draws = Draws::new(&lottery, "t");
+            let result = highest_averages(&lists, 10, divisor, &occasion(), &mut draws);
+            assert_eq!(
+                (&result.seats, result.unfilled),
+                (&vec![0, 3], 7),
+                "{divisor:?}"
+            );
+            assert!(draws.into_records().is_empty(), "{divisor:?}: no draw");
+        }
     }
 }

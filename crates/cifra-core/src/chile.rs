@@ -1,10 +1,10 @@
-//! Chile's majoritarian and binomial rules (CHILE-RULES.md; Constitutions of 1925 and
-//! 1980, Ley 18.799).
+//! Chile's majoritarian and binomial rules (docs/chile-rules.md; Constitutions of 1925 and
+//! 1980, Ley 18.700 art. 109 bis as added by Ley 18.799).
 
 use crate::contest::{Contest, Group, ListKey};
-use crate::decision::{tally_lists, Basis, Decision, Outcome};
+use crate::decision::{Basis, Decision, Outcome};
 use crate::generic::most_voted;
-use crate::lottery::Draws;
+use crate::lottery::{DrawItem, Draws, Occasion, Purpose};
 use crate::system::SystemError;
 
 /// A single office: more than half the valid votes elects; otherwise the two most voted
@@ -21,48 +21,40 @@ pub(crate) fn majority_or_runoff(
     }
     let everyone: Vec<usize> = (0..contest.candidates.len()).collect();
     let leader = contest.by_votes(everyone.clone())[0];
-    let (elected, runoff, outcome, basis) =
-        if 2 * contest.candidates[leader].votes as u128 > valid as u128 {
-            (
-                vec![leader],
-                None,
-                Outcome::Elected,
-                Basis::AbsoluteMajority,
-            )
-        } else {
-            let purpose = match no_majority {
-                Outcome::Congress => "places in Congress's choice",
-                _ => "places in the second round",
-            };
-            let two = most_voted(contest, &everyone, 2, purpose, draws);
-            let runoff = [two[0], two[1]];
-            (
-                Vec::new(),
-                Some(runoff),
-                no_majority,
-                Basis::NoAbsoluteMajority,
-            )
-        };
-    Ok(Decision {
-        seats: 1,
-        lists: tally_lists(contest, &elected),
-        elected,
-        outcome,
-        runoff,
-        basis,
-        unfilled_seats: 0,
-        lotteries: Vec::new(),
-    })
+    if 2 * contest.candidates[leader].votes as u128 > valid as u128 {
+        return Ok(Decision::new(
+            contest,
+            1,
+            vec![leader],
+            Outcome::Elected,
+            None,
+            Basis::AbsoluteMajority,
+        ));
+    }
+    let purpose = match no_majority {
+        Outcome::Congress => Purpose::Congress,
+        _ => Purpose::Runoff,
+    };
+    let two = most_voted(contest, &everyone, 2, &Occasion::contest(purpose), draws);
+    Ok(Decision::new(
+        contest,
+        1,
+        Vec::new(),
+        no_majority,
+        Some([two[0], two[1]]),
+        Basis::NoAbsoluteMajority,
+    ))
 }
 
-/// The binomial system: two seats; the first list takes both if it doubles the second
-/// (*doblaje*), otherwise the two most voted lists each elect their most voted candidate.
-/// A tie between lists goes to the list whose best candidate has more votes, then to lot.
+/// The binomial system: two seats; the first list takes both if its votes exceed double
+/// the second's (*doblaje*; Ley 18.700 art. 109 bis: "excediere el doble"), otherwise the
+/// two most voted lists each elect their most voted candidate. A tie between lists goes
+/// to the list whose best candidate has more votes, then to lot.
 pub(crate) fn binomial(contest: &Contest, draws: &mut Draws) -> Result<Decision, SystemError> {
     let lists = contest.lists();
     if let Some(list) = lists.iter().find(|l| l.members.len() > 2) {
         return Err(SystemError::ListTooLarge {
-            list: list.key.label(),
+            list: list.key.clone(),
             count: list.members.len(),
         });
     }
@@ -71,41 +63,49 @@ pub(crate) fn binomial(contest: &Contest, draws: &mut Draws) -> Result<Decision,
         &lists,
         2,
         |a, b| a.votes.cmp(&b.votes).then(best_of(a).cmp(&best_of(b))),
-        |l| l.key.label(),
-        "places among lists",
+        |l| DrawItem::named(l.key.name(), l.key.label()),
+        &Occasion::contest(Purpose::BinomialLists),
     );
     let first = &lists[ranked[0]];
     let second = ranked.get(1).map(|&i| &lists[i]);
-    // A lone list doubles nobody's votes but has no rival: it takes both seats.
-    let rival = second.map_or(0, |s| s.votes) as u128;
-    let doubled = (first.votes > 0 || second.is_none()) && first.votes as u128 >= 2 * rival;
-    let doblaje = doubled && first.members.len() == 2;
-    let mut elected = if doblaje {
+    let doubled = doubles(first.votes, second.map(|s| s.votes));
+    let both = doubled && first.members.len() == 2;
+    let mut elected = if both {
         first.members.clone()
     } else {
         top_of(contest, first, draws)
     };
-    if let (false, Some(second)) = (doblaje, second) {
+    if let (false, Some(second)) = (both, second) {
         elected.extend(top_of(contest, second, draws));
     }
     let (first, second) = (first.key.clone(), second.map(|s| s.key.clone()));
-    Ok(Decision {
-        seats: 2,
-        lists: tally_lists(contest, &elected),
-        unfilled_seats: 2 - elected.len() as u32,
+    let basis = match (doubled, both) {
+        (_, true) => Basis::Doblaje { first, second },
+        (true, false) => Basis::DoblajeWithOneCandidate { first, second },
+        (false, _) => Basis::TopTwoLists { first, second },
+    };
+    Ok(Decision::new(
+        contest,
+        2,
         elected,
-        outcome: Outcome::Elected,
-        runoff: None,
-        basis: if doblaje {
-            Basis::Doblaje { first, second }
-        } else {
-            Basis::TopTwoLists { first, second }
-        },
-        lotteries: Vec::new(),
-    })
+        Outcome::Elected,
+        None,
+        basis,
+    ))
+}
+
+/// Whether the first list's votes exceed double the second's (Ley 18.700 art. 109 bis:
+/// "tuviere un total de votos que excediere el doble de los que alcanzare la lista o
+/// nómina que le siguiere"). Exactly double does not. A lone list has no rival and takes
+/// both seats.
+fn doubles(first: u64, second: Option<u64>) -> bool {
+    match second {
+        None => true,
+        Some(second) => first as u128 > 2 * second as u128,
+    }
 }
 
 fn top_of(contest: &Contest, list: &Group<ListKey>, draws: &mut Draws) -> Vec<usize> {
-    let purpose = format!("most voted candidate of {}", list.key.label());
-    most_voted(contest, &list.members, 1, &purpose, draws)
+    let occasion = Occasion::inside(Purpose::ListCandidates, list.key.name(), list.key.label());
+    most_voted(contest, &list.members, 1, &occasion, draws)
 }

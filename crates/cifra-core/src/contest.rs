@@ -1,16 +1,73 @@
 //! The domain: a contest, its candidates, and how candidates group into lists and parties.
 
+/// A candidate's sex, as the sources record it (`F` or `M`): what gender-parity rules
+/// count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Sex {
+    /// Female (`F`).
+    Female,
+    /// Male (`M`).
+    Male,
+}
+
+impl Sex {
+    /// The letter the sources use: `F` or `M`.
+    pub fn letter(self) -> char {
+        match self {
+            Sex::Female => 'F',
+            Sex::Male => 'M',
+        }
+    }
+}
+
+/// Where a candidate stands on the ballot, from the list down: the ballot list (a pact,
+/// a party alone, or an independent alone), the sub-pact inside a pact, and the party
+/// whose seats the candidate counts for. Any level may be absent: a candidate without a
+/// list runs alone; an independent associated with no party has no party.
+///
+/// Systems share seats level by level along this path (see [`Level`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Affiliation {
+    /// The ballot list (*lista*: a pact, a party alone or an independent alone).
+    pub list: Option<String>,
+    /// The sub-pact (*subpacto*) inside the list's pact.
+    pub subpact: Option<String>,
+    /// The party whose seats the candidate counts for; an independent associated with a
+    /// party carries that party.
+    pub party: Option<String>,
+}
+
+/// A level of the [`Affiliation`] path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Level {
+    /// The ballot list.
+    List,
+    /// The sub-pact inside a pact.
+    Subpact,
+    /// The party.
+    Party,
+}
+
+impl Affiliation {
+    /// The name at `level`, if the candidate has one there.
+    pub fn at(&self, level: Level) -> Option<&str> {
+        match level {
+            Level::List => self.list.as_deref(),
+            Level::Subpact => self.subpact.as_deref(),
+            Level::Party => self.party.as_deref(),
+        }
+    }
+}
+
 /// One candidate of a contest, with the votes they received there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidate {
     /// The candidate's name, unique inside the contest.
     pub name: String,
-    /// The ballot list (pact, party alone or independent alone), if any. A candidate
-    /// without a list runs alone: a list of their own.
-    pub list: Option<String>,
-    /// The party whose seats the candidate counts for; an independent associated with a
-    /// party carries that party, an independent with no party has none.
-    pub party: Option<String>,
+    /// List, sub-pact and party, from the ballot list down.
+    pub affiliation: Affiliation,
+    /// The candidate's sex, when the source gives it.
+    pub sex: Option<Sex>,
     /// Valid votes for the candidate.
     pub votes: u64,
 }
@@ -20,22 +77,44 @@ impl Candidate {
     pub fn new(name: impl Into<String>, votes: u64) -> Self {
         Candidate {
             name: name.into(),
-            list: None,
-            party: None,
+            affiliation: Affiliation::default(),
+            sex: None,
             votes,
         }
     }
 
     /// The same candidate on the given list.
     pub fn in_list(mut self, list: impl Into<String>) -> Self {
-        self.list = Some(list.into());
+        self.affiliation.list = Some(list.into());
+        self
+    }
+
+    /// The same candidate in the given sub-pact of their list.
+    pub fn in_subpact(mut self, subpact: impl Into<String>) -> Self {
+        self.affiliation.subpact = Some(subpact.into());
         self
     }
 
     /// The same candidate counting for the given party.
     pub fn of_party(mut self, party: impl Into<String>) -> Self {
-        self.party = Some(party.into());
+        self.affiliation.party = Some(party.into());
         self
+    }
+
+    /// The same candidate, of the given sex.
+    pub fn with_sex(mut self, sex: Sex) -> Self {
+        self.sex = Some(sex);
+        self
+    }
+
+    /// The ballot list, if any.
+    pub fn list(&self) -> Option<&str> {
+        self.affiliation.list.as_deref()
+    }
+
+    /// The party, if any.
+    pub fn party(&self) -> Option<&str> {
+        self.affiliation.party.as_deref()
     }
 }
 
@@ -66,6 +145,14 @@ pub enum ListKey {
 }
 
 impl ListKey {
+    /// The bare name: the list's name, or the lone candidate's. This, never the label,
+    /// is what a lottery ticket hashes.
+    pub fn name(&self) -> &str {
+        match self {
+            ListKey::Named(name) | ListKey::Alone(name) => name,
+        }
+    }
+
     /// How people read the list: its letter, or the lone candidate's name.
     pub fn label(&self) -> String {
         match self {
@@ -86,6 +173,14 @@ pub enum PartyKey {
 }
 
 impl PartyKey {
+    /// The bare name: the party's name, or the independent's. This, never the label, is
+    /// what a lottery ticket hashes.
+    pub fn name(&self) -> &str {
+        match self {
+            PartyKey::Named(name) | PartyKey::Alone(name) => name,
+        }
+    }
+
     /// How people read the party: its name, or the independent's name.
     pub fn label(&self) -> String {
         match self {
@@ -135,7 +230,7 @@ impl Contest {
     /// The candidate's list key.
     pub fn list_of(&self, candidate: usize) -> ListKey {
         let c = &self.candidates[candidate];
-        match &c.list {
+        match &c.affiliation.list {
             Some(list) => ListKey::Named(list.clone()),
             None => ListKey::Alone(c.name.clone()),
         }
@@ -144,7 +239,7 @@ impl Contest {
     /// The candidate's party key.
     pub fn party_of(&self, candidate: usize) -> PartyKey {
         let c = &self.candidates[candidate];
-        match &c.party {
+        match &c.affiliation.party {
             Some(party) => PartyKey::Named(party.clone()),
             None => PartyKey::Alone(c.name.clone()),
         }
@@ -157,20 +252,39 @@ impl Contest {
 
     /// The parties (and unaffiliated independents) inside one list, most voted first.
     pub fn parties(&self, list: &Group<ListKey>) -> Vec<Group<PartyKey>> {
-        self.group_by(list.members.clone(), |i| self.party_of(i))
+        self.groups_at(&list.members, Level::Party)
     }
 
-    /// Whether a list is a pact (*pacto*): candidates of two or more parties. Only
-    /// inside a pact are seats shared again among parties (Ley 18.700 art. 121 no. 5); a
-    /// party's own list, even with unaffiliated independents on it, is not a pact.
-    pub fn is_pact(&self, list: &Group<ListKey>) -> bool {
-        let mut named = list
-            .members
+    /// The groups of `members` at `level` below the list (sub-pacts, or parties), most
+    /// voted first; a member with no name at that level is a group of their own, keyed by
+    /// the candidate's name.
+    pub fn groups_at(&self, members: &[usize], level: Level) -> Vec<Group<PartyKey>> {
+        self.group_by(members.to_vec(), |i| {
+            let c = &self.candidates[i];
+            match c.affiliation.at(level) {
+                Some(name) => PartyKey::Named(name.to_string()),
+                None => PartyKey::Alone(c.name.clone()),
+            }
+        })
+    }
+
+    /// Whether `members` share seats again at `level`: they carry two or more distinct
+    /// names there. For parties this is a pact (*pacto*): only inside a pact are seats
+    /// shared again among parties (Ley 18.700 art. 121 no. 5); a party's own list, even
+    /// with unaffiliated independents on it, is not a pact.
+    pub fn splits_at(&self, members: &[usize], level: Level) -> bool {
+        let mut named = members
             .iter()
-            .filter_map(|&i| self.candidates[i].party.as_deref());
+            .filter_map(|&i| self.candidates[i].affiliation.at(level));
         named
             .next()
-            .is_some_and(|first| named.any(|party| party != first))
+            .is_some_and(|first| named.any(|name| name != first))
+    }
+
+    /// Whether a list is a pact (*pacto*): candidates of two or more parties (see
+    /// [`Contest::splits_at`]).
+    pub fn is_pact(&self, list: &Group<ListKey>) -> bool {
+        self.splits_at(&list.members, Level::Party)
     }
 
     /// Candidate indices, most voted first, ties by name.

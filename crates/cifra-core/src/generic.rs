@@ -4,10 +4,10 @@
 use crate::apportion::{
     highest_averages, largest_remainders, Apportionment, Contender, Divisor, Quota,
 };
-use crate::contest::{Contest, Group};
-use crate::decision::{tally_lists, Basis, Decision, Outcome};
-use crate::lottery::Draws;
-use crate::system::System;
+use crate::contest::{Contest, Group, Level, ListKey, PartyKey};
+use crate::decision::{Basis, Decision, Outcome};
+use crate::lottery::{DrawItem, Draws, Occasion, Purpose};
+use crate::quotient::Quotient;
 use std::collections::VecDeque;
 
 /// How seats are shared among lists.
@@ -18,59 +18,58 @@ pub(crate) enum ListMethod {
 }
 
 impl ListMethod {
-    pub(crate) const DHONDT: ListMethod = ListMethod::Averages(Divisor::DHondt);
-
-    /// The list method of a generic proportional system.
-    pub(crate) fn of(system: System) -> ListMethod {
-        match system {
-            System::SainteLague => ListMethod::Averages(Divisor::SainteLague),
-            System::Hare => ListMethod::Remainders(Quota::Hare),
-            System::Droop => ListMethod::Remainders(Quota::Droop),
-            _ => ListMethod::DHONDT,
-        }
-    }
-
     fn apportion(
         self,
         contenders: &[Contender],
         seats: u32,
-        purpose: &str,
+        occasion: &Occasion,
         draws: &mut Draws,
     ) -> Apportionment {
         match self {
             ListMethod::Averages(divisor) => {
-                highest_averages(contenders, seats, divisor, purpose, draws)
+                highest_averages(contenders, seats, divisor, occasion, draws)
             }
             ListMethod::Remainders(quota) => {
-                largest_remainders(contenders, seats, quota, purpose, draws)
+                largest_remainders(contenders, seats, quota, occasion, draws)
             }
         }
     }
 
-    fn basis(self, apportionment: &Apportionment) -> Basis {
+    fn basis(self, apportionment: &Apportionment, capped: Vec<ListKey>) -> Basis {
         match self {
             ListMethod::Averages(divisor) => Basis::Quotients {
                 divisor,
                 last_quotient: apportionment.last_quotient,
+                capped,
             },
             ListMethod::Remainders(quota) => Basis::Remainders {
                 quota,
-                value: apportionment.quota.unwrap_or(crate::Quotient::new(0, 1)),
+                value: apportionment.quota.unwrap_or(Quotient::new(0, 1)),
             },
         }
     }
 }
 
-/// Whether a list's seats are shared again among its parties (Ley 18.700 art. 121).
+/// Which levels below the list share a list's seats again, in order (Ley 18.700 art.
+/// 121: for deputies and senators, the parties of a pact).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Pacts {
-    /// D'Hondt among the parties (and unaffiliated independents) of each list.
+    /// D'Hondt among the parties (and unaffiliated independents) of each pact.
     Apportioned,
     /// Each list's most voted candidates take its seats.
     Ignored,
 }
 
-/// Shares `seats` among lists, then (with pacts) among each list's parties, then gives
+impl Pacts {
+    fn levels(self) -> &'static [Level] {
+        match self {
+            Pacts::Apportioned => &[Level::Party],
+            Pacts::Ignored => &[],
+        }
+    }
+}
+
+/// Shares `seats` among lists, then (with pacts) among each pact's parties, then gives
 /// each list's or party's seats to its most voted candidates.
 pub(crate) fn list_proportional(
     contest: &Contest,
@@ -82,79 +81,139 @@ pub(crate) fn list_proportional(
     let lists = contest.lists();
     let contenders: Vec<Contender> = lists
         .iter()
-        .map(|l| capped_contender(l.key.label(), l))
+        .map(|l| capped_contender(l.key.name(), l.key.label(), l))
         .collect();
-    let among_lists = method.apportion(&contenders, seats, "seats among lists", draws);
+    let occasion = Occasion::contest(Purpose::ListSeats);
+    let among_lists = method.apportion(&contenders, seats, &occasion, draws);
     let mut sequences: Vec<VecDeque<usize>> = lists
         .iter()
         .zip(&among_lists.seats)
-        .map(|(list, &won)| seat_sequence(contest, list, won, pacts, draws))
+        .map(|(list, &won)| {
+            let scope =
+                Occasion::inside(Purpose::ListCandidates, list.key.name(), list.key.label());
+            fill(contest, &list.members, won, pacts.levels(), &scope, draws)
+        })
         .collect();
     let elected: Vec<usize> = among_lists
         .order
         .iter()
         .filter_map(|&list| sequences[list].pop_front())
         .collect();
-    Decision {
+    let capped = capped_lists(&lists, &among_lists, method);
+    Decision::new(
+        contest,
         seats,
-        outcome: Outcome::Elected,
-        runoff: None,
-        lists: tally_lists(contest, &elected),
-        basis: method.basis(&among_lists),
-        unfilled_seats: seats - elected.len() as u32,
         elected,
-        lotteries: Vec::new(),
-    }
+        Outcome::Elected,
+        None,
+        method.basis(&among_lists, capped),
+    )
 }
 
-/// The candidates who take a list's seats, in the order the list's seats are awarded.
-fn seat_sequence(
+/// The lists whose cap bound: they hold one seat per candidate and their next quotient
+/// is at or above the last winning one.
+fn capped_lists(
+    lists: &[Group<ListKey>],
+    apportionment: &Apportionment,
+    method: ListMethod,
+) -> Vec<ListKey> {
+    let (ListMethod::Averages(divisor), Some(last)) = (method, apportionment.last_quotient) else {
+        return Vec::new();
+    };
+    lists
+        .iter()
+        .zip(&apportionment.seats)
+        .filter(|(list, &won)| {
+            won as usize == list.members.len()
+                && list.votes > 0
+                && Quotient::new(list.votes, divisor.nth(won as u64)) >= last
+        })
+        .map(|(list, _)| list.key.clone())
+        .collect()
+}
+
+/// The candidates who take a group's `won` seats, in the order its seats are awarded.
+/// With levels left below (`levels`), and where the group's members carry two or more
+/// names at the next level, its seats are shared again by D'Hondt among those sub-groups
+/// (capped by candidates), and so on down; otherwise its most voted take them.
+/// `candidates` is the draw for the group's own candidates (purpose and scope).
+fn fill(
     contest: &Contest,
-    list: &Group<crate::ListKey>,
+    members: &[usize],
     won: u32,
-    pacts: Pacts,
+    levels: &[Level],
+    candidates: &Occasion,
     draws: &mut Draws,
 ) -> VecDeque<usize> {
     if won == 0 {
         return VecDeque::new();
     }
-    let label = list.key.label();
-    if pacts == Pacts::Ignored || !contest.is_pact(list) {
-        return most_voted(
-            contest,
-            &list.members,
-            won,
-            &format!("candidates of {label}"),
-            draws,
-        )
-        .into();
-    }
-    let parties = contest.parties(list);
-    let contenders: Vec<Contender> = parties
+    let Some((&level, below)) = levels
+        .split_first()
+        .filter(|(&level, _)| contest.splits_at(members, level))
+    else {
+        return most_voted(contest, members, won, candidates, draws).into();
+    };
+    let groups = contest.groups_at(members, level);
+    let contenders: Vec<Contender> = groups
         .iter()
-        .map(|p| capped_contender(p.key.label(), p))
+        .map(|g| capped_contender(g.key.name(), g.key.label(), g))
         .collect();
-    let purpose = format!("seats among the parties of {label}");
-    let among_parties = highest_averages(&contenders, won, Divisor::DHondt, &purpose, draws);
-    let mut chosen: Vec<VecDeque<usize>> = parties
+    let among = Occasion::inside(
+        Purpose::PartySeats,
+        candidates.scope.name.clone(),
+        candidates.scope.label.clone(),
+    );
+    let shared = highest_averages(&contenders, won, Divisor::DHondt, &among, draws);
+    let mut chosen: Vec<VecDeque<usize>> = groups
         .iter()
-        .zip(&among_parties.seats)
-        .map(|(party, &seats)| {
-            let purpose = format!("candidates of {} in {label}", party.key.label());
-            most_voted(contest, &party.members, seats, &purpose, draws).into()
+        .zip(&shared.seats)
+        .map(|(group, &seats)| {
+            let occasion = group_candidates(&group.key, candidates);
+            fill(contest, &group.members, seats, below, &occasion, draws)
         })
         .collect();
-    among_parties
+    let mut sequence: VecDeque<usize> = shared
         .order
         .iter()
-        .filter_map(|&party| chosen[party].pop_front())
-        .collect()
+        .filter_map(|&g| chosen[g].pop_front())
+        .collect();
+    // The group's voters won these seats: a seat its sub-groups with votes cannot take
+    // (each at its cap) goes to its most voted remaining candidates, even of a sub-group
+    // nobody voted for, rather than be lost.
+    if shared.unfilled > 0 {
+        let rest: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|m| !sequence.contains(m))
+            .collect();
+        sequence.extend(most_voted(
+            contest,
+            &rest,
+            shared.unfilled,
+            candidates,
+            draws,
+        ));
+    }
+    sequence
 }
 
-/// A list or party as a contender: its label, its votes, and at most one seat per
-/// candidate.
-fn capped_contender<K>(label: String, group: &Group<K>) -> Contender {
-    Contender::new(label, group.votes).with_cap(group.members.len() as u32)
+/// The draw among a sub-group's candidates: scoped to the sub-group, read by people as
+/// "the group in the list".
+fn group_candidates(key: &PartyKey, parent: &Occasion) -> Occasion {
+    Occasion::inside(
+        Purpose::PartyCandidates,
+        key.name(),
+        format!("{} in {}", key.label(), parent.scope.label),
+    )
+}
+
+/// A list or party as a contender: its bare name and label, its votes, and at most one
+/// seat per candidate.
+fn capped_contender<K>(name: &str, label: String, group: &Group<K>) -> Contender {
+    Contender::new(name, group.votes)
+        .labelled(label)
+        .with_cap(group.members.len() as u32)
 }
 
 /// The `seats` most voted of `members`, a tie across the cut drawn by lot.
@@ -162,7 +221,7 @@ pub(crate) fn most_voted(
     contest: &Contest,
     members: &[usize],
     seats: u32,
-    purpose: &str,
+    occasion: &Occasion,
     draws: &mut Draws,
 ) -> Vec<usize> {
     let candidates = &contest.candidates;
@@ -171,8 +230,8 @@ pub(crate) fn most_voted(
             members,
             seats as usize,
             |&a, &b| candidates[a].votes.cmp(&candidates[b].votes),
-            |&i| candidates[i].name.clone(),
-            purpose,
+            |&i| DrawItem::named(candidates[i].name.clone(), candidates[i].name.clone()),
+            occasion,
         )
         .into_iter()
         .map(|k| members[k])
@@ -182,15 +241,14 @@ pub(crate) fn most_voted(
 /// The `seats` most voted candidates win.
 pub(crate) fn plurality(contest: &Contest, seats: u32, draws: &mut Draws) -> Decision {
     let everyone: Vec<usize> = (0..contest.candidates.len()).collect();
-    let elected = most_voted(contest, &everyone, seats, "seats by most votes", draws);
-    Decision {
+    let occasion = Occasion::contest(Purpose::Plurality);
+    let elected = most_voted(contest, &everyone, seats, &occasion, draws);
+    Decision::new(
+        contest,
         seats,
-        outcome: Outcome::Elected,
-        runoff: None,
-        lists: tally_lists(contest, &elected),
-        basis: Basis::Plurality,
-        unfilled_seats: seats - elected.len() as u32,
         elected,
-        lotteries: Vec::new(),
-    }
+        Outcome::Elected,
+        None,
+        Basis::Plurality,
+    )
 }

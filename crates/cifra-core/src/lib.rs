@@ -34,8 +34,8 @@ pub mod lottery;
 pub mod quotient;
 pub mod system;
 
-pub use contest::{Candidate, Contest, ListKey, PartyKey};
-pub use decision::{Basis, Decision, ListTally, Outcome, PartyTally};
-pub use lottery::{Lottery, LotteryRecord};
+pub use contest::{Affiliation, Candidate, Contest, Level, ListKey, PartyKey, Sex};
+pub use decision::{Basis, Correction, CorrectionRule, Decision, ListTally, Outcome, PartyTally};
+pub use lottery::{Lottery, LotteryRecord, Purpose};
 pub use quotient::Quotient;
 pub use system::{SeatsRule, System, SystemError, UnknownSystem};

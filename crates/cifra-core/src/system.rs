@@ -1,8 +1,10 @@
 //! Electoral systems as values: each has an id, a rule for its seats, and decides a
 //! contest.
 
-use crate::contest::Contest;
-use crate::decision::Decision;
+use crate::apportion::{Divisor, Quota};
+use crate::contest::{Contest, ListKey};
+use crate::decision::{Decision, Outcome};
+use crate::generic::{ListMethod, Pacts};
 use crate::lottery::{Draws, Lottery};
 use crate::{chile, generic};
 use std::fmt;
@@ -54,13 +56,13 @@ pub enum SeatsRule {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SystemError {
     /// The system elects one person and takes no seats.
-    #[error("{system} elects a single office and takes no seats (remove --seats)")]
+    #[error("{system} elects a single office and takes no number of seats")]
     SeatsNotAllowed {
         /// The system.
         system: System,
     },
     /// The system needs a number of seats and none was given.
-    #[error("{system} needs the number of seats (--seats N or --seats-file FILE)")]
+    #[error("{system} needs the number of seats")]
     SeatsRequired {
         /// The system.
         system: System,
@@ -85,13 +87,27 @@ pub enum SystemError {
     #[error("the contest has no valid votes")]
     NoValidVotes,
     /// A binomial list with more than two candidates.
-    #[error("{list} presents {count} candidates; the binomial system allows at most 2")]
+    #[error("{} presents {count} candidates; the binomial system allows at most 2", list.label())]
     ListTooLarge {
-        /// The list's label.
-        list: String,
+        /// The list.
+        list: ListKey,
         /// Its candidates.
         count: usize,
     },
+}
+
+/// How a system decides: the rule behind each id. [`System::rule`] is an exhaustive
+/// match, so a new system cannot fall back to another's rule silently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rule {
+    /// A single office: absolute majority, or this outcome between the top two.
+    MajorityOr(Outcome),
+    /// Two seats: doblaje or the top two lists.
+    Binomial,
+    /// Seats among lists by this method, then (or not) among each pact's parties.
+    Lists(ListMethod, Pacts),
+    /// The most voted candidates.
+    Plurality,
 }
 
 impl System {
@@ -142,6 +158,28 @@ impl System {
             System::Plurality => "The N most voted candidates win",
             System::TwoRound => "Absolute majority of valid votes, or a runoff of the top two",
         }
+    }
+
+    fn rule(self) -> Rule {
+        let dhondt = ListMethod::Averages(Divisor::DHondt);
+        match self {
+            System::ClPresidential | System::TwoRound => Rule::MajorityOr(Outcome::Runoff),
+            System::ClPresidential1925 => Rule::MajorityOr(Outcome::Congress),
+            System::ClBinomial => Rule::Binomial,
+            System::ClDhondt => Rule::Lists(dhondt, Pacts::Apportioned),
+            System::Dhondt => Rule::Lists(dhondt, Pacts::Ignored),
+            System::SainteLague => {
+                Rule::Lists(ListMethod::Averages(Divisor::SainteLague), Pacts::Ignored)
+            }
+            System::Hare => Rule::Lists(ListMethod::Remainders(Quota::Hare), Pacts::Ignored),
+            System::Droop => Rule::Lists(ListMethod::Remainders(Quota::Droop), Pacts::Ignored),
+            System::ClMayor | System::Plurality => Rule::Plurality,
+        }
+    }
+
+    /// Whether the system shares seats among the parties of each pact (`cl-dhondt`).
+    pub fn apportions_pacts(self) -> bool {
+        matches!(self.rule(), Rule::Lists(_, Pacts::Apportioned))
     }
 
     /// How the system gets its seats.
@@ -211,36 +249,15 @@ impl System {
             return Err(SystemError::NoCandidates);
         }
         let mut draws = Draws::new(lottery, &contest.district);
-        let decision = match self {
-            System::ClPresidential | System::TwoRound => {
-                chile::majority_or_runoff(contest, crate::Outcome::Runoff, &mut draws)?
+        let decision = match self.rule() {
+            Rule::MajorityOr(outcome) => chile::majority_or_runoff(contest, outcome, &mut draws)?,
+            Rule::Binomial => chile::binomial(contest, &mut draws)?,
+            Rule::Lists(method, pacts) => {
+                generic::list_proportional(contest, seats, method, pacts, &mut draws)
             }
-            System::ClPresidential1925 => {
-                chile::majority_or_runoff(contest, crate::Outcome::Congress, &mut draws)?
-            }
-            System::ClBinomial => chile::binomial(contest, &mut draws)?,
-            System::ClDhondt => generic::list_proportional(
-                contest,
-                seats,
-                generic::ListMethod::DHONDT,
-                generic::Pacts::Apportioned,
-                &mut draws,
-            ),
-            System::Dhondt | System::SainteLague | System::Hare | System::Droop => {
-                generic::list_proportional(
-                    contest,
-                    seats,
-                    generic::ListMethod::of(self),
-                    generic::Pacts::Ignored,
-                    &mut draws,
-                )
-            }
-            System::ClMayor | System::Plurality => generic::plurality(contest, seats, &mut draws),
+            Rule::Plurality => generic::plurality(contest, seats, &mut draws),
         };
-        Ok(Decision {
-            lotteries: draws.into_records(),
-            ..decision
-        })
+        Ok(decision.with_lotteries(draws.into_records()))
     }
 }
 

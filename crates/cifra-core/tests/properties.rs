@@ -37,8 +37,8 @@ fn contest_with(votes: impl Strategy<Value = u64>) -> impl Strategy<Value = Cont
             .enumerate()
             .map(|(i, (list, party, votes))| {
                 let mut c = Candidate::new(format!("c{i}"), votes);
-                c.list = list.map(|l| format!("{}", (b'A' + l) as char));
-                c.party = party.map(|p| format!("P{p}"));
+                c.affiliation.list = list.map(|l| format!("{}", (b'A' + l) as char));
+                c.affiliation.party = party.map(|p| format!("P{p}"));
                 c
             })
             .collect();
@@ -122,9 +122,21 @@ fn check_accounting(
         "{}",
         system
     );
-    // Seats are unfilled only when there are more seats than candidates — and then
-    // exactly the excess, since every candidate can take a seat.
-    prop_assert_eq!(d.unfilled_seats, seats.saturating_sub(n), "{}", system);
+    // Seats are unfilled only when there are more seats than candidates able to take
+    // them — and then exactly the excess. Under plurality and the binomial system
+    // everyone can; under proportional list systems only the candidates of lists somebody
+    // voted for (a list nobody voted for takes no seat).
+    let able = if matches!(system, System::Plurality | System::ClBinomial) {
+        n
+    } else {
+        contest
+            .lists()
+            .iter()
+            .filter(|l| l.votes > 0)
+            .map(|l| l.members.len() as u32)
+            .sum()
+    };
+    prop_assert_eq!(d.unfilled_seats, seats.saturating_sub(able), "{}", system);
     let mut distinct = d.elected.clone();
     distinct.sort();
     distinct.dedup();
@@ -203,7 +215,8 @@ fn uncapped(votes: &[u64]) -> Vec<Contender> {
 fn averages(contenders: &[Contender], seats: u32, divisor: Divisor) -> (Vec<u32>, bool) {
     let lottery = Lottery::default();
     let mut draws = Draws::new(&lottery, "monotonicity");
-    let result = highest_averages(contenders, seats, divisor, "seats", &mut draws);
+    let occasion = cifra_core::lottery::Occasion::contest(cifra_core::Purpose::ListSeats);
+    let result = highest_averages(contenders, seats, divisor, &occasion, &mut draws);
     (result.seats, !draws.into_records().is_empty())
 }
 
@@ -455,7 +468,7 @@ proptest! {
                 prop_assert_eq!(d.cifra_repartidora().map(|q| (q.votes, q.divisor)), last);
             }
             prop_assert!(
-                d.lotteries.iter().all(|r| r.purpose != "seats among lists"),
+                d.lotteries.iter().all(|r| r.purpose != cifra_core::Purpose::ListSeats),
                 "{}: a lottery among lists without a tie: {:?}",
                 system,
                 d.lotteries
@@ -484,7 +497,7 @@ proptest! {
             let named: std::collections::BTreeSet<&str> = list
                 .members
                 .iter()
-                .filter_map(|&i| contest.candidates[i].party.as_deref())
+                .filter_map(|&i| contest.candidates[i].party())
                 .collect();
             let parties = if named.len() >= 2 {
                 contest.parties(list)

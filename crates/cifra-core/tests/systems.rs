@@ -4,8 +4,8 @@
 
 use cifra_core::apportion::{Divisor, Quota};
 use cifra_core::{
-    Basis, Candidate, Contest, Decision, ListKey, Lottery, Outcome, PartyKey, Quotient, System,
-    SystemError,
+    Basis, Candidate, Contest, Decision, ListKey, Lottery, Outcome, PartyKey, Purpose, Quotient,
+    System, SystemError,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -16,22 +16,6 @@ fn decide(system: System, contest: &Contest, seats: Option<u32>) -> Decision {
     system
         .decide(contest, seats, &Lottery::default())
         .unwrap_or_else(|e| panic!("{system} failed on {}: {e}", contest.district))
-}
-
-/// The elected candidates' names, in order of election.
-fn elected_names<'a>(contest: &'a Contest, decision: &Decision) -> Vec<&'a str> {
-    decision
-        .elected
-        .iter()
-        .map(|&i| contest.candidates[i].name.as_str())
-        .collect()
-}
-
-/// The runoff pair's names, most voted first.
-fn runoff_names<'a>(contest: &'a Contest, decision: &Decision) -> Option<[&'a str; 2]> {
-    decision
-        .runoff
-        .map(|pair| pair.map(|i| contest.candidates[i].name.as_str()))
 }
 
 /// Every list's label and seats, in the decision's order (most voted first).
@@ -118,7 +102,7 @@ fn servel_example_gives_3_1_1_and_cifra_repartidora_100_over_3() {
         );
         // Seats in the order of the quotients: A÷1, B÷1, A÷2, C÷1, A÷3.
         assert_eq!(
-            elected_names(&contest, &decision),
+            decision.elected_names,
             ["A1", "B1", "A2", "C1", "A3"],
             "{system}"
         );
@@ -150,6 +134,7 @@ fn textbook_dhondt_and_sainte_lague_through_decide() {
         Basis::Quotients {
             divisor: Divisor::SainteLague,
             last_quotient: Some(Quotient::new(80_000, 5)),
+            capped: Vec::new(),
         }
     );
     // Only D'Hondt has a cifra repartidora.
@@ -300,10 +285,7 @@ fn pact_contest() -> Contest {
 fn cl_dhondt_shares_a_pacts_seats_among_its_parties_by_dhondt() {
     let contest = pact_contest();
     let decision = decide(System::ClDhondt, &contest, Some(5));
-    assert_eq!(
-        elected_names(&contest, &decision),
-        ["p1", "q1", "r1", "p2", "pi"]
-    );
+    assert_eq!(decision.elected_names, ["p1", "q1", "r1", "p2", "pi"]);
     assert_eq!(decision.cifra_repartidora(), Some(Quotient::new(820, 4)));
     assert_eq!(
         list_seats(&decision),
@@ -339,10 +321,7 @@ fn cl_dhondt_shares_a_pacts_seats_among_its_parties_by_dhondt() {
 fn plain_dhondt_ignores_pacts_and_takes_each_lists_most_voted() {
     let contest = pact_contest();
     let decision = decide(System::Dhondt, &contest, Some(5));
-    assert_eq!(
-        elected_names(&contest, &decision),
-        ["p1", "q1", "r1", "i1", "p2"]
-    );
+    assert_eq!(decision.elected_names, ["p1", "q1", "r1", "i1", "p2"]);
 }
 
 // An unaffiliated independent inside a pact is a group of their own and can win a seat as
@@ -362,7 +341,7 @@ fn cl_dhondt_unaffiliated_independent_in_a_pact_is_a_group_of_their_own() {
         ],
     );
     let decision = decide(System::ClDhondt, &contest, Some(2));
-    assert_eq!(elected_names(&contest, &decision), ["p1", "i1"]);
+    assert_eq!(decision.elected_names, ["p1", "i1"]);
     assert_eq!(
         decision.lists[0]
             .parties
@@ -397,7 +376,7 @@ fn cl_dhondt_a_partys_unfillable_seat_stays_inside_its_pact() {
         ],
     );
     let decision = decide(System::ClDhondt, &contest, Some(3));
-    assert_eq!(elected_names(&contest, &decision), ["p1", "q1", "q2"]);
+    assert_eq!(decision.elected_names, ["p1", "q1", "q2"]);
     assert_eq!(seats_of(&decision, "B"), 0);
     assert_eq!(decision.cifra_repartidora(), Some(Quotient::new(680, 3)));
 }
@@ -422,10 +401,7 @@ fn cl_dhondt_a_lists_unfillable_seat_goes_to_the_next_list() {
         ],
     );
     let decision = decide(System::ClDhondt, &contest, Some(5));
-    assert_eq!(
-        elected_names(&contest, &decision),
-        ["p1", "b1", "q1", "c1", "b2"]
-    );
+    assert_eq!(decision.elected_names, ["p1", "b1", "q1", "c1", "b2"]);
     assert_eq!(
         list_seats(&decision),
         [
@@ -452,12 +428,9 @@ fn cl_dhondt_a_tie_between_candidates_of_a_party_is_a_reported_lottery() {
     let decision = decide(System::ClDhondt, &contest, Some(1));
     assert_eq!(decision.lotteries.len(), 1);
     let draw = &decision.lotteries[0];
-    assert_eq!(draw.tied, ["p1", "p2"]);
+    assert_eq!(draw.tied_labels(), ["p1", "p2"]);
     assert_eq!(draw.chosen.len(), 1);
-    assert_eq!(
-        elected_names(&contest, &decision),
-        [draw.chosen[0].as_str()]
-    );
+    assert_eq!(decision.elected_names, [draw.chosen[0].name.as_str()]);
 }
 
 // Rule 5: equal quotients across the last seat are drawn by lot. A 60, B 30, 2 seats:
@@ -468,20 +441,20 @@ fn cl_dhondt_equal_quotients_for_the_last_seat_are_a_reported_lottery() {
     let decision = decide(System::ClDhondt, &contest, Some(2));
     assert_eq!(decision.lotteries.len(), 1);
     let draw = &decision.lotteries[0];
-    assert_eq!(draw.purpose, "seats among lists");
-    assert_eq!(draw.tied, ["list A ÷ 2", "list B ÷ 1"]);
+    assert_eq!(draw.purpose, Purpose::ListSeats);
+    assert_eq!(draw.tied_labels(), ["list A ÷ 2", "list B ÷ 1"]);
     let (a, b) = (seats_of(&decision, "A"), seats_of(&decision, "B"));
-    if draw.chosen == ["list A ÷ 2"] {
+    if draw.chosen_labels() == ["list A ÷ 2"] {
         assert_eq!((a, b), (2, 0));
     } else {
-        assert_eq!(draw.chosen, ["list B ÷ 1"]);
+        assert_eq!(draw.chosen_labels(), ["list B ÷ 1"]);
         assert_eq!((a, b), (1, 1));
     }
     assert_eq!(decision.cifra_repartidora(), Some(Quotient::new(30, 1)));
 }
 
 // ---------------------------------------------------------------------------------------
-// cl-binomial: Ley 18.799
+// cl-binomial: Ley 18.700 art. 109 bis, as added by Ley 18.799
 // ---------------------------------------------------------------------------------------
 
 fn binomial(candidates: Vec<Candidate>) -> (Contest, Decision) {
@@ -490,16 +463,16 @@ fn binomial(candidates: Vec<Candidate>) -> (Contest, Decision) {
     (contest, decision)
 }
 
-// First list 105 ≥ 2 × 52: doblaje, both of A's candidates are elected.
+// First list 105 > 2 × 52: doblaje, both of A's candidates are elected.
 #[test]
 fn binomial_doblaje_elects_both_candidates_of_the_first_list() {
-    let (contest, decision) = binomial(vec![
+    let (_, decision) = binomial(vec![
         Candidate::new("b1", 40).in_list("B"),
         Candidate::new("a2", 45).in_list("A"),
         Candidate::new("a1", 60).in_list("A"),
         Candidate::new("b2", 12).in_list("B"),
     ]);
-    assert_eq!(elected_names(&contest, &decision), ["a1", "a2"]);
+    assert_eq!(decision.elected_names, ["a1", "a2"]);
     assert_eq!(
         decision.basis,
         Basis::Doblaje {
@@ -515,41 +488,49 @@ fn binomial_doblaje_elects_both_candidates_of_the_first_list() {
     assert_eq!(decision.unfilled_seats, 0);
 }
 
-// "At least twice": exactly 2 × the second list's votes is a doblaje.
+// Art. 109 bis: both candidates of a list are elected when its votes "excediere el doble"
+// of the next list's: exceed double. Exactly 2 × the second list's votes is not a
+// doblaje; one vote more is.
 #[test]
-fn binomial_exactly_twice_the_second_list_is_a_doblaje() {
-    let (contest, decision) = binomial(vec![
+fn binomial_exactly_twice_the_second_list_is_not_a_doblaje() {
+    let (_, decision) = binomial(vec![
         Candidate::new("a1", 70).in_list("A"),
         Candidate::new("a2", 30).in_list("A"),
         Candidate::new("b1", 30).in_list("B"),
         Candidate::new("b2", 20).in_list("B"),
     ]);
-    assert_eq!(elected_names(&contest, &decision), ["a1", "a2"]);
-    assert!(matches!(decision.basis, Basis::Doblaje { .. }));
+    assert_eq!(decision.elected_names, ["a1", "b1"]);
+    assert_eq!(
+        decision.basis,
+        Basis::TopTwoLists {
+            first: named("A"),
+            second: Some(named("B")),
+        }
+    );
 
-    // One vote less is not.
-    let (contest, decision) = binomial(vec![
+    // One vote more exceeds double.
+    let (_, decision) = binomial(vec![
         Candidate::new("a1", 70).in_list("A"),
-        Candidate::new("a2", 29).in_list("A"),
+        Candidate::new("a2", 31).in_list("A"),
         Candidate::new("b1", 30).in_list("B"),
         Candidate::new("b2", 20).in_list("B"),
     ]);
-    assert_eq!(elected_names(&contest, &decision), ["a1", "b1"]);
-    assert!(matches!(decision.basis, Basis::TopTwoLists { .. }));
+    assert_eq!(decision.elected_names, ["a1", "a2"]);
+    assert!(matches!(decision.basis, Basis::Doblaje { .. }));
 }
 
 // No doblaje: the most voted candidate of each of the two first lists. Lists count, not
 // candidates: c1 alone with 45 votes beats b1 (30) individually but list C (45) is third.
 #[test]
 fn binomial_without_doblaje_elects_the_top_candidate_of_the_two_first_lists() {
-    let (contest, decision) = binomial(vec![
+    let (_, decision) = binomial(vec![
         Candidate::new("a1", 40).in_list("A"),
         Candidate::new("a2", 59).in_list("A"),
         Candidate::new("b1", 30).in_list("B"),
         Candidate::new("b2", 20).in_list("B"),
         Candidate::new("c1", 45).in_list("C"),
     ]);
-    assert_eq!(elected_names(&contest, &decision), ["a2", "b1"]);
+    assert_eq!(decision.elected_names, ["a2", "b1"]);
     assert_eq!(
         decision.basis,
         Basis::TopTwoLists {
@@ -561,19 +542,20 @@ fn binomial_without_doblaje_elects_the_top_candidate_of_the_two_first_lists() {
 }
 
 // A list with a single candidate that doubles the second list cannot use its second seat:
-// it goes to the second list.
+// it goes to the second list. The basis says so (it did double), rather than "does not
+// double".
 #[test]
 fn binomial_doblaje_by_a_single_candidate_list_gives_the_second_seat_to_the_second_list() {
-    let (contest, decision) = binomial(vec![
+    let (_, decision) = binomial(vec![
         Candidate::new("a1", 200).in_list("A"),
         Candidate::new("b1", 50).in_list("B"),
         Candidate::new("b2", 40).in_list("B"),
         Candidate::new("c1", 30).in_list("C"),
     ]);
-    assert_eq!(elected_names(&contest, &decision), ["a1", "b1"]);
+    assert_eq!(decision.elected_names, ["a1", "b1"]);
     assert_eq!(
         decision.basis,
-        Basis::TopTwoLists {
+        Basis::DoblajeWithOneCandidate {
             first: named("A"),
             second: Some(named("B")),
         }
@@ -585,7 +567,7 @@ fn binomial_doblaje_by_a_single_candidate_list_gives_the_second_seat_to_the_seco
 // 100 each; C's c1 (70) beats B's b1 (60). A 150 < 200: no doblaje.
 #[test]
 fn binomial_tie_between_lists_goes_to_the_best_individual_candidate() {
-    let (contest, decision) = binomial(vec![
+    let (_, decision) = binomial(vec![
         Candidate::new("a1", 100).in_list("A"),
         Candidate::new("a2", 50).in_list("A"),
         Candidate::new("b1", 60).in_list("B"),
@@ -593,7 +575,7 @@ fn binomial_tie_between_lists_goes_to_the_best_individual_candidate() {
         Candidate::new("c1", 70).in_list("C"),
         Candidate::new("c2", 30).in_list("C"),
     ]);
-    assert_eq!(elected_names(&contest, &decision), ["a1", "c1"]);
+    assert_eq!(decision.elected_names, ["a1", "c1"]);
     assert_eq!(
         decision.basis,
         Basis::TopTwoLists {
@@ -607,7 +589,7 @@ fn binomial_tie_between_lists_goes_to_the_best_individual_candidate() {
 // Equal list votes and equal best candidates: a lottery, reported.
 #[test]
 fn binomial_remaining_tie_between_lists_is_a_reported_lottery() {
-    let (contest, decision) = binomial(vec![
+    let (_, decision) = binomial(vec![
         Candidate::new("a1", 100).in_list("A"),
         Candidate::new("a2", 50).in_list("A"),
         Candidate::new("b1", 60).in_list("B"),
@@ -617,15 +599,15 @@ fn binomial_remaining_tie_between_lists_is_a_reported_lottery() {
     ]);
     assert_eq!(decision.lotteries.len(), 1);
     let draw = &decision.lotteries[0];
-    assert_eq!(draw.purpose, "places among lists");
-    assert_eq!(draw.tied, ["list B", "list C"]);
-    let winner = if draw.chosen == ["list B"] {
+    assert_eq!(draw.purpose, Purpose::BinomialLists);
+    assert_eq!(draw.tied_labels(), ["list B", "list C"]);
+    let winner = if draw.chosen_labels() == ["list B"] {
         "b1"
     } else {
         "c1"
     };
     assert_eq!(draw.chosen.len(), 1);
-    assert_eq!(elected_names(&contest, &decision), ["a1", winner]);
+    assert_eq!(decision.elected_names, ["a1", winner]);
     let second = if winner == "b1" { "B" } else { "C" };
     assert_eq!(
         decision.basis,
@@ -639,15 +621,15 @@ fn binomial_remaining_tie_between_lists_is_a_reported_lottery() {
 // Two candidates of the same list with equal votes, no doblaje: a lottery picks one.
 #[test]
 fn binomial_tie_inside_a_list_is_a_reported_lottery() {
-    let (contest, decision) = binomial(vec![
+    let (_, decision) = binomial(vec![
         Candidate::new("a1", 50).in_list("A"),
         Candidate::new("a2", 50).in_list("A"),
         Candidate::new("b1", 60).in_list("B"),
     ]);
     assert_eq!(decision.lotteries.len(), 1);
-    assert_eq!(decision.lotteries[0].tied, ["a1", "a2"]);
+    assert_eq!(decision.lotteries[0].tied_labels(), ["a1", "a2"]);
     let chosen = decision.lotteries[0].chosen[0].clone();
-    assert_eq!(elected_names(&contest, &decision), [chosen.as_str(), "b1"]);
+    assert_eq!(decision.elected_names, [chosen.name.as_str(), "b1"]);
 }
 
 // Each list presents at most 2 candidates.
@@ -666,7 +648,7 @@ fn binomial_rejects_a_list_with_three_candidates() {
     assert_eq!(
         System::ClBinomial.decide(&contest, None, &Lottery::default()),
         Err(SystemError::ListTooLarge {
-            list: "list B".to_string(),
+            list: ListKey::Named("B".into()),
             count: 3,
         })
     );
@@ -688,12 +670,12 @@ fn binomial_single_list_with_no_votes_fills_both_seats() {
 // Candidates with no list are lists of their own under the binomial system too.
 #[test]
 fn binomial_candidates_without_a_list_are_lists_of_their_own() {
-    let (contest, decision) = binomial(vec![
+    let (_, decision) = binomial(vec![
         Candidate::new("x", 70),
         Candidate::new("y", 40),
         Candidate::new("z", 30),
     ]);
-    assert_eq!(elected_names(&contest, &decision), ["x", "y"]);
+    assert_eq!(decision.elected_names, ["x", "y"]);
     assert_eq!(decision.unfilled_seats, 0);
 }
 
@@ -716,7 +698,7 @@ fn presidential_1989_aylwin_elected_outright() {
     ] {
         let decision = decide(system, &contest, None);
         assert_eq!(decision.outcome, Outcome::Elected, "{system}");
-        assert_eq!(elected_names(&contest, &decision), ["Aylwin"]);
+        assert_eq!(decision.elected_names, ["Aylwin"]);
         assert_eq!(decision.runoff, None);
         assert_eq!(decision.basis, Basis::AbsoluteMajority);
         assert_eq!(decision.seats, 1);
@@ -737,7 +719,7 @@ fn presidential_1999_goes_to_a_runoff_lagos_then_lavin() {
     for system in [System::ClPresidential, System::TwoRound] {
         let decision = decide(system, &contest, None);
         assert_eq!(decision.outcome, Outcome::Runoff, "{system}");
-        assert_eq!(runoff_names(&contest, &decision), Some(["Lagos", "Lavín"]));
+        assert_eq!(decision.runoff_names(&contest), Some(["Lagos", "Lavín"]));
         assert!(decision.elected.is_empty());
         assert_eq!(decision.basis, Basis::NoAbsoluteMajority);
         assert!(decision.lotteries.is_empty());
@@ -750,7 +732,7 @@ fn presidential_2006_second_round_elects_bachelet() {
     let contest = runners(&[("Piñera", 3_236_394), ("Bachelet", 3_723_019)]);
     let decision = decide(System::ClPresidential, &contest, None);
     assert_eq!(decision.outcome, Outcome::Elected);
-    assert_eq!(elected_names(&contest, &decision), ["Bachelet"]);
+    assert_eq!(decision.elected_names, ["Bachelet"]);
 }
 
 // "More than 50 %": exactly half is not an absolute majority.
@@ -759,7 +741,7 @@ fn presidential_exactly_half_is_not_a_majority() {
     let contest = runners(&[("A", 500), ("B", 300), ("C", 200)]);
     let decision = decide(System::ClPresidential, &contest, None);
     assert_eq!(decision.outcome, Outcome::Runoff);
-    assert_eq!(runoff_names(&contest, &decision), Some(["A", "B"]));
+    assert_eq!(decision.runoff_names(&contest), Some(["A", "B"]));
 
     let contest = runners(&[("A", 501), ("B", 300), ("C", 200)]);
     let decision = decide(System::ClPresidential, &contest, None);
@@ -782,7 +764,7 @@ fn presidential_majority_counts_valid_votes_only() {
     ] {
         let decision = decide(system, &contest, None);
         assert_eq!(decision.outcome, Outcome::Elected, "{system}");
-        assert_eq!(elected_names(&contest, &decision), ["A"]);
+        assert_eq!(decision.elected_names, ["A"]);
     }
 }
 
@@ -792,11 +774,11 @@ fn presidential_tie_for_the_runoff_is_a_reported_lottery() {
     let contest = runners(&[("A", 40), ("B", 30), ("C", 30)]);
     let decision = decide(System::ClPresidential, &contest, None);
     assert_eq!(decision.lotteries.len(), 1);
-    assert_eq!(decision.lotteries[0].tied, ["B", "C"]);
+    assert_eq!(decision.lotteries[0].tied_labels(), ["B", "C"]);
     let second = decision.lotteries[0].chosen[0].clone();
     assert_eq!(
-        runoff_names(&contest, &decision),
-        Some(["A", second.as_str()])
+        decision.runoff_names(&contest),
+        Some(["A", second.name.as_str()])
     );
 }
 
@@ -813,7 +795,7 @@ fn presidential_1925_1970_goes_to_congress_allende_alessandri() {
     assert_eq!(decision.outcome, Outcome::Congress);
     assert_eq!(decision.outcome.id(), "congress");
     assert_eq!(
-        runoff_names(&contest, &decision),
+        decision.runoff_names(&contest),
         Some(["Allende", "Alessandri"])
     );
     assert!(decision.elected.is_empty());
@@ -834,7 +816,7 @@ fn mayor_most_voted_wins_even_without_majority() {
     let mut contest = runners(&[("A", 30), ("B", 45), ("C", 25)]);
     contest.blank = 100;
     let decision = decide(System::ClMayor, &contest, None);
-    assert_eq!(elected_names(&contest, &decision), ["B"]);
+    assert_eq!(decision.elected_names, ["B"]);
     assert_eq!(decision.outcome, Outcome::Elected);
     assert_eq!(decision.basis, Basis::Plurality);
     assert_eq!(decision.runoff, None);
@@ -848,23 +830,20 @@ fn mayor_tie_is_a_reported_lottery() {
     let decision = decide(System::ClMayor, &contest, None);
     assert_eq!(decision.lotteries.len(), 1);
     let draw = &decision.lotteries[0];
-    assert_eq!(draw.tied, ["A", "B"]);
+    assert_eq!(draw.tied_labels(), ["A", "B"]);
     assert_eq!(draw.chosen.len(), 1);
-    assert_eq!(
-        elected_names(&contest, &decision),
-        [draw.chosen[0].as_str()]
-    );
+    assert_eq!(decision.elected_names, [draw.chosen[0].name.as_str()]);
 }
 
 #[test]
 fn plurality_elects_the_three_most_voted() {
     let contest = runners(&[("A", 10), ("B", 50), ("C", 30), ("D", 40), ("E", 20)]);
     let decision = decide(System::Plurality, &contest, Some(3));
-    assert_eq!(elected_names(&contest, &decision), ["B", "D", "C"]);
+    assert_eq!(decision.elected_names, ["B", "D", "C"]);
     assert!(decision.lotteries.is_empty());
     // Default: one seat.
     let decision = decide(System::Plurality, &contest, None);
-    assert_eq!(elected_names(&contest, &decision), ["B"]);
+    assert_eq!(decision.elected_names, ["B"]);
 }
 
 #[test]
@@ -872,9 +851,9 @@ fn plurality_tie_for_the_last_seat_is_a_reported_lottery() {
     let contest = runners(&[("A", 50), ("B", 30), ("C", 30), ("D", 30)]);
     let decision = decide(System::Plurality, &contest, Some(2));
     assert_eq!(decision.lotteries.len(), 1);
-    assert_eq!(decision.lotteries[0].tied, ["B", "C", "D"]);
+    assert_eq!(decision.lotteries[0].tied_labels(), ["B", "C", "D"]);
     let chosen = decision.lotteries[0].chosen[0].clone();
-    assert_eq!(elected_names(&contest, &decision), ["A", chosen.as_str()]);
+    assert_eq!(decision.elected_names, ["A", chosen.name.as_str()]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1072,9 +1051,76 @@ fn cl_dhondt_does_not_split_a_single_party_list() {
     let decision = System::ClDhondt
         .decide(&contest, Some(2), &Lottery::default())
         .unwrap();
-    assert_eq!(elected_names(&contest, &decision), ["P1", "I"]);
+    assert_eq!(decision.elected_names, ["P1", "I"]);
     assert!(
         decision.lists[0].parties.is_empty(),
         "not a pact: no party breakdown"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Seats nobody voted for, and caps the explanation must name
+// ---------------------------------------------------------------------------------------
+
+// Droop with lists of 0 and 5 votes for 10 seats used to go round the remainders and give
+// the list nobody voted for 2 seats by lot. No list takes a seat nobody voted for: B fills
+// what its candidates can, the rest is reported unfilled, and nothing is drawn.
+#[test]
+fn no_seat_goes_to_a_list_nobody_voted_for() {
+    let mut candidates: Vec<Candidate> = (0..10)
+        .map(|k| Candidate::new(format!("a{k}"), 0).in_list("A"))
+        .collect();
+    candidates.extend((0..4).map(|k| Candidate::new(format!("b{k}"), 5 - k).in_list("B")));
+    let contest = Contest::new("zero", candidates);
+    for system in [
+        System::Droop,
+        System::Hare,
+        System::Dhondt,
+        System::SainteLague,
+    ] {
+        let decision = decide(system, &contest, Some(10));
+        assert_eq!(seats_of(&decision, "A"), 0, "{system}");
+        assert_eq!(seats_of(&decision, "B"), 4, "{system}");
+        assert_eq!(decision.unfilled_seats, 6, "{system}");
+        assert!(decision.lotteries.is_empty(), "{system}");
+    }
+}
+
+// Inside a pact the seats belong to the pact's voters: a seat its parties with votes
+// cannot take goes to its remaining candidate even if that party got no votes.
+#[test]
+fn a_pacts_seat_is_filled_even_by_a_party_nobody_voted_for() {
+    let contest = Contest::new(
+        "pact",
+        vec![
+            Candidate::new("p1", 90).in_list("A").of_party("P"),
+            Candidate::new("q1", 0).in_list("A").of_party("Q"),
+            Candidate::new("r1", 10).in_list("B").of_party("R"),
+        ],
+    );
+    let decision = decide(System::ClDhondt, &contest, Some(2));
+    assert_eq!(decision.elected_names, ["p1", "q1"]);
+    assert_eq!(decision.unfilled_seats, 0);
+}
+
+// D'Hondt with a list that runs out of candidates: the basis names it, so the
+// explanation does not claim every list won a seat per quotient at or above the cifra.
+#[test]
+fn dhondt_basis_names_the_lists_whose_cap_bound() {
+    let contest = Contest::new(
+        "cap",
+        vec![
+            Candidate::new("a1", 700).in_list("A"),
+            Candidate::new("b1", 200).in_list("B"),
+            Candidate::new("b2", 100).in_list("B"),
+            Candidate::new("b3", 50).in_list("B"),
+        ],
+    );
+    let decision = decide(System::Dhondt, &contest, Some(3));
+    assert_eq!(seats_of(&decision, "A"), 1);
+    assert_eq!(seats_of(&decision, "B"), 2);
+    let Basis::Quotients { capped, .. } = &decision.basis else {
+        panic!("{:?}", decision.basis)
+    };
+    assert_eq!(capped, &[named("A")]);
 }
