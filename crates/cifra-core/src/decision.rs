@@ -128,7 +128,8 @@ pub struct Correction {
 ///
 /// Built by [`Decision::new`], the one place that derives the list tallies, the names
 /// and the unfilled seats from who was elected, so that `elected.len() + unfilled_seats
-/// == seats` always holds.
+/// == seats` always holds when the outcome is [`Outcome::Elected`] (a seat that goes to a
+/// second round is pending, not unfilled).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {
     /// Seats at stake (1 for a single office).
@@ -174,7 +175,11 @@ impl Decision {
         Decision {
             seats,
             lists: tally_lists(contest, &elected),
-            unfilled_seats: seats - elected.len() as u32,
+            // A seat that goes to a second round (or to Congress) is pending, not unfilled.
+            unfilled_seats: match outcome {
+                Outcome::Elected => seats - elected.len() as u32,
+                Outcome::Runoff | Outcome::Congress => 0,
+            },
             elected_names: elected
                 .iter()
                 .map(|&i| contest.candidates[i].name.clone())

@@ -6,7 +6,7 @@ use crate::csv_text;
 use crate::table::{percent, thousands, Align, Table};
 use cifra_core::{
     apportion::{Divisor, Quota},
-    Basis, Contest, Decision, ListKey, LotteryRecord, Outcome, PartyKey, System,
+    Basis, Contest, Decision, ListKey, LotteryRecord, Outcome, PartyKey, Purpose, System,
 };
 use serde::Serialize;
 
@@ -41,7 +41,7 @@ pub struct ContestReport {
     /// The elected, in order of election.
     pub elected: Vec<String>,
     /// `elected`, `runoff` or `congress`.
-    pub outcome: &'static str,
+    pub outcome: Outcome,
     /// The two candidates of the second round or of Congress's choice.
     pub runoff: Option<[String; 2]>,
     /// Ties decided by lot.
@@ -117,6 +117,25 @@ pub struct LotteryRow {
     pub chosen: Vec<String>,
     /// The same, in a sentence.
     pub description: String,
+    /// What was decided, as the frozen id that goes into every ticket.
+    pub purpose_id: &'static str,
+    /// The bare name of the list or party inside which the draw happened ("" for none).
+    pub scope: String,
+    /// Every tied item's ticket (README, "Lottery tickets"); the smallest win.
+    pub tickets: Vec<TicketRow>,
+}
+
+/// One tied item's lottery ticket.
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketRow {
+    /// The item as `tied` shows it.
+    pub item: String,
+    /// Its bare name, as hashed.
+    pub name: String,
+    /// For a quotient, its divisor, as hashed.
+    pub divisor: Option<u64>,
+    /// The SHA-256 ticket in hexadecimal, as `sha256sum` prints it.
+    pub ticket: String,
 }
 
 impl ContestReport {
@@ -130,7 +149,6 @@ impl ContestReport {
                 votes as f64 / valid as f64
             }
         };
-        let name = |i: usize| contest.candidates[i].name.clone();
         let order = contest.by_votes((0..contest.candidates.len()).collect());
         ContestReport {
             district: contest.district.clone(),
@@ -144,8 +162,8 @@ impl ContestReport {
                     let c = &contest.candidates[i];
                     CandidateRow {
                         candidate: c.name.clone(),
-                        list: c.list.clone(),
-                        party: c.party.clone(),
+                        list: c.affiliation.list.clone(),
+                        party: c.affiliation.party.clone(),
                         votes: c.votes,
                         share: share(c.votes),
                         elected: decision.is_elected(i),
@@ -179,9 +197,11 @@ impl ContestReport {
                     }
                 })
                 .collect(),
-            elected: decision.elected.iter().map(|&i| name(i)).collect(),
-            outcome: decision.outcome.id(),
-            runoff: decision.runoff.map(|[a, b]| [name(a), name(b)]),
+            elected: decision.elected_names.clone(),
+            outcome: decision.outcome,
+            runoff: decision
+                .runoff_names(contest)
+                .map(|pair| pair.map(str::to_string)),
             lotteries: decision.lotteries.iter().map(LotteryRow::from).collect(),
             cifra_repartidora: decision.cifra_repartidora().map(|q| q.value()),
             unfilled_seats: decision.unfilled_seats,
@@ -192,12 +212,46 @@ impl ContestReport {
 
 impl From<&LotteryRecord> for LotteryRow {
     fn from(r: &LotteryRecord) -> Self {
+        let purpose = purpose_text(r.purpose, &r.scope.label);
+        let tied: Vec<String> = r.tied_labels().into_iter().map(str::to_string).collect();
+        let chosen: Vec<String> = r.chosen_labels().into_iter().map(str::to_string).collect();
         LotteryRow {
-            purpose: r.purpose.clone(),
-            tied: r.tied.clone(),
-            chosen: r.chosen.clone(),
-            description: r.describe(),
+            description: format!(
+                "{purpose}: tie between {} for {} place{}; the lot chose {}",
+                tied.join(", "),
+                chosen.len(),
+                if chosen.len() == 1 { "" } else { "s" },
+                chosen.join(", ")
+            ),
+            purpose,
+            tied,
+            chosen,
+            purpose_id: r.purpose.id(),
+            scope: r.scope.name.clone(),
+            tickets: r
+                .tickets
+                .iter()
+                .map(|t| TicketRow {
+                    item: t.item.label.clone(),
+                    name: t.item.name.clone(),
+                    divisor: t.item.divisor,
+                    ticket: t.hex(),
+                })
+                .collect(),
         }
+    }
+}
+
+/// What a draw decided, for people: "seats among lists", "candidates of list A", ...
+fn purpose_text(purpose: Purpose, scope: &str) -> String {
+    match purpose {
+        Purpose::Runoff => "places in the second round".to_string(),
+        Purpose::Congress => "places in Congress's choice".to_string(),
+        Purpose::BinomialLists => "places among lists".to_string(),
+        Purpose::ListSeats => "seats among lists".to_string(),
+        Purpose::PartySeats => format!("seats among the parties of {scope}"),
+        Purpose::ListCandidates | Purpose::PartyCandidates => format!("candidates of {scope}"),
+        Purpose::Plurality => "seats by most votes".to_string(),
     }
 }
 
@@ -212,6 +266,21 @@ fn split_party(key: &PartyKey) -> (Option<String>, Option<String>) {
     match key {
         PartyKey::Named(party) => (Some(party.clone()), None),
         PartyKey::Alone(name) => (None, Some(name.clone())),
+    }
+}
+
+/// ", up to its number of candidates: list A ..." for the lists whose cap bound.
+fn capped_clause(capped: &[ListKey]) -> String {
+    let names: Vec<String> = capped.iter().map(ListKey::label).collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => format!(
+            ", up to its number of candidates: {one} has as many seats as candidates, and the seat it cannot take goes to the next quotient"
+        ),
+        [init @ .., last] => format!(
+            ", up to its number of candidates: {} and {last} have as many seats as candidates, and the seats they cannot take go to the next quotients",
+            init.join(", ")
+        ),
     }
 }
 
@@ -246,16 +315,31 @@ fn explain(system: System, contest: &Contest, decision: &Decision) -> String {
                 percent(share_of(a))
             )
         }
-        Basis::Plurality => "The most voted candidate(s) win.".to_string(),
+        Basis::Plurality if decision.seats == 1 => "The most voted candidate wins.".to_string(),
+        Basis::Plurality => format!("The {} most voted candidates win.", decision.seats),
         Basis::Doblaje { first, second } => format!(
-            "Doblaje: {} ({}) has at least twice the votes of {}: both its candidates are elected.",
+            "Doblaje: {} ({}) has more than twice the votes of {}: both its candidates are elected.",
             first.label(),
             thousands(list_votes(first)),
             second.as_ref().map_or("any other list (there is none)".to_string(), |s| format!("{} ({})", s.label(), thousands(list_votes(s))))
         ),
+        Basis::DoblajeWithOneCandidate { first, second } => match second {
+            Some(second) => format!(
+                "{} ({}) has more than twice the votes of {} ({}) but presents one candidate only: it elects that candidate, and {} its most voted candidate.",
+                first.label(),
+                thousands(list_votes(first)),
+                second.label(),
+                thousands(list_votes(second)),
+                second.label()
+            ),
+            None => format!(
+                "{} is the only list and presents one candidate only: it elects that candidate.",
+                first.label()
+            ),
+        },
         Basis::TopTwoLists { first, second } => match second {
             Some(second) => format!(
-                "{} ({}) does not double {} ({}): each of the two first lists elects its most voted candidate.",
+                "{} ({}) does not have more than twice the votes of {} ({}): each of the two first lists elects its most voted candidate.",
                 first.label(),
                 thousands(list_votes(first)),
                 second.label(),
@@ -263,22 +347,27 @@ fn explain(system: System, contest: &Contest, decision: &Decision) -> String {
             ),
             None => format!("{} is the only list and elects its candidate.", first.label()),
         },
-        Basis::Quotients { divisor, last_quotient } => {
+        Basis::Quotients {
+            divisor,
+            last_quotient,
+            capped,
+        } => {
             let (method, what) = match divisor {
                 Divisor::DHondt => ("D'Hondt", "cifra repartidora"),
                 Divisor::SainteLague => ("Sainte-Laguë", "last winning quotient"),
             };
-            let pacts = if system == System::ClDhondt {
+            let pacts = if system.apportions_pacts() {
                 " Inside each pact, D'Hondt again among its parties; each party's most voted candidates take its seats."
             } else {
                 " Each list's most voted candidates take its seats."
             };
             match last_quotient {
                 Some(q) => format!(
-                    "{method} among lists: {what} {:.2} (= {} ÷ {}); each list wins one seat per quotient at or above it.{pacts}",
+                    "{method} among lists: {what} {:.2} (= {} ÷ {}); each list wins one seat per quotient at or above it{}.{pacts}",
                     q.value(),
                     thousands(q.votes),
-                    q.divisor
+                    q.divisor,
+                    capped_clause(capped)
                 ),
                 None => format!("{method} among lists.{pacts}"),
             }
@@ -295,9 +384,12 @@ fn explain(system: System, contest: &Contest, decision: &Decision) -> String {
         }
     };
     if decision.unfilled_seats > 0 {
+        let (n, verb) = match decision.unfilled_seats {
+            1 => ("1 seat".to_string(), "stays"),
+            n => (format!("{n} seats"), "stay"),
+        };
         text.push_str(&format!(
-            " {} seat(s) stay unfilled: more seats than candidates able to take them.",
-            decision.unfilled_seats
+            " {n} {verb} unfilled: more seats than candidates able to take them."
         ));
     }
     text
@@ -362,7 +454,7 @@ pub fn to_csv(report: &TallyReport) -> String {
                     &contest.valid_votes.to_string(),
                     &contest.blank.to_string(),
                     &contest.null.to_string(),
-                    contest.outcome,
+                    contest.outcome.id(),
                     if in_runoff { "true" } else { "false" },
                 ],
             );
@@ -405,7 +497,7 @@ fn contest_text(system: &str, c: &ContestReport) -> String {
         out.push_str(&format!("Elected: {}\n", c.elected.join(", ")));
     }
     if let Some([a, b]) = &c.runoff {
-        let what = if c.outcome == "congress" {
+        let what = if c.outcome == Outcome::Congress {
             "Congress chooses between"
         } else {
             "Runoff"
@@ -477,7 +569,7 @@ fn candidates_table(c: &ContestReport, has_lists: bool) -> Table {
             .as_ref()
             .is_some_and(|r| r.contains(&cand.candidate))
         {
-            if c.outcome == "congress" {
+            if c.outcome == Outcome::Congress {
                 "to Congress"
             } else {
                 "to runoff"

@@ -18,7 +18,7 @@
 //! filled apart, and [`ResultsBuilder::finish`] checks the totals and returns the contests.
 
 use crate::error::InputError;
-use cifra_core::{Candidate, Contest};
+use cifra_core::{Affiliation, Candidate, Contest};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -524,8 +524,12 @@ impl ResultsBuilder {
                     .map(|(name, c)| {
                         Ok(Candidate {
                             name: text(file, c.line, "candidate", &name)?,
-                            list: optional_text(file, c.line, "list", &c.list)?,
-                            party: optional_text(file, c.line, "party", &c.party)?,
+                            affiliation: Affiliation {
+                                list: optional_text(file, c.line, "list", &c.list)?,
+                                subpact: None,
+                                party: optional_text(file, c.line, "party", &c.party)?,
+                            },
+                            sex: None,
                             votes: c.votes,
                         })
                     })
