@@ -38,14 +38,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<(String, Vec<String>), CliError> = match &cli.command {
         None => main_job::run().map(|out| (out, Vec::new())),
-        Some(Command::Tally(args)) => tally::run(args).map(|o| (o.stdout, o.warnings)),
+        Some(Command::Tally(args)) => tally::run(args).map(|o| {
+            let warnings = o.warnings.into_iter().map(|w| format!("warning: {w}"));
+            let notes = o.notes.into_iter().map(|n| format!("note: {n}"));
+            (o.stdout, warnings.chain(notes).collect())
+        }),
         Some(Command::Ei(args)) => ei::run(args).map(|out| (out, Vec::new())),
         Some(Command::Systems) => Ok((systems::list(), Vec::new())),
     };
     match result {
-        Ok((stdout, warnings)) => {
-            for warning in warnings {
-                eprintln!("cifra: warning: {warning}");
+        Ok((stdout, stderr_lines)) => {
+            for line in stderr_lines {
+                eprintln!("cifra: {line}");
             }
             let mut out = std::io::stdout().lock();
             match out.write_all(stdout.as_bytes()).and_then(|_| out.flush()) {

@@ -1,9 +1,9 @@
 //! `cifra tally`: results in the long format → what the law decides, per district.
 
 use crate::error::CliError;
-use cifra_core::{Lottery, SeatsRule, System};
+use cifra_core::{Lottery, System, SystemError};
 use cifra_report::tally::{to_csv, to_json, to_text, ContestReport, TallyReport};
-use cifra_results::{display_name, read_results, read_seats_file, read_source, Seats};
+use cifra_results::{display_name, read_results, read_seats_file, read_source, InputError, Seats};
 
 /// Output formats.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,8 +23,9 @@ pub struct TallyArgs {
     /// cl-dhondt, cl-mayor, dhondt, sainte-lague, hare, droop, plurality, two-round.
     #[arg(long, value_name = "ID")]
     pub system: System,
-    /// Seats of every district.
-    #[arg(long, value_name = "N", conflicts_with = "seats_file")]
+    /// Seats of every district (1 or more).
+    #[arg(long, value_name = "N", conflicts_with = "seats_file",
+          value_parser = clap::value_parser!(u32).range(1..))]
     pub seats: Option<u32>,
     /// Seats per district, from a CSV file with the columns district,seats.
     #[arg(long, value_name = "FILE")]
@@ -46,8 +47,11 @@ pub struct TallyArgs {
 pub struct TallyOutput {
     /// Everything for stdout.
     pub stdout: String,
-    /// Notes for stderr (e.g. unfilled seats).
+    /// Warnings for stderr (e.g. unfilled seats).
     pub warnings: Vec<String>,
+    /// Notes for stderr: every tie decided by lot, so that a draw is reported whatever
+    /// the format (CSV and JSON readers may never look at the text).
+    pub notes: Vec<String>,
 }
 
 /// Runs `cifra tally`.
@@ -60,6 +64,7 @@ pub fn run(args: &TallyArgs) -> Result<TallyOutput, CliError> {
     let lottery = Lottery::new(args.seed);
     let mut reports = Vec::with_capacity(contests.len());
     let mut warnings = Vec::new();
+    let mut notes = Vec::new();
     for contest in &contests {
         let given = seats.for_district(&contest.district)?;
         let decision = args
@@ -76,7 +81,14 @@ pub fn run(args: &TallyArgs) -> Result<TallyOutput, CliError> {
                 contest.district, decision.unfilled_seats, decision.seats
             ));
         }
-        reports.push(ContestReport::new(args.system, contest, &decision));
+        let report = ContestReport::new(args.system, contest, &decision);
+        notes.extend(report.lotteries.iter().map(|lot| {
+            format!(
+                "district \"{}\": drawn by lot (seed {}): {}",
+                contest.district, args.seed, lot.description
+            )
+        }));
+        reports.push(report);
     }
     let report = TallyReport {
         system: args.system.id().to_string(),
@@ -88,27 +100,44 @@ pub fn run(args: &TallyArgs) -> Result<TallyOutput, CliError> {
         Format::Json => to_json(&report),
         Format::Csv => to_csv(&report),
     };
-    Ok(TallyOutput { stdout, warnings })
+    Ok(TallyOutput {
+        stdout,
+        warnings,
+        notes,
+    })
 }
 
+/// The seats as the user gave them, checked against the system's rule
+/// ([`System::resolve_seats`]): the library says what is wrong, this adds which flag to
+/// change.
 fn resolve_seats(args: &TallyArgs) -> Result<Seats, CliError> {
     let seats = match (&args.seats, &args.seats_file) {
-        (Some(0), _) => return Err(CliError::Usage("--seats must be at least 1, not 0".into())),
         (Some(n), _) => Seats::Everywhere(*n),
         (None, Some(file)) => read_seats_file(&display_name(file), &read_source(file)?)?,
         (None, None) => Seats::Unset,
     };
-    if seats != Seats::Unset && args.system.seats_rule() == SeatsRule::SingleOffice {
-        return Err(CliError::Usage(format!(
-            "{} elects a single office and takes no seats (remove --seats / --seats-file)",
-            args.system
-        )));
-    }
-    if seats == Seats::Unset && args.system.seats_rule() == SeatsRule::Required {
-        return Err(CliError::Usage(format!(
-            "{} needs the number of seats: --seats N or --seats-file FILE",
-            args.system
-        )));
-    }
+    let check = |given: Option<u32>| args.system.resolve_seats(given).map_err(with_hint);
+    match &seats {
+        Seats::Unset => drop(check(None)?),
+        Seats::Everywhere(n) => drop(check(Some(*n))?),
+        Seats::PerDistrict { file, seats } => {
+            for (district, &(n, line)) in seats {
+                check(Some(n)).map_err(|e| {
+                    let message = format!("district \"{district}\": {e}");
+                    InputError::field(file, line, "seats", message)
+                })?;
+            }
+        }
+    };
     Ok(seats)
+}
+
+/// A seats error in the domain's words, with the flag that fixes it.
+fn with_hint(error: SystemError) -> CliError {
+    let hint = match error {
+        SystemError::SeatsNotAllowed { .. } => " (remove --seats / --seats-file)",
+        SystemError::SeatsRequired { .. } => ": --seats N or --seats-file FILE",
+        _ => "",
+    };
+    CliError::Usage(format!("{error}{hint}"))
 }

@@ -345,7 +345,13 @@ fn zero_seats() {
     refused(
         &["tally", "--system", "dhondt", "--seats", "0", "-"],
         SERVEL_EXAMPLE,
-        "--seats must be at least 1, not 0",
+        "0 is not in 1..=4294967295",
+    );
+    // A negative number names the same range, whose first value is accepted.
+    refused(
+        &["tally", "--system", "dhondt", "--seats=-1", "-"],
+        SERVEL_EXAMPLE,
+        "-1 is not in 1..=4294967295",
     );
     let seats = file_with("district,seats\n1,0\n");
     refused(
@@ -411,7 +417,7 @@ fn seats_for_a_single_office_or_missing_for_proportional() {
     refused(
         &["tally", "--system", "cl-binomial", "--seats", "3", "-"],
         SERVEL_EXAMPLE,
-        "cl-binomial elects exactly 2 seat(s) per contest, not 3",
+        "cl-binomial elects exactly 2 seats per contest, not 3",
     );
 }
 
@@ -444,5 +450,163 @@ fn missing_file() {
         &["tally", "--system", "cl-mayor", "/nonexistent/results.csv"],
         "",
         "/nonexistent/results.csv: No such file",
+    );
+}
+
+/// Lists A (60) and B (30) share 2 seats: A÷2 and B÷1 tie for the second, a draw.
+const DHONDT_TIE: &str = "district,list,candidate,kind,votes
+1,A,a1,candidate,40
+1,A,a2,candidate,20
+1,B,b1,candidate,30
+";
+
+// A draw used to appear in text and JSON only: CSV carries it in its `lotteries` column,
+// and every format reports it on stderr.
+#[test]
+fn a_draw_is_reported_in_csv_and_on_stderr_in_every_format() {
+    let out = cifra()
+        .args([
+            "tally", "--system", "dhondt", "--seats", "2", "--format", "csv", "-",
+        ])
+        .write_stdin(DHONDT_TIE)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let column = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "lotteries")
+        .expect("a lotteries column");
+    for row in reader.records() {
+        let row = row.unwrap();
+        assert!(
+            row[column].contains("the lot chose list B ÷ 1"),
+            "{:?}",
+            &row[column]
+        );
+    }
+    for format in ["csv", "json", "text"] {
+        cifra()
+            .args(["tally", "--system", "dhondt", "--seats", "2", "--format", format, "-"])
+            .write_stdin(DHONDT_TIE)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(
+                "cifra: note: district \"1\": drawn by lot (seed 1925): seats among lists: tie between list A ÷ 2, list B ÷ 1",
+            ));
+    }
+}
+
+// JSON carries every ticket of a draw, as `sha256sum` computes it (README, "Lottery
+// tickets"), and the smallest wins.
+#[test]
+fn json_shows_each_tied_items_ticket() {
+    let v = json(
+        &[
+            "tally", "--system", "dhondt", "--seats", "2", "--format", "json", "-",
+        ],
+        DHONDT_TIE,
+    );
+    let lottery = &v["contests"][0]["lotteries"][0];
+    assert_eq!(lottery["purpose_id"], "list-seats");
+    assert_eq!(lottery["chosen"], serde_json::json!(["list B ÷ 1"]));
+    let tickets: Vec<(String, u64, String)> = lottery["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["divisor"].as_u64().unwrap(),
+                t["ticket"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tickets,
+        [
+            (
+                "A".to_string(),
+                2,
+                "7431ecb527b85d344937d996d1795190c454f1b04870b02f879716813d332d33".to_string()
+            ),
+            (
+                "B".to_string(),
+                1,
+                "006dea4d671c4d99a083fac7f8479aa76552df2d1a1f41e258fdd4d18b88f5ea".to_string()
+            )
+        ]
+    );
+}
+
+// The library says what is wrong with the seats; only the command line names the flag.
+#[test]
+fn seat_errors_name_the_flag_to_change() {
+    refused(
+        &["tally", "--system", "cl-presidential", "--seats", "1", "-"],
+        SERVEL_EXAMPLE,
+        "cl-presidential elects a single office and takes no number of seats (remove --seats / --seats-file)",
+    );
+    refused(
+        &["tally", "--system", "dhondt", "-"],
+        SERVEL_EXAMPLE,
+        "dhondt needs the number of seats: --seats N or --seats-file FILE",
+    );
+    let seats = file_with("district,seats\n1,3\n");
+    refused(
+        &[
+            "tally",
+            "--system",
+            "cl-binomial",
+            "--seats-file",
+            seats.path().to_str().unwrap(),
+            "-",
+        ],
+        SERVEL_EXAMPLE,
+        "line 2, column \"seats\": district \"1\": cl-binomial elects exactly 2 seats per contest, not 3",
+    );
+}
+
+// A list that doubles the second but presents one candidate: the explanation used to say
+// it "does not double" (300 against 50 + 50).
+#[test]
+fn binomial_explanation_of_a_doubling_list_with_one_candidate() {
+    let out = cifra()
+        .args(["tally", "--system", "cl-binomial", "-"])
+        .write_stdin(
+            "district,list,candidate,kind,votes\n1,A,a1,candidate,300\n1,B,b1,candidate,50\n1,B,b2,candidate,50\n",
+        )
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("Elected: a1, b1"), "{text}");
+    assert!(
+        text.contains("Why: list A (300) has more than twice the votes of list B (100) but presents one candidate only"),
+        "{text}"
+    );
+    assert!(!text.contains("does not"), "{text}");
+}
+
+// D'Hondt where a list runs out of candidates: the explanation used to claim every list
+// won one seat per quotient at or above the cifra repartidora, while the capped list won
+// fewer. A 700 (1 candidate), B 200 + 100 + 50, 3 seats: A ÷ 2 = 350 is above the cifra
+// (100), but A has one candidate.
+#[test]
+fn dhondt_explanation_names_the_list_that_ran_out_of_candidates() {
+    let v = json(
+        &["tally", "--system", "dhondt", "--seats", "3", "--format", "json", "-"],
+        "district,list,candidate,kind,votes\n1,A,a1,candidate,700\n1,B,b1,candidate,200\n1,B,b2,candidate,100\n1,B,b3,candidate,50\n",
+    );
+    let why = v["contests"][0]["explanation"].as_str().unwrap();
+    assert!(
+        why.contains("up to its number of candidates: list A has as many seats as candidates, and the seat it cannot take goes to the next quotient"),
+        "{why}"
     );
 }

@@ -68,7 +68,10 @@ pub enum SystemError {
         system: System,
     },
     /// The system elects a fixed number of seats and another was given.
-    #[error("{system} elects exactly {expected} seat(s) per contest, not {given}")]
+    #[error(
+        "{system} elects exactly {expected} seat{} per contest, not {given}",
+        if *expected == 1 { "" } else { "s" }
+    )]
     WrongSeats {
         /// The system.
         system: System,

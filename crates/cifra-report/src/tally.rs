@@ -9,6 +9,7 @@ use cifra_core::{
     Basis, Contest, Decision, ListKey, LotteryRecord, Outcome, PartyKey, Purpose, System,
 };
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// The whole output of `cifra tally`.
 #[derive(Debug, Clone, Serialize)]
@@ -404,7 +405,9 @@ pub fn to_json(report: &TallyReport) -> String {
     out
 }
 
-/// The report as CSV: one row per candidate and contest.
+/// The report as CSV: one row per candidate and contest. The last column, `lotteries`,
+/// repeats on every row of a contest the ties its result drew by lot (descriptions joined
+/// by ` | `; empty when none), so a draw is never lost to a reader of the CSV alone.
 pub fn to_csv(report: &TallyReport) -> String {
     let mut writer = csv_text::writer();
     let header = [
@@ -424,15 +427,35 @@ pub fn to_csv(report: &TallyReport) -> String {
         "null",
         "outcome",
         "in_runoff",
+        "lotteries",
     ];
     csv_text::record(&mut writer, header);
     for contest in &report.contests {
+        // Look-ups by name, built once per contest: per-candidate scans of the lists and
+        // of the elected made 100,000 candidates take half a minute.
+        let lists: HashMap<(Option<&str>, Option<&str>), &ListRow> = contest
+            .lists
+            .iter()
+            .map(|l| ((l.list.as_deref(), l.candidate.as_deref()), l))
+            .collect();
+        let order: HashMap<&str, usize> = contest
+            .elected
+            .iter()
+            .enumerate()
+            .map(|(k, name)| (name.as_str(), k + 1))
+            .collect();
+        let lotteries = contest
+            .lotteries
+            .iter()
+            .map(|l| l.description.as_str())
+            .collect::<Vec<_>>()
+            .join(" | ");
         for c in &contest.candidates {
-            let list = contest.lists.iter().find(|l| match &c.list {
-                Some(name) => l.list.as_deref() == Some(name),
-                None => l.candidate.as_deref() == Some(c.candidate.as_str()),
-            });
-            let order = contest.elected.iter().position(|e| e == &c.candidate);
+            let list = match &c.list {
+                Some(name) => lists.get(&(Some(name.as_str()), None)),
+                None => lists.get(&(None, Some(c.candidate.as_str()))),
+            };
+            let order = order.get(c.candidate.as_str());
             let in_runoff = contest
                 .runoff
                 .as_ref()
@@ -447,7 +470,7 @@ pub fn to_csv(report: &TallyReport) -> String {
                     &c.votes.to_string(),
                     &format!("{:.6}", c.share),
                     if c.elected { "true" } else { "false" },
-                    &order.map_or(String::new(), |o| (o + 1).to_string()),
+                    &order.map_or(String::new(), |o| o.to_string()),
                     &list.map_or(String::new(), |l| l.votes.to_string()),
                     &list.map_or(String::new(), |l| l.seats.to_string()),
                     &contest.seats.to_string(),
@@ -456,6 +479,7 @@ pub fn to_csv(report: &TallyReport) -> String {
                     &contest.null.to_string(),
                     contest.outcome.id(),
                     if in_runoff { "true" } else { "false" },
+                    &lotteries,
                 ],
             );
         }
