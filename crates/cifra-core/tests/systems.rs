@@ -1,6 +1,6 @@
 //! Every electoral system on textbook and real cases, with exact outcomes.
 //!
-//! The rules are those of `CHILE-RULES.md`; each test names the rule it checks.
+//! The rules are those of `docs/chile-rules.md`; each test names the rule it checks.
 
 use cifra_core::apportion::{Divisor, Quota};
 use cifra_core::{
