@@ -18,7 +18,15 @@ use std::process::ExitCode;
 /// Election results as Chilean law decides them. With no command: the 2021 presidential
 /// first round from its 46,606 real mesas.
 #[derive(Parser, Debug)]
-#[command(name = "cifra", version, about, long_about = None)]
+#[command(
+    name = "cifra",
+    version,
+    about = "Election results as Chilean law decides them.",
+    after_help = "With no command, `cifra` runs the main job: the 2021 presidential first round \
+                  from its 46,606 real mesas (SERVEL, shipped inside the binary): the national \
+                  result and its outcome under the 1980 Constitution, the winner in each region, \
+                  and how each age group voted (ecological inference)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

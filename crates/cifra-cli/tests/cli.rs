@@ -610,3 +610,15 @@ fn dhondt_explanation_names_the_list_that_ran_out_of_candidates() {
         "{why}"
     );
 }
+
+// `cifra --help` used to leave out that `cifra` alone runs the 2021 analysis.
+#[test]
+fn help_says_what_cifra_alone_does() {
+    cifra()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "With no command, `cifra` runs the main job: the 2021 presidential first round",
+        ));
+}
