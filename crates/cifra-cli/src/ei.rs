@@ -120,7 +120,7 @@ pub fn run(args: &EiArgs) -> Result<String, CliError> {
         adjust: args.adjust.into(),
         ..Options::default()
     };
-    check_args(args)?;
+    check_args(args, &options)?;
     let file = open(&args.file)?;
     // The column lists are checked once the file is open, as they always were: a file
     // that cannot be opened is reported first.
@@ -139,11 +139,14 @@ pub fn run(args: &EiArgs) -> Result<String, CliError> {
         options: &data.options,
     };
     let in_file = |e: Error| match e {
-        Error::MesaTooLarge { .. } => Error::InFile {
-            path: args.file.clone(),
-            source: Box::new(e),
+        Error::MesaTooLarge { .. } => CliError::EiHint {
+            source: Error::InFile {
+                path: args.file.clone(),
+                source: Box::new(e),
+            },
+            hint: "use --method mult or mvn_pdf",
         },
-        other => other,
+        other => with_flag(other),
     };
     let bar = progress_bar(args, &data);
     let tick = || bar.inc(1);
@@ -170,11 +173,10 @@ pub fn run(args: &EiArgs) -> Result<String, CliError> {
     Ok(result)
 }
 
-fn check_args(args: &EiArgs) -> Result<(), CliError> {
+fn check_args(args: &EiArgs, options: &Options) -> Result<(), CliError> {
+    options.check().map_err(with_flag)?;
     if args.bootstrap == 1 {
-        return Err(CliError::Usage(
-            "--bootstrap needs at least 2 resamples (or 0 for none)".into(),
-        ));
+        return Err(with_flag(Error::TooFewReplicates(args.bootstrap)));
     }
     if args.plot.is_some() && args.by.is_some() {
         return Err(CliError::Usage(
@@ -182,6 +184,20 @@ fn check_args(args: &EiArgs) -> Result<(), CliError> {
         ));
     }
     Ok(())
+}
+
+/// An estimation error in the words of the command line: the flag that set what is wrong.
+fn with_flag(e: Error) -> CliError {
+    match e {
+        Error::BadTolerance(t) => {
+            CliError::Usage(format!("--tolerance must be a positive number, got {t}"))
+        }
+        Error::ZeroIterations => CliError::Usage("--max-iterations must be at least 1".into()),
+        Error::TooFewReplicates(_) => {
+            CliError::Usage("--bootstrap needs at least 2 resamples (or 0 for none)".into())
+        }
+        other => CliError::Ei(other),
+    }
 }
 
 /// Checks a list of columns given with `flag`: at least `at_least` names, none empty, none

@@ -36,4 +36,12 @@ pub enum CliError {
     /// A problem in ecological inference.
     #[error(transparent)]
     Ei(#[from] cifra_ei::Error),
+    /// A problem in ecological inference, and the option that avoids it.
+    #[error("{source}; {hint}")]
+    EiHint {
+        /// The problem.
+        source: cifra_ei::Error,
+        /// What to change on the command line.
+        hint: &'static str,
+    },
 }

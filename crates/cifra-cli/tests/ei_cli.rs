@@ -258,3 +258,24 @@ fn errors_are_clear_and_exit_2() {
         "too large",
     );
 }
+
+#[test]
+fn the_command_line_names_the_flag_to_change() {
+    let base = ["ei", "--groups", "young,old", "--options", "yes,no"];
+    fails_with(
+        &[&base[..], &["--method", "exact", "-"]].concat(),
+        "young,old,yes,no\n1000,1000,1000,1000\n",
+        ": method exact: mesa at line 2 is too large: 1.002e6 possible vote vectors to \
+         enumerate, more than the limit of 2e5; use --method mult or mvn_pdf",
+    );
+    fails_with(
+        &[&base[..], &["--tolerance", "0", "-"]].concat(),
+        SMALL,
+        "cifra: error: --tolerance must be a positive number, got 0",
+    );
+    fails_with(
+        &[&base[..], &["--max-iterations", "0", "-"]].concat(),
+        SMALL,
+        "cifra: error: --max-iterations must be at least 1",
+    );
+}

@@ -41,10 +41,7 @@ pub fn bootstrap(
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<f64>, Error> {
     if config.replicates < 2 {
-        return Err(Error::Invalid(format!(
-            "the bootstrap needs at least 2 replicates, got {}",
-            config.replicates
-        )));
+        return Err(Error::TooFewReplicates(config.replicates));
     }
     let runs: Vec<Vec<f64>> = (0..config.replicates)
         .into_par_iter()

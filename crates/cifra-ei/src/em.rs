@@ -57,7 +57,7 @@ pub(crate) fn run(
     weights: Option<&[u32]>,
     start: Option<&[f64]>,
 ) -> Result<Estimate, Error> {
-    options.validate()?;
+    options.check()?;
     let (g, c) = (problem.groups(), problem.options());
     match options.method {
         Method::Mult => iterate(

@@ -37,16 +37,62 @@ pub use model::Problem;
 use std::fmt;
 use std::str::FromStr;
 
-/// Everything that can go wrong while estimating.
+/// Everything that can go wrong while estimating, in the words of the domain (mesas,
+/// groups, options, votes); what to change on a command line is for the command line to say.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The arguments or the data do not make an estimation problem.
-    #[error("{0}")]
-    Invalid(String),
-    /// A mesa is too large for `--method exact`.
+    /// A problem without groups.
+    #[error("at least one group is needed")]
+    NoGroups,
+    /// A problem with fewer than two options.
+    #[error("at least two options are needed, got {0}")]
+    TooFewOptions(usize),
+    /// A problem without mesas.
+    #[error("no mesas: there is nothing to estimate from")]
+    NoMesas,
+    /// Vote counts that do not make whole mesas.
+    #[error("{counts} vote counts do not split into mesas of {options} options")]
+    RaggedVotes {
+        /// How many vote counts were given.
+        counts: usize,
+        /// Options per mesa.
+        options: usize,
+    },
+    /// A list of values of the wrong length.
+    #[error("expected {expected} {what}, got {got}")]
+    WrongLength {
+        /// What the values are (`"voter counts"`, `"weights"`).
+        what: &'static str,
+        /// How many there should be.
+        expected: usize,
+        /// How many there are.
+        got: usize,
+    },
+    /// A count that is not a whole number, 0 or more.
+    #[error("counts of votes and voters must be whole numbers, 0 or more, found {0}")]
+    NotACount(f64),
+    /// A stopping tolerance that is not a positive number.
+    #[error("the tolerance must be a positive number, got {0}")]
+    BadTolerance(f64),
+    /// A limit of 0 iterations.
+    #[error("at least one iteration is needed")]
+    ZeroIterations,
+    /// A bootstrap with fewer than two resamples (no spread to measure).
+    #[error("a bootstrap needs at least 2 resamples, got {0}")]
+    TooFewReplicates(usize),
+    /// A starting point that is not one probability per group and option.
+    #[error("the start must be {cells} probabilities, one per group and option, 0 or more")]
+    InvalidStart {
+        /// Groups × options.
+        cells: usize,
+    },
+    /// A method name that is not one of the methods.
+    #[error("unknown method \"{0}\" (expected mult, mvn_pdf or exact)")]
+    UnknownMethod(String),
+    /// A mesa is too large for the exact method.
     #[error(
         "method exact: mesa {} is too large: {ways:.3e} possible vote vectors to enumerate, more \
-         than the limit of {limit:.0e}; use --method mult or mvn_pdf",
+         than the limit of {limit:.0e}",
         line.map_or_else(|| format!("#{}", mesa + 1), |l| format!("at line {l}"))
     )]
     MesaTooLarge {
@@ -105,9 +151,7 @@ impl FromStr for Method {
             "mult" => Ok(Method::Mult),
             "mvn_pdf" => Ok(Method::MvnPdf),
             "exact" => Ok(Method::Exact),
-            _ => Err(Error::Invalid(format!(
-                "unknown method \"{s}\" (expected mult, mvn_pdf or exact)"
-            ))),
+            _ => Err(Error::UnknownMethod(s.to_string())),
         }
     }
 }
@@ -173,15 +217,14 @@ impl Options {
         }
     }
 
-    fn validate(&self) -> Result<(), Error> {
+    /// Checks the settings: a positive tolerance and at least one iteration. Estimating
+    /// checks them too; a caller may check them before reading any data.
+    pub fn check(&self) -> Result<(), Error> {
         if !(self.tolerance > 0.0 && self.tolerance.is_finite()) {
-            return Err(Error::Invalid(format!(
-                "tolerance must be a positive number, got {}",
-                self.tolerance
-            )));
+            return Err(Error::BadTolerance(self.tolerance));
         }
         if self.max_iterations == 0 {
-            return Err(Error::Invalid("max iterations must be at least 1".into()));
+            return Err(Error::ZeroIterations);
         }
         Ok(())
     }
@@ -241,11 +284,11 @@ pub fn estimate_weighted(
     weights: &[u32],
 ) -> Result<Estimate, Error> {
     if weights.len() != problem.mesas() {
-        return Err(Error::Invalid(format!(
-            "{} weights for {} mesas",
-            weights.len(),
-            problem.mesas()
-        )));
+        return Err(Error::WrongLength {
+            what: "weights, one per mesa",
+            expected: problem.mesas(),
+            got: weights.len(),
+        });
     }
     em::run(problem, options, Some(weights), None)
 }
@@ -259,9 +302,7 @@ pub fn estimate_from(
 ) -> Result<Estimate, Error> {
     let cells = problem.groups() * problem.options();
     if start.len() != cells || start.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
-        return Err(Error::Invalid(format!(
-            "the start must be {cells} non-negative numbers"
-        )));
+        return Err(Error::InvalidStart { cells });
     }
     em::run(problem, options, None, Some(start))
 }

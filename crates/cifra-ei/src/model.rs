@@ -20,7 +20,7 @@ impl Problem {
     /// Builds a problem from flat row-major `votes` (B×C) and `voters` (B×G).
     ///
     /// Every value must be a finite, non-negative integer count. There must be at least one
-    /// group and at least two options.
+    /// mesa, at least one group and at least two options.
     ///
     /// ```
     /// let p = cifra_ei::Problem::new(3, 2, vec![1.0, 2.0, 3.0, 4.0], vec![3.0, 0.0, 3.0, 4.0, 0.0, 0.0])
@@ -34,28 +34,30 @@ impl Problem {
         voters: Vec<f64>,
     ) -> Result<Self, Error> {
         if groups == 0 {
-            return Err(Error::Invalid("at least one group is needed".into()));
+            return Err(Error::NoGroups);
         }
         if options < 2 {
-            return Err(Error::Invalid("at least two options are needed".into()));
+            return Err(Error::TooFewOptions(options));
         }
-        if votes.len() / options * options != votes.len() {
-            return Err(Error::Invalid(format!(
-                "{} vote counts do not split into rows of {options} options",
-                votes.len()
-            )));
+        if votes.len() % options != 0 {
+            return Err(Error::RaggedVotes {
+                counts: votes.len(),
+                options,
+            });
         }
         let mesas = votes.len() / options;
-        if voters.len() != mesas * groups {
-            return Err(Error::Invalid(format!(
-                "{mesas} mesas of votes but {} voter counts for {groups} groups",
-                voters.len()
-            )));
+        if mesas == 0 {
+            return Err(Error::NoMesas);
         }
-        if let Some(v) = votes.iter().chain(&voters).find(|v| !is_count(**v)) {
-            return Err(Error::Invalid(format!(
-                "counts must be non-negative integers, found {v}"
-            )));
+        if voters.len() != mesas * groups {
+            return Err(Error::WrongLength {
+                what: "voter counts, one per mesa and group",
+                expected: mesas * groups,
+                got: voters.len(),
+            });
+        }
+        if let Some(&v) = votes.iter().chain(&voters).find(|v| !is_count(**v)) {
+            return Err(Error::NotACount(v));
         }
         Ok(Problem {
             mesas,
@@ -68,8 +70,8 @@ impl Problem {
     }
 
     /// Builds a problem from whole counts, as a reader returns them: flat row-major
-    /// `votes` (B×C) and `voters` (B×G). There must be at least one group and at least two
-    /// options.
+    /// `votes` (B×C) and `voters` (B×G). There must be at least one mesa, at least one group
+    /// and at least two options.
     ///
     /// ```
     /// let p = cifra_ei::Problem::from_counts(1, 2, &[6, 4, 5, 5], &[10, 10]).unwrap();

@@ -113,6 +113,89 @@ fn invalid_problems_and_options_are_errors() {
 }
 
 #[test]
+fn each_invalid_input_has_its_own_error_in_the_domain_words() {
+    use cifra_ei::{bootstrap, estimate_from, estimate_weighted, Bootstrap};
+    let err = |r: Result<Problem, Error>| r.unwrap_err();
+    assert!(matches!(
+        err(Problem::new(0, 2, vec![], vec![])),
+        Error::NoGroups
+    ));
+    assert!(matches!(
+        err(Problem::new(1, 1, vec![1.0], vec![1.0])),
+        Error::TooFewOptions(1)
+    ));
+    assert!(matches!(
+        err(Problem::new(1, 2, vec![], vec![])),
+        Error::NoMesas
+    ));
+    assert!(matches!(
+        err(Problem::new(1, 2, vec![1.0, 2.0, 3.0], vec![1.0])),
+        Error::RaggedVotes {
+            counts: 3,
+            options: 2
+        }
+    ));
+    assert!(matches!(
+        err(Problem::new(2, 2, vec![1.0, 1.0], vec![1.0])),
+        Error::WrongLength {
+            expected: 2,
+            got: 1,
+            ..
+        }
+    ));
+    let e = err(Problem::new(1, 2, vec![1.0, 0.5], vec![1.0]));
+    assert!(matches!(e, Error::NotACount(v) if v == 0.5), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "counts of votes and voters must be whole numbers, 0 or more, found 0.5"
+    );
+
+    let p = Problem::new(1, 2, vec![1.0, 1.0], vec![2.0]).unwrap();
+    let o = Options {
+        tolerance: -1.0,
+        ..Options::default()
+    };
+    let e = estimate(&p, &o).unwrap_err();
+    assert!(matches!(e, Error::BadTolerance(t) if t == -1.0), "{e}");
+    let o = Options {
+        max_iterations: 0,
+        ..Options::default()
+    };
+    assert!(matches!(
+        estimate(&p, &o).unwrap_err(),
+        Error::ZeroIterations
+    ));
+    assert!(matches!(
+        estimate_weighted(&p, &Options::default(), &[1, 1]).unwrap_err(),
+        Error::WrongLength {
+            expected: 1,
+            got: 2,
+            ..
+        }
+    ));
+    assert!(matches!(
+        estimate_from(&p, &Options::default(), &[1.0]).unwrap_err(),
+        Error::InvalidStart { cells: 2 }
+    ));
+    let config = Bootstrap {
+        replicates: 1,
+        seed: 1,
+    };
+    assert!(matches!(
+        bootstrap(&p, &Options::default(), &config, &|| {}).unwrap_err(),
+        Error::TooFewReplicates(1)
+    ));
+    assert!(matches!(
+        "multi".parse::<Method>().unwrap_err(),
+        Error::UnknownMethod(m) if m == "multi"
+    ));
+    // The library speaks of mesas and methods; flags are the command line's business.
+    let large = Problem::from_counts(1, 2, &[500, 500], &[1000]).unwrap();
+    let e = estimate(&large, &Options::with_method(Method::Exact)).unwrap_err();
+    assert!(!e.to_string().contains("--"), "{e}");
+}
+
+#[test]
 fn exact_matches_brute_force_on_a_tiny_mesa() {
     // One E-step from a fixed p, checked against direct enumeration of who voted what:
     // two groups of 1 and 2 voters, 2 options, votes (2, 1).
