@@ -214,14 +214,13 @@ fn national_section(national: &Totals) -> Result<String, CliError> {
         "not valid".into(),
     ]);
     out.push_str(&table.render("  "));
-    let outcome = match decision.runoff {
+    let outcome = match decision.runoff_names(&contest) {
         Some([a, b]) => format!(
-            "No candidate has more than half of the valid votes: runoff between {} and {}.",
-            contest.candidates[a].name, contest.candidates[b].name
+            "No candidate has more than half of the valid votes: runoff between {a} and {b}."
         ),
         None => format!(
             "{} is elected with an absolute majority.",
-            contest.candidates[decision.elected[0]].name
+            decision.elected_names.join(", ")
         ),
     };
     out.push_str(&format!(

@@ -248,19 +248,19 @@ proptest! {
 // Row order independence
 // ---------------------------------------------------------------------------------------
 
-/// A decision with candidate indices replaced by names, to compare across row orders.
+/// A decision with candidate indices replaced by names (it carries the elected's names
+/// already), to compare across row orders.
 #[derive(Debug, PartialEq)]
 struct Named {
-    elected: Vec<String>,
     runoff: Option<[String; 2]>,
     rest: Decision,
 }
 
 fn named(contest: &Contest, decision: Decision) -> Named {
-    let name = |i: usize| contest.candidates[i].name.clone();
     Named {
-        elected: decision.elected.iter().map(|&i| name(i)).collect(),
-        runoff: decision.runoff.map(|pair| pair.map(name)),
+        runoff: decision
+            .runoff_names(contest)
+            .map(|pair| pair.map(str::to_string)),
         rest: Decision {
             elected: Vec::new(),
             runoff: None,
@@ -337,9 +337,7 @@ fn the_lottery_varies_with_the_seed() {
             .decide(&mayor, None, &Lottery::new(seed))
             .unwrap();
         assert_eq!(d.lotteries.len(), 1, "every seed draws");
-        *wins
-            .entry(mayor.candidates[d.elected[0]].name.clone())
-            .or_default() += 1;
+        *wins.entry(d.elected_names[0].clone()).or_default() += 1;
     }
     assert_eq!(wins.len(), 2, "{wins:?}");
 
@@ -524,7 +522,7 @@ proptest! {
             }
         }
         let d = System::ClDhondt.decide(&contest, Some(seats), &Lottery::default()).unwrap();
-        let mut got: Vec<String> = d.elected.iter().map(|&i| contest.candidates[i].name.clone()).collect();
+        let mut got: Vec<String> = d.elected_names.clone();
         got.sort();
         expected.sort();
         prop_assert_eq!(got, expected);

@@ -48,11 +48,7 @@ fn decided(system: System, bytes: &[u8]) -> BTreeMap<String, BTreeSet<String>> {
                 "{}: no ties in real data",
                 contest.district
             );
-            let names = decision
-                .elected
-                .iter()
-                .map(|&i| contest.candidates[i].name.clone())
-                .collect();
+            let names = decision.elected_names.into_iter().collect();
             (contest.district.clone(), names)
         })
         .collect()
@@ -145,10 +141,12 @@ fn presidential_2017_first_round_goes_to_a_runoff_pinera_guillier() {
         .decide(contest, None, &Lottery::default())
         .unwrap();
     assert_eq!(decision.outcome, Outcome::Runoff);
-    let [a, b] = decision.runoff.unwrap();
-    assert_eq!(contest.candidates[a].name, "Sebastian Piñera Echenique");
-    assert_eq!(contest.candidates[b].name, "Alejandro  Guillier Alvarez");
-    let share = contest.candidates[a].votes as f64 / contest.valid_votes() as f64;
+    assert_eq!(
+        decision.runoff_names(contest),
+        Some(["Sebastian Piñera Echenique", "Alejandro  Guillier Alvarez"])
+    );
+    let [first, _] = decision.runoff.unwrap();
+    let share = contest.candidates[first].votes as f64 / contest.valid_votes() as f64;
     assert!(
         (share - 0.366).abs() < 0.001,
         "Piñera about 36.6 %: {share}"
