@@ -1,8 +1,8 @@
 //! `cifra ei`: ecological inference from the command line.
 //!
-//! Reads mesas from a CSV (plain or gzip, `-` for stdin), estimates how each group voted
-//! with `cifra_ei`, and returns the whole output as a string so nothing is half-printed on
-//! an error. The `--plot` file is written atomically (temporary file, then rename).
+//! Reads mesas from a CSV (plain or gzip, `-` for stdin, named `<stdin>` in messages),
+//! estimates how each group voted with `cifra_ei`, and returns the whole output as a string
+//! so nothing is half-printed on an error. The `--plot` file is written atomically (temporary file, then rename).
 
 use std::path::Path;
 
@@ -12,7 +12,7 @@ use cifra_report::ei::{self as report, Labels, Territorial};
 use cifra_report::plot;
 use cifra_report::table::thousands;
 use cifra_results::mesas::{read_mesas, Dataset};
-use cifra_results::source::open;
+use cifra_results::source::{display_name, open};
 use rayon::prelude::*;
 
 /// The E-step, as named on the command line (and in fastei).
@@ -121,18 +121,13 @@ pub fn run(args: &EiArgs) -> Result<String, CliError> {
         ..Options::default()
     };
     check_args(args, &options)?;
+    let name = display_name(&args.file);
     let file = open(&args.file)?;
     // The column lists are checked once the file is open, as they always were: a file
     // that cannot be opened is reported first.
     check_names(&args.groups, "--groups", 1)?;
     check_names(&args.options, "--options", 2)?;
-    let data = read_mesas(
-        file,
-        &args.file,
-        &args.groups,
-        &args.options,
-        args.by.as_deref(),
-    )?;
+    let data = read_mesas(file, &name, &args.groups, &args.options, args.by.as_deref())?;
     let problem = problem(&data)?;
     let labels = Labels {
         groups: &data.groups,
@@ -141,7 +136,7 @@ pub fn run(args: &EiArgs) -> Result<String, CliError> {
     let in_file = |e: Error| match e {
         Error::MesaTooLarge { .. } => CliError::EiHint {
             source: Error::InFile {
-                path: args.file.clone(),
+                path: name.clone(),
                 source: Box::new(e),
             },
             hint: "use --method mult or mvn_pdf",

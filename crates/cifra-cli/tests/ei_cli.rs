@@ -230,12 +230,12 @@ fn errors_are_clear_and_exit_2() {
     fails_with(
         &[&base[..], &["-"]].concat(),
         "comuna,young,old,yes\nA,1,1,2\n",
-        "-: no column \"no\" (columns are: comuna, young, old, yes)",
+        "<stdin>: no column \"no\" (columns are: comuna, young, old, yes)",
     );
     fails_with(
         &[&base[..], &["-"]].concat(),
         "young,old,yes,no\n1,1,2,0\n1,1,x,0\n",
-        "-: line 3, column \"yes\": expected a non-negative integer, found \"x\"",
+        "<stdin>: line 3, column \"yes\": expected a non-negative integer, found \"x\"",
     );
     fails_with(
         &[&base[..], &["--by", "region", "-"]].concat(),
@@ -265,7 +265,7 @@ fn the_command_line_names_the_flag_to_change() {
     fails_with(
         &[&base[..], &["--method", "exact", "-"]].concat(),
         "young,old,yes,no\n1000,1000,1000,1000\n",
-        ": method exact: mesa at line 2 is too large: 1.002e6 possible vote vectors to \
+        "<stdin>: method exact: mesa at line 2 is too large: 1.002e6 possible vote vectors to \
          enumerate, more than the limit of 2e5; use --method mult or mvn_pdf",
     );
     fails_with(
@@ -278,4 +278,19 @@ fn the_command_line_names_the_flag_to_change() {
         SMALL,
         "cifra: error: --max-iterations must be at least 1",
     );
+}
+
+#[test]
+fn standard_input_is_named_stdin_as_in_cifra_tally() {
+    let base = ["ei", "--groups", "young,old", "--options", "yes,no"];
+    for (stdin, message) in [
+        ("young,old,yes\n1,1,2\n", "<stdin>: no column \"no\""),
+        (
+            "young,old,yes,no\n1,1,2\n",
+            "<stdin>: line 2: expected 4 fields",
+        ),
+        ("young,old,yes,no\n", "<stdin>: line 2: no mesas"),
+    ] {
+        fails_with(&[&base[..], &["-"]].concat(), stdin, message);
+    }
 }

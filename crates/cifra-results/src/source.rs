@@ -58,10 +58,10 @@ impl std::ops::Deref for Source {
 }
 
 /// Opens `path` for reading (`-` is stdin); gzip input (magic bytes 1f 8b) is
-/// decompressed. Errors name the file as given.
+/// decompressed. Errors name the file as [`display_name`] shows it.
 pub fn open(path: &str) -> Result<Box<dyn Read + Send>, ReadError> {
     let io = |source| ReadError::Io {
-        file: path.to_string(),
+        file: display_name(path),
         source,
     };
     let raw: Box<dyn Read + Send> = if path == "-" {
