@@ -120,7 +120,7 @@ fn resolve_seats(args: &TallyArgs) -> Result<Seats, CliError> {
     match &seats {
         Seats::Unset => drop(check(None)?),
         Seats::Everywhere(n) => drop(check(Some(*n))?),
-        Seats::PerDistrict { file, seats } => {
+        Seats::PerDistrict { file, seats, .. } => {
             for (district, &(n, line)) in seats {
                 check(Some(n)).map_err(|e| {
                     let message = format!("district \"{district}\": {e}");

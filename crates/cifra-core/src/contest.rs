@@ -18,6 +18,31 @@ impl Sex {
             Sex::Male => 'M',
         }
     }
+
+    /// The sex for a letter as the sources write it: `F` or `M`, in either case.
+    pub fn from_letter(letter: &str) -> Option<Sex> {
+        match letter {
+            "F" | "f" => Some(Sex::Female),
+            "M" | "m" => Some(Sex::Male),
+            _ => None,
+        }
+    }
+
+    /// The other sex.
+    pub fn other(self) -> Sex {
+        match self {
+            Sex::Female => Sex::Male,
+            Sex::Male => Sex::Female,
+        }
+    }
+
+    /// How people read it: `woman` or `man`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Sex::Female => "woman",
+            Sex::Male => "man",
+        }
+    }
 }
 
 /// Where a candidate stands on the ballot, from the list down: the ballot list (a pact,
@@ -28,8 +53,12 @@ impl Sex {
 /// Systems share seats level by level along this path (see [`Level`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Affiliation {
-    /// The ballot list (*lista*: a pact, a party alone or an independent alone).
+    /// The ballot list (*lista*: a pact, a party alone or an independent alone), by its
+    /// letter or number: what groups candidates into lists.
     pub list: Option<String>,
+    /// The list's name as the ballot prints it (the pact's, the party's, or the list of
+    /// independents'), for people: it never decides anything, `list` does.
+    pub pact: Option<String>,
     /// The sub-pact (*subpacto*) inside the list's pact.
     pub subpact: Option<String>,
     /// The party whose seats the candidate counts for; an independent associated with a
@@ -46,6 +75,12 @@ pub enum Level {
     Subpact,
     /// The party.
     Party,
+    /// The sub-pact, or for a candidate outside any sub-pact the party: the groups that
+    /// share a pact's seats in municipal and regional elections (Ley 18.695), where the
+    /// sub-pacts, the parties outside sub-pacts and each independent outside a sub-pact
+    /// take part. A sub-pact and a party outside sub-pacts are never named alike on one
+    /// list (a party is in a sub-pact or outside them all).
+    SubpactOrParty,
 }
 
 impl Affiliation {
@@ -55,6 +90,7 @@ impl Affiliation {
             Level::List => self.list.as_deref(),
             Level::Subpact => self.subpact.as_deref(),
             Level::Party => self.party.as_deref(),
+            Level::SubpactOrParty => self.subpact.as_deref().or(self.party.as_deref()),
         }
     }
 }
@@ -68,6 +104,10 @@ pub struct Candidate {
     pub affiliation: Affiliation,
     /// The candidate's sex, when the source gives it.
     pub sex: Option<Sex>,
+    /// The candidate's alternate (*alternativo*), who takes the seat in their stead when a
+    /// correction says so (the Convention's reserved seats, Ley 21.298), when the source
+    /// gives one. Alternates are of the other sex than their candidate.
+    pub alternate: Option<String>,
     /// Valid votes for the candidate.
     pub votes: u64,
 }
@@ -79,6 +119,7 @@ impl Candidate {
             name: name.into(),
             affiliation: Affiliation::default(),
             sex: None,
+            alternate: None,
             votes,
         }
     }
@@ -101,6 +142,18 @@ impl Candidate {
         self
     }
 
+    /// The same candidate on a list whose ballot name is `pact`.
+    pub fn in_pact(mut self, pact: impl Into<String>) -> Self {
+        self.affiliation.pact = Some(pact.into());
+        self
+    }
+
+    /// The same candidate, with the given alternate.
+    pub fn with_alternate(mut self, alternate: impl Into<String>) -> Self {
+        self.alternate = Some(alternate.into());
+        self
+    }
+
     /// The same candidate, of the given sex.
     pub fn with_sex(mut self, sex: Sex) -> Self {
         self.sex = Some(sex);
@@ -115,6 +168,11 @@ impl Candidate {
     /// The party, if any.
     pub fn party(&self) -> Option<&str> {
         self.affiliation.party.as_deref()
+    }
+
+    /// The sub-pact, if any.
+    pub fn subpact(&self) -> Option<&str> {
+        self.affiliation.subpact.as_deref()
     }
 }
 

@@ -1,9 +1,10 @@
 //! Reading the long results format: one row per (district, unit, option), summed per
 //! (district, candidate) into [`Contest`]s.
 //!
-//! Columns `district`, `kind`, `candidate`, `votes` are required; `unit`, `list`, `party`
-//! optional; any other column (such as `elected`) is ignored. UTF-8 with or without BOM,
-//! LF or CRLF.
+//! Columns `district`, `kind`, `candidate`, `votes` are required; `unit`, `list`, `party`,
+//! `pact`, `subpact`, `sex` (`F` or `M`) and `alternate` optional; any other column (such
+//! as `elected`) is ignored. UTF-8 with or without BOM, LF or CRLF. Parties are read as
+//! the sources write them and normalised by [`crate::parties::normalise`].
 //!
 //! [`read_results`] reads a whole file. When the file has no quote character, no field can
 //! hold a comma or a line break: rows are split directly at line breaks and commas, and
@@ -18,7 +19,7 @@
 //! filled apart, and [`ResultsBuilder::finish`] checks the totals and returns the contests.
 
 use crate::error::InputError;
-use cifra_core::{Affiliation, Candidate, Contest};
+use cifra_core::{Affiliation, Candidate, Contest, Sex};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -182,7 +183,17 @@ pub struct Header {
     votes: usize,
     list: Option<usize>,
     party: Option<usize>,
+    details: DetailColumns,
     count: usize,
+}
+
+/// Where the optional descriptive columns are: `pact`, `subpact`, `sex`, `alternate`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct DetailColumns {
+    pact: Option<usize>,
+    subpact: Option<usize>,
+    sex: Option<usize>,
+    alternate: Option<usize>,
 }
 
 impl Header {
@@ -190,7 +201,8 @@ impl Header {
 
     /// The header of a file whose header row holds `names`, in order. Names are compared
     /// trimmed and in any case; `district`, `kind`, `candidate` and `votes` are required,
-    /// `list` and `party` optional, any other column is ignored. `file` names the source
+    /// `list`, `party`, `pact`, `subpact`, `sex` and `alternate` optional, any other
+    /// column is ignored. `file` names the source
     /// in errors.
     pub fn new<S: AsRef<str>>(file: &str, names: &[S]) -> Result<Header, InputError> {
         let given: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
@@ -225,6 +237,12 @@ impl Header {
             votes: required("votes")?,
             list: position("list"),
             party: position("party"),
+            details: DetailColumns {
+                pact: position("pact"),
+                subpact: position("subpact"),
+                sex: position("sex"),
+                alternate: position("alternate"),
+            },
             count: names.len(),
         })
     }
@@ -284,8 +302,49 @@ pub struct Row<'a> {
 struct CandidateTally {
     list: Box<[u8]>,
     party: Box<[u8]>,
+    details: Details<Box<[u8]>>,
     votes: u64,
     line: u64,
+}
+
+/// A candidate's optional descriptive fields (pact, sub-pact, sex, alternate), trimmed;
+/// empty when the column is absent or the field empty. Checked to be the same on every
+/// row of the candidate, as the list and party are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Details<T> {
+    pact: T,
+    subpact: T,
+    sex: T,
+    alternate: T,
+}
+
+impl Details<&[u8]> {
+    const NONE: Details<&'static [u8]> = Details {
+        pact: b"",
+        subpact: b"",
+        sex: b"",
+        alternate: b"",
+    };
+
+    fn owned(self) -> Details<Box<[u8]>> {
+        Details {
+            pact: self.pact.into(),
+            subpact: self.subpact.into(),
+            sex: self.sex.into(),
+            alternate: self.alternate.into(),
+        }
+    }
+}
+
+impl Details<Box<[u8]>> {
+    fn borrowed(&self) -> Details<&[u8]> {
+        Details {
+            pact: &self.pact,
+            subpact: &self.subpact,
+            sex: &self.sex,
+            alternate: &self.alternate,
+        }
+    }
 }
 
 /// One district's running totals.
@@ -384,12 +443,30 @@ impl ResultsBuilder {
         let optional = |i: Option<usize>| i.map_or(&b""[..], |i| trim(record[i].as_ref()));
         let kind = parse_kind(&self.file, line, field(header.kind))?;
         let votes = parse_votes(&self.file, line, field(header.votes))?;
+        let columns = &header.details;
+        let details = Details {
+            pact: optional(columns.pact),
+            subpact: optional(columns.subpact),
+            sex: optional(columns.sex),
+            alternate: optional(columns.alternate),
+        };
+        if !matches!(details.sex, b"" | b"F" | b"M" | b"f" | b"m") {
+            return Err(InputError::field(
+                &self.file,
+                line,
+                "sex",
+                format!(
+                    "expected F or M (or nothing), found \"{}\"",
+                    String::from_utf8_lossy(details.sex)
+                ),
+            ));
+        }
         self.add(
             field(header.district),
             kind,
             || {
                 let name = field(header.candidate);
-                (name, optional(header.list), optional(header.party))
+                (name, optional(header.list), optional(header.party), details)
             },
             votes,
             line,
@@ -407,7 +484,7 @@ impl ResultsBuilder {
             row.kind,
             || {
                 let name = trimmed(row.candidate);
-                (name, trimmed(row.list), trimmed(row.party))
+                (name, trimmed(row.list), trimmed(row.party), Details::NONE)
             },
             row.votes,
             line,
@@ -415,13 +492,14 @@ impl ResultsBuilder {
     }
 
     /// Adds `votes` to a district's blank, null or candidate total; `who` gives the
-    /// candidate's name, list and party, trimmed, and is called for candidates only.
+    /// candidate's name, list, party and details, trimmed, and is called for candidates
+    /// only.
     #[inline]
     fn add<'r>(
         &mut self,
         district_name: &[u8],
         kind: Kind,
-        who: impl FnOnce() -> (&'r [u8], &'r [u8], &'r [u8]),
+        who: impl FnOnce() -> (&'r [u8], &'r [u8], &'r [u8], Details<&'r [u8]>),
         votes: u64,
         line: u64,
     ) -> Result<(), InputError> {
@@ -440,7 +518,7 @@ impl ResultsBuilder {
             Kind::Blank => &mut district.blank,
             Kind::Null => &mut district.null,
             Kind::Candidate => {
-                let (name, list, party) = who();
+                let (name, list, party, details) = who();
                 if name.is_empty() {
                     return Err(InputError::field(
                         file,
@@ -457,11 +535,13 @@ impl ResultsBuilder {
                         .or_insert(CandidateTally {
                             list: list.into(),
                             party: party.into(),
+                            details: details.owned(),
                             votes: 0,
                             line,
                         }),
                 };
                 check_same_list(file, district_name, name, candidate, list, party, line)?;
+                check_same_details(file, district_name, name, candidate, details, line)?;
                 &mut candidate.votes
             }
         };
@@ -496,6 +576,8 @@ impl ResultsBuilder {
                 match ours.candidates.get_mut(&candidate) {
                     Some(mine) => {
                         check_same_list(file, &name, &candidate, mine, &c.list, &c.party, c.line)?;
+                        let details = c.details.borrowed();
+                        check_same_details(file, &name, &candidate, mine, details, c.line)?;
                         mine.votes = add_votes(file, c.line, mine.votes, c.votes)?;
                     }
                     None => {
@@ -522,14 +604,19 @@ impl ResultsBuilder {
                     .candidates
                     .into_iter()
                     .map(|(name, c)| {
+                        let details = &c.details;
+                        let optional = |column, bytes| optional_text(file, c.line, column, bytes);
+                        let party = optional("party", &c.party)?;
                         Ok(Candidate {
                             name: text(file, c.line, "candidate", &name)?,
                             affiliation: Affiliation {
-                                list: optional_text(file, c.line, "list", &c.list)?,
-                                subpact: None,
-                                party: optional_text(file, c.line, "party", &c.party)?,
+                                list: optional("list", &c.list)?,
+                                pact: optional("pact", &details.pact)?,
+                                subpact: optional("subpact", &details.subpact)?,
+                                party: party.and_then(|p| crate::parties::normalise(&p)),
                             },
-                            sex: None,
+                            sex: optional("sex", &details.sex)?.and_then(|s| Sex::from_letter(&s)),
+                            alternate: optional("alternate", &details.alternate)?,
                             votes: c.votes,
                         })
                     })
@@ -616,6 +703,40 @@ fn check_same_list(
                 show(name), show(district), show(&seen.party), show(party)
             ),
         ));
+    }
+    Ok(())
+}
+
+/// Checks that a candidate's pact, sub-pact, sex and alternate are the same on every row.
+fn check_same_details(
+    file: &str,
+    district: &[u8],
+    name: &[u8],
+    seen: &CandidateTally,
+    details: Details<&[u8]>,
+    line: u64,
+) -> Result<(), InputError> {
+    let first = seen.details.borrowed();
+    let fields = [
+        ("pact", first.pact, details.pact),
+        ("subpact", first.subpact, details.subpact),
+        ("sex", first.sex, details.sex),
+        ("alternate", first.alternate, details.alternate),
+    ];
+    for (column, a, b) in fields {
+        if !same_bytes(a, b) {
+            let show = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            let (first, second) = (seen.line.min(line), seen.line.max(line));
+            return Err(InputError::field(
+                file,
+                second,
+                column,
+                format!(
+                    "candidate \"{}\" of district \"{}\" has {column} \"{}\" and \"{}\" (lines {first} and {second})",
+                    show(name), show(district), show(a), show(b)
+                ),
+            ));
+        }
     }
     Ok(())
 }
@@ -712,6 +833,7 @@ fn optional_text(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cifra_core::Sex;
 
     const HEADER: &str = "district,unit,kind,list,party,candidate,votes,elected\n";
 
@@ -769,6 +891,41 @@ mod tests {
         let plain_error = read(&format!("{plain}2,a,candidate,,,Bo,x,\n")).unwrap_err();
         assert_eq!(quoted_error, plain_error);
         assert_eq!(plain_error.line, Some(6));
+    }
+
+    #[test]
+    fn pact_subpact_sex_and_alternate_are_read_and_parties_normalised() {
+        let body = "district,kind,list,pact,subpact,party,candidate,sex,votes,alternate\n\
+                    1,candidate,A,POR CHILE,PS E IND,IND-RN,Ana,F,3,Bo\n\
+                    1,candidate,A,POR CHILE,PS E IND,IND-RN,Ana,F,4,Bo\n\
+                    1,candidate,,,,INDEPENDIENTES,Eva,m,2,\n";
+        let contests = read_results("t.csv", body.as_bytes()).unwrap();
+        let ana = Candidate::new("Ana", 7)
+            .in_list("A")
+            .in_pact("POR CHILE")
+            .in_subpact("PS E IND")
+            .of_party("RN")
+            .with_sex(Sex::Female)
+            .with_alternate("Bo");
+        let eva = Candidate::new("Eva", 2).with_sex(Sex::Male);
+        assert_eq!(contests[0].candidates, [ana, eva]);
+    }
+
+    #[test]
+    fn a_bad_sex_or_a_changing_detail_is_an_error_with_line_and_column() {
+        let head = "district,kind,candidate,sex,subpact,votes\n";
+        let err =
+            read_results("t.csv", format!("{head}1,candidate,Ana,X,,3\n").as_bytes()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "t.csv: line 2, column \"sex\": expected F or M (or nothing), found \"X\""
+        );
+        let rows = "1,candidate,Ana,F,S1,3\n1,candidate,Ana,F,S2,3\n";
+        let err = read_results("t.csv", format!("{head}{rows}").as_bytes()).unwrap_err();
+        assert_eq!(
+            (err.line, err.column.as_deref()),
+            (Some(3), Some("subpact"))
+        );
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! Seats per district: one number for all, or a `district,seats` file.
+//! Seats per district: one number for all, or a `district,seats` file (with, optionally,
+//! a `registered` column: the voters registered in each district, which some corrections
+//! rank by).
 
 use crate::error::InputError;
 use std::collections::BTreeMap;
@@ -16,6 +18,8 @@ pub enum Seats {
         file: String,
         /// District → (seats, line).
         seats: BTreeMap<String, (u32, u64)>,
+        /// District → registered voters, for the districts whose row gives them.
+        registered: BTreeMap<String, u64>,
     },
 }
 
@@ -25,7 +29,7 @@ impl Seats {
         match self {
             Seats::Unset => Ok(None),
             Seats::Everywhere(n) => Ok(Some(*n)),
-            Seats::PerDistrict { file, seats } => match seats.get(district) {
+            Seats::PerDistrict { file, seats, .. } => match seats.get(district) {
                 Some(&(n, _)) => Ok(Some(n)),
                 None => Err(InputError::file(
                     file,
@@ -35,12 +39,20 @@ impl Seats {
         }
     }
 
+    /// The voters registered in `district`, if a seats file gives them.
+    pub fn registered_for(&self, district: &str) -> Option<u64> {
+        match self {
+            Seats::PerDistrict { registered, .. } => registered.get(district).copied(),
+            _ => None,
+        }
+    }
+
     /// Checks that a seats file names only districts that have votes.
     pub fn check_districts<'a>(
         &self,
         districts: impl IntoIterator<Item = &'a str>,
     ) -> Result<(), InputError> {
-        let Seats::PerDistrict { file, seats } = self else {
+        let Seats::PerDistrict { file, seats, .. } = self else {
             return Ok(());
         };
         let known: std::collections::HashSet<&str> = districts.into_iter().collect();
@@ -62,7 +74,9 @@ impl Seats {
     }
 }
 
-/// Reads a seats file: a header with `district` and `seats`, then one row per district.
+/// Reads a seats file: a header with `district` and `seats` (and optionally `registered`,
+/// the voters registered in the district: a whole number, or empty), then one row per
+/// district.
 pub fn read_seats_file(file: &str, bytes: &[u8]) -> Result<Seats, InputError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
@@ -82,7 +96,9 @@ pub fn read_seats_file(file: &str, bytes: &[u8]) -> Result<Seats, InputError> {
         })
     };
     let (district_col, seats_col) = (column("district")?, column("seats")?);
+    let registered_col = names.iter().position(|n| n == "registered");
     let mut seats = BTreeMap::new();
+    let mut registered = BTreeMap::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
@@ -115,6 +131,18 @@ pub fn read_seats_file(file: &str, bytes: &[u8]) -> Result<Seats, InputError> {
                 format!("district \"{district}\" has 0 seats; seats must be at least 1"),
             ));
         }
+        let voters = registered_col.map_or("", |c| record.get(c).unwrap_or("").trim());
+        if !voters.is_empty() {
+            let voters: u64 = voters.parse().map_err(|_| {
+                InputError::field(
+                    file,
+                    line,
+                    "registered",
+                    format!("expected a whole number of registered voters, found \"{voters}\""),
+                )
+            })?;
+            registered.insert(district.to_string(), voters);
+        }
         if let Some((_, first)) = seats.insert(district.to_string(), (n, line)) {
             return Err(InputError::field(
                 file,
@@ -133,5 +161,29 @@ pub fn read_seats_file(file: &str, bytes: &[u8]) -> Result<Seats, InputError> {
     Ok(Seats::PerDistrict {
         file: file.to_string(),
         seats,
+        registered,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registered_voters_are_optional_and_checked() {
+        let seats = read_seats_file(
+            "s.csv",
+            b"district,seats,registered\nAimara,2,75743\nColla,1,\n",
+        )
+        .unwrap();
+        assert_eq!(seats.for_district("Aimara"), Ok(Some(2)));
+        assert_eq!(seats.registered_for("Aimara"), Some(75743));
+        assert_eq!(seats.registered_for("Colla"), None);
+        let err =
+            read_seats_file("s.csv", b"district,seats,registered\nColla,1,many\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "s.csv: line 2, column \"registered\": expected a whole number of registered voters, found \"many\""
+        );
+    }
 }
