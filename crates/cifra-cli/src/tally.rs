@@ -20,7 +20,8 @@ pub enum Format {
 #[derive(clap::Args, Debug, Clone)]
 pub struct TallyArgs {
     /// The electoral system: cl-presidential, cl-presidential-1925, cl-binomial,
-    /// cl-dhondt, cl-mayor, dhondt, sainte-lague, hare, droop, plurality, two-round.
+    /// cl-dhondt, cl-mayor, cl-council, cl-regional-council, dhondt, sainte-lague, hare,
+    /// droop, plurality, two-round (`cifra systems` lists them with their laws).
     #[arg(long, value_name = "ID")]
     pub system: System,
     /// Seats of every district (1 or more).

@@ -104,11 +104,27 @@ pub struct Apportionment {
     pub quota: Option<Quotient>,
     /// Seats no contender could take because every one reached its cap.
     pub unfilled: u32,
+    /// Highest averages with a second criterion ([`highest_averages_by`]): the quotients
+    /// that tied across the last seat and that criterion settled, without a lottery.
+    pub settled: Option<SettledTie>,
+}
+
+/// Two equal quotients across the last seat, settled by a second criterion (in Chile's
+/// municipal law, the individual votes of the candidate each quotient would seat).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SettledTie {
+    /// The quotient both had.
+    pub quotient: Quotient,
+    /// The contender that took the seat (its position among the contenders), its
+    /// divisor, and its value of the second criterion.
+    pub won: (usize, u64, u64),
+    /// The contender left without it, its divisor, and its value of the criterion.
+    pub lost: (usize, u64, u64),
 }
 
 /// Shares `seats` among `contenders` by highest averages. A contender never takes more
 /// than its cap; the seat it cannot take goes to the next largest quotient. A contender
-/// with no votes has no quotient.
+/// with no votes has no quotient. Equal quotients across the last seat are drawn by lot.
 pub fn highest_averages(
     contenders: &[Contender],
     seats: u32,
@@ -116,7 +132,22 @@ pub fn highest_averages(
     occasion: &Occasion,
     draws: &mut Draws,
 ) -> Apportionment {
-    let quotients: Vec<(usize, u64, Quotient)> = contenders
+    highest_averages_by(contenders, seats, divisor, |_, _| 0, occasion, draws)
+}
+
+/// [`highest_averages`] where equal quotients are ranked first by `second(contender,
+/// k)` — a value for the contender's `k`-th seat (counting from 0), larger first — and
+/// only then drawn by lot. A tie across the last seat that `second` settles is reported in
+/// [`Apportionment::settled`].
+pub fn highest_averages_by(
+    contenders: &[Contender],
+    seats: u32,
+    divisor: Divisor,
+    second: impl Fn(usize, u64) -> u64,
+    occasion: &Occasion,
+    draws: &mut Draws,
+) -> Apportionment {
+    let quotients: Vec<(usize, u64, Quotient, u64)> = contenders
         .iter()
         .enumerate()
         .filter(|(_, c)| c.votes > 0)
@@ -124,11 +155,15 @@ pub fn highest_averages(
             (0..c.cap.min(seats) as u64)
                 .map(move |k| (i, k, Quotient::new(c.votes, divisor.nth(k))))
         })
+        .map(|(i, k, q)| (i, k, q, second(i, k)))
         .collect();
+    let rank = |a: &(usize, u64, Quotient, u64), b: &(usize, u64, Quotient, u64)| {
+        a.2.cmp(&b.2).then(a.3.cmp(&b.3))
+    };
     let winners = draws.select_top(
         &quotients,
         seats as usize,
-        |a, b| a.2.cmp(&b.2),
+        rank,
         |q| {
             let c = &contenders[q.0];
             DrawItem::quotient(c.name.clone(), &c.label, q.2.divisor)
@@ -136,12 +171,30 @@ pub fn highest_averages(
         occasion,
     );
     let order: Vec<usize> = winners.iter().map(|&w| quotients[w].0).collect();
+    let last = winners.last().map(|&w| &quotients[w]);
+    let mut won = vec![false; quotients.len()];
+    for &w in &winners {
+        won[w] = true;
+    }
+    let best_loser = (0..quotients.len())
+        .filter(|&i| !won[i])
+        .map(|i| &quotients[i])
+        .max_by(|a, b| rank(a, b));
+    let settled = match (last, best_loser) {
+        (Some(won), Some(lost)) if won.2 == lost.2 && won.3 != lost.3 => Some(SettledTie {
+            quotient: won.2,
+            won: (won.0, won.2.divisor, won.3),
+            lost: (lost.0, lost.2.divisor, lost.3),
+        }),
+        _ => None,
+    };
     Apportionment {
         seats: count_seats(contenders.len(), &order),
-        last_quotient: winners.last().map(|&w| quotients[w].2),
+        last_quotient: last.map(|q| q.2),
         quota: None,
         unfilled: seats - order.len() as u32,
         order,
+        settled,
     }
 }
 
@@ -206,6 +259,7 @@ pub fn largest_remainders(
             Quota::Droop => Quotient::new(unit as u64, 1),
         }),
         unfilled: left,
+        settled: None,
     }
 }
 
@@ -313,6 +367,35 @@ mod tests {
         assert_eq!((result.seats, result.unfilled), (vec![1, 1], 1));
         let result = largest_remainders(&lists, 3, Quota::Hare, &occasion(), &mut draws);
         assert_eq!((result.seats, result.unfilled), (vec![1, 1], 1));
+    }
+
+    // Municipal law: equal quotients go to the one whose candidate has more individual
+    // votes. A 60 (its second candidate 25), B 30 (its first 28): A÷2 and B÷1 tie at 30
+    // for the second seat, and B's 28 beat A's 25 with no lottery.
+    #[test]
+    fn a_second_criterion_settles_equal_quotients_before_the_lot() {
+        let lottery = Lottery::default();
+        let mut draws = Draws::new(&lottery, "t");
+        let lists = [Contender::new("A", 60), Contender::new("B", 30)];
+        let candidate = |list: usize, k: u64| [[35, 25], [28, 2]][list][k as usize];
+        let result = highest_averages_by(
+            &lists,
+            2,
+            Divisor::DHondt,
+            candidate,
+            &occasion(),
+            &mut draws,
+        );
+        assert_eq!(result.seats, [1, 1]);
+        assert_eq!(
+            result.settled,
+            Some(SettledTie {
+                quotient: Quotient::new(30, 1),
+                won: (1, 1, 28),
+                lost: (0, 2, 25),
+            })
+        );
+        assert!(draws.into_records().is_empty());
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! What a system decides for one contest, with the reasons a person needs to check it.
 
 use crate::apportion::{Divisor, Quota};
-use crate::contest::{Contest, ListKey, PartyKey};
+use crate::contest::{Contest, Group, Level, ListKey, PartyKey};
 use crate::lottery::LotteryRecord;
 use crate::quotient::Quotient;
+use std::collections::HashMap;
 
 /// The kind of outcome. Serialised as its [`Outcome::id`]: `elected`, `runoff` or
 /// `congress`.
@@ -69,6 +70,9 @@ pub enum Basis {
         /// Lists that ran out of candidates: their next quotient was at or above the last
         /// winning one, so without the cap they would have won more seats.
         capped: Vec<ListKey>,
+        /// Municipal and regional councils: equal quotients across the last seat, settled
+        /// by the individual votes of the candidates they would seat (no lottery).
+        settled: Option<VotesTie>,
     },
     /// Largest remainders among lists.
     Remainders {
@@ -77,6 +81,32 @@ pub enum Basis {
         /// The quota's value.
         value: Quotient,
     },
+}
+
+/// One of two equal quotients across the last seat: the list, its divisor, and the
+/// candidate the seat would go to, with their individual votes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TiedSeat {
+    /// The list.
+    pub list: ListKey,
+    /// The quotient's divisor (the list's seat it is: 3 for its third).
+    pub divisor: u64,
+    /// The candidate the seat would go to.
+    pub candidate: String,
+    /// Their individual votes.
+    pub votes: u64,
+}
+
+/// Equal quotients across the last seat, settled by the individual votes of the
+/// candidates they would seat (Ley 18.695): the seat goes to the one with more.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VotesTie {
+    /// The quotient both had.
+    pub quotient: Quotient,
+    /// The quotient that took the seat.
+    pub won: TiedSeat,
+    /// The quotient left without it.
+    pub lost: TiedSeat,
 }
 
 /// A list's votes and seats.
@@ -89,15 +119,21 @@ pub struct ListTally {
     /// Seats it won.
     pub seats: u32,
     /// Inside a pact (see [`Contest::is_pact`]): each party's (and unaffiliated
-    /// independent's) votes and seats. Empty for any other list.
+    /// independent's) votes and seats. Under systems that share a list's seats among its
+    /// sub-pacts (municipal and regional councils), the groups that shared them: each
+    /// sub-pact, each party outside sub-pacts and each independent outside a sub-pact.
+    /// Empty for any other list.
     pub parties: Vec<PartyTally>,
 }
 
-/// A party's votes and seats inside its list.
+/// A party's (or sub-pact's, or independent's) votes and seats inside its list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PartyTally {
-    /// The party, or an independent associated with none.
+    /// The party or sub-pact, or an independent associated with none.
     pub key: PartyKey,
+    /// What the group is: [`Level::Subpact`] for a sub-pact, [`Level::Party`] for a party
+    /// (or, with a [`PartyKey::Alone`] key, an independent).
+    pub level: Level,
     /// The sum of its candidates' votes.
     pub votes: u64,
     /// Seats it won.
@@ -107,21 +143,57 @@ pub struct PartyTally {
 /// Why a correction was applied after apportionment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CorrectionRule {
-    /// Gender parity: the least voted elected member of the over-represented sex gives
-    /// way to the most voted candidate of the other sex of the same party or list.
+    /// Gender parity in a district (the Convention, Ley 21.200 and 21.216): the least voted
+    /// elected member of the over-represented sex gives way to the most voted candidate of
+    /// the other sex of the same party or list.
     GenderParity,
+    /// Gender parity among the peoples electing one reserved seat each (the Convention,
+    /// Ley 21.298): the elected candidate of the over-represented sex with the fewest votes
+    /// per registered voter of their people gives way to their own alternate.
+    IndigenousParity,
+}
+
+impl CorrectionRule {
+    /// The rule's id in outputs: `gender-parity` or `indigenous-parity`.
+    pub fn id(self) -> &'static str {
+        match self {
+            CorrectionRule::GenderParity => "gender-parity",
+            CorrectionRule::IndigenousParity => "indigenous-parity",
+        }
+    }
+}
+
+/// Where the candidate who entered through a correction came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pool {
+    /// The most voted candidate of the other sex of the same party.
+    Party(String),
+    /// The most voted candidate of the other sex of the same list: a list of independents,
+    /// an independent associated with no party, or a party with no candidate of the other
+    /// sex left.
+    List(ListKey),
+    /// The candidate's own alternate ([`Candidate::alternate`](crate::Candidate)): the
+    /// candidacy keeps the seat, its alternate holds it.
+    Alternate,
 }
 
 /// A change made to the elected after apportionment (such as a parity swap): who left,
-/// who entered, and the rule. The seat stays with the same list.
+/// who entered, the rule, and the figure that ranked the one who left. The seat stays
+/// with the same list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Correction {
     /// The rule applied.
     pub rule: CorrectionRule,
     /// The candidate who left the elected (index into [`Contest::candidates`]).
     pub left: usize,
-    /// The candidate who took the seat.
+    /// The candidate who took the seat; with [`Pool::Alternate`], `left` itself, whose
+    /// alternate holds the seat.
     pub entered: usize,
+    /// Where `entered` came from.
+    pub pool: Pool,
+    /// What ranked `left` as the one to leave: their votes (÷ 1) in a district; their
+    /// votes ÷ the voters registered for their people among the reserved seats.
+    pub ranked_by: Quotient,
 }
 
 /// What a system decided for one contest.
@@ -174,7 +246,9 @@ impl Decision {
         assert!(elected.len() <= seats as usize, "more elected than seats");
         Decision {
             seats,
-            lists: tally_lists(contest, &elected),
+            lists: tally_lists(contest, &elected, |list| {
+                contest.is_pact(list).then_some(Level::Party)
+            }),
             // A seat that goes to a second round (or to Congress) is pending, not unfilled.
             unfilled_seats: match outcome {
                 Outcome::Elected => seats - elected.len() as u32,
@@ -200,21 +274,43 @@ impl Decision {
     }
 
     /// The same decision after `corrections` (applied in order: each `left` gives its
-    /// place in `elected` to `entered`), with the tallies derived again.
+    /// place in `elected` to `entered`; with [`Pool::Alternate`] the candidacy keeps its
+    /// place and its alternate's name takes it in `elected_names`), with the tallies
+    /// derived again.
     ///
     /// # Panics
-    /// If a correction's `left` is not elected or its `entered` already is (a programming
-    /// error in the rule that made it).
+    /// If a correction's `left` is not elected or its `entered` already is, or an
+    /// alternate enters for a candidate who has none (a programming error in the rule that
+    /// made it).
     pub fn corrected(mut self, contest: &Contest, corrections: Vec<Correction>) -> Decision {
         for c in &corrections {
+            let place = self.elected.iter().position(|&e| e == c.left);
+            let place = place.expect("a correction removes an elected candidate");
+            if c.pool == Pool::Alternate {
+                assert_eq!(c.entered, c.left, "an alternate enters for their candidate");
+                continue;
+            }
             assert!(
                 !self.elected.contains(&c.entered),
                 "entered already elected"
             );
-            let place = self.elected.iter().position(|&e| e == c.left);
-            let place = place.expect("a correction removes an elected candidate");
             self.elected[place] = c.entered;
         }
+        // The tallies keep the groups they had: sub-pacts where there were any.
+        let levels: HashMap<ListKey, Level> = self
+            .lists
+            .iter()
+            .filter_map(|l| {
+                let first = l.parties.first()?;
+                let subpacts = l.parties.iter().any(|p| p.level == Level::Subpact);
+                let level = if subpacts {
+                    Level::SubpactOrParty
+                } else {
+                    first.level
+                };
+                Some((l.key.clone(), level))
+            })
+            .collect();
         let mut corrected = Decision::new(
             contest,
             self.seats,
@@ -222,11 +318,44 @@ impl Decision {
             self.outcome,
             self.runoff,
             self.basis,
-        );
+        )
+        .with_groups(contest, |list| levels.get(&list.key).copied());
         corrected.lotteries = self.lotteries;
         corrected.corrections = self.corrections;
         corrected.corrections.extend(corrections);
+        for (place, &i) in corrected.elected.iter().enumerate() {
+            if corrected.seated_by_alternate(i) {
+                let alternate = contest.candidates[i].alternate.clone();
+                corrected.elected_names[place] =
+                    alternate.expect("an alternate enters for a candidate who has one");
+            }
+        }
         corrected
+    }
+
+    /// Whether the seat the candidate at `index` won is held by their alternate (a
+    /// correction with [`Pool::Alternate`]).
+    pub fn seated_by_alternate(&self, index: usize) -> bool {
+        self.corrections
+            .iter()
+            .any(|c| c.pool == Pool::Alternate && c.left == index)
+    }
+
+    /// Whether the candidate at `index` holds a seat in person: elected, and not replaced
+    /// by their alternate.
+    pub fn holds_seat(&self, index: usize) -> bool {
+        self.is_elected(index) && !self.seated_by_alternate(index)
+    }
+
+    /// The same decision with each list's group tallies ([`ListTally::parties`]) taken
+    /// at the level `level_of` gives for it (none for a list whose seats were not shared).
+    pub fn with_groups(
+        mut self,
+        contest: &Contest,
+        level_of: impl Fn(&Group<ListKey>) -> Option<Level>,
+    ) -> Decision {
+        self.lists = tally_lists(contest, &self.elected, level_of);
+        self
     }
 
     /// The names of the two candidates of the second round (or of Congress's choice),
@@ -254,9 +383,13 @@ impl Decision {
     }
 }
 
-/// Every list's votes and the seats its elected candidates won; inside pacts, the same
-/// per party.
-fn tally_lists(contest: &Contest, elected: &[usize]) -> Vec<ListTally> {
+/// Every list's votes and the seats its elected candidates won; inside the lists
+/// `level_of` gives a level for, the same per group at that level.
+fn tally_lists(
+    contest: &Contest,
+    elected: &[usize],
+    level_of: impl Fn(&Group<ListKey>) -> Option<Level>,
+) -> Vec<ListTally> {
     let mut is_elected = vec![false; contest.candidates.len()];
     for &i in elected {
         is_elected[i] = true;
@@ -266,18 +399,25 @@ fn tally_lists(contest: &Contest, elected: &[usize]) -> Vec<ListTally> {
         .lists()
         .into_iter()
         .map(|list| {
-            let parties = if contest.is_pact(&list) {
-                contest
-                    .parties(&list)
+            let parties = match level_of(&list) {
+                Some(level) => contest
+                    .groups_at(&list.members, level)
                     .into_iter()
-                    .map(|p| PartyTally {
-                        seats: seats_of(&p.members),
-                        key: p.key,
-                        votes: p.votes,
+                    .map(|p| {
+                        let in_subpact = contest.candidates[p.members[0]].subpact().is_some();
+                        PartyTally {
+                            seats: seats_of(&p.members),
+                            level: match level {
+                                Level::Subpact => Level::Subpact,
+                                Level::SubpactOrParty if in_subpact => Level::Subpact,
+                                _ => Level::Party,
+                            },
+                            key: p.key,
+                            votes: p.votes,
+                        }
                     })
-                    .collect()
-            } else {
-                Vec::new()
+                    .collect(),
+                None => Vec::new(),
             };
             ListTally {
                 seats: seats_of(&list.members),

@@ -35,7 +35,10 @@ pub mod quotient;
 pub mod system;
 
 pub use contest::{Affiliation, Candidate, Contest, Level, ListKey, PartyKey, Sex};
-pub use decision::{Basis, Correction, CorrectionRule, Decision, ListTally, Outcome, PartyTally};
+pub use decision::{
+    Basis, Correction, CorrectionRule, Decision, ListTally, Outcome, PartyTally, Pool, TiedSeat,
+    VotesTie,
+};
 pub use lottery::{Lottery, LotteryRecord, Purpose};
 pub use quotient::Quotient;
 pub use system::{SeatsRule, System, SystemError, UnknownSystem};

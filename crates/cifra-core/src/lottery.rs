@@ -326,6 +326,12 @@ impl<'a> Draws<'a> {
         order
     }
 
+    /// New, empty draws for the same contest and lottery, to work out what the law would
+    /// do without recording it (a look-ahead); the same tie draws the same way in both.
+    pub fn scratch(&self) -> Draws<'a> {
+        Draws::new(self.lottery, self.district)
+    }
+
     /// The draws made, in the order they were made.
     pub fn into_records(self) -> Vec<LotteryRecord> {
         self.records

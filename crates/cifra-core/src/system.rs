@@ -4,7 +4,7 @@
 use crate::apportion::{Divisor, Quota};
 use crate::contest::{Contest, ListKey};
 use crate::decision::{Decision, Outcome};
-use crate::generic::{ListMethod, Pacts};
+use crate::generic::{ListMethod, Pacts, Sharing, Ties};
 use crate::lottery::{Draws, Lottery};
 use crate::{chile, generic};
 use std::fmt;
@@ -25,6 +25,17 @@ pub enum System {
     ClDhondt,
     /// Mayor, Ley 18.695 since 2004: the most voted candidate.
     ClMayor,
+    /// Municipal councillors (*concejales*), Ley 18.695: D'Hondt among lists (an
+    /// independent outside any list is a list of their own); inside a pact, D'Hondt among
+    /// its sub-pacts, its parties outside sub-pacts and each independent outside a
+    /// sub-pact; then the most voted of each. Equal quotients go to the candidate with more
+    /// individual votes, then to lot.
+    ClCouncil,
+    /// Regional councillors (*consejeros regionales*), Ley 19.175 as amended by Ley 20.678,
+    /// per circunscripción provincial: as [`System::ClCouncil`], but the sharing among
+    /// sub-pacts, parties and each independent applies in every list, a party's own list
+    /// with independents on it included.
+    ClRegionalCouncil,
     /// D'Hondt among lists, then the most voted candidates of each list.
     Dhondt,
     /// Sainte-Laguë among lists, then the most voted candidates of each list.
@@ -107,20 +118,22 @@ enum Rule {
     MajorityOr(Outcome),
     /// Two seats: doblaje or the top two lists.
     Binomial,
-    /// Seats among lists by this method, then (or not) among each pact's parties.
-    Lists(ListMethod, Pacts),
+    /// Seats among lists by this method, then (or not) among the groups inside them.
+    Lists(ListMethod, Sharing),
     /// The most voted candidates.
     Plurality,
 }
 
 impl System {
     /// Every system, Chile's first.
-    pub const ALL: [System; 11] = [
+    pub const ALL: [System; 13] = [
         System::ClPresidential,
         System::ClPresidential1925,
         System::ClBinomial,
         System::ClDhondt,
         System::ClMayor,
+        System::ClCouncil,
+        System::ClRegionalCouncil,
         System::Dhondt,
         System::SainteLague,
         System::Hare,
@@ -137,6 +150,8 @@ impl System {
             System::ClBinomial => "cl-binomial",
             System::ClDhondt => "cl-dhondt",
             System::ClMayor => "cl-mayor",
+            System::ClCouncil => "cl-council",
+            System::ClRegionalCouncil => "cl-regional-council",
             System::Dhondt => "dhondt",
             System::SainteLague => "sainte-lague",
             System::Hare => "hare",
@@ -154,6 +169,8 @@ impl System {
             System::ClBinomial => "Congress 1989-2013 (Ley 18.799): 2 seats; doblaje gives both to the first list, else one each to the top two lists",
             System::ClDhondt => "Congress since 2017 (Ley 20.840): D'Hondt among lists, then among the parties of each pact, then most voted candidates",
             System::ClMayor => "Mayor since 2004 (Ley 18.695): the most voted candidate",
+            System::ClCouncil => "Municipal councils (Ley 18.695): D'Hondt among lists, then inside a pact among its sub-pacts, parties and independents outside sub-pacts, then most voted; equal quotients to the candidate with more votes",
+            System::ClRegionalCouncil => "Regional councils (Ley 19.175, Ley 20.678): as cl-council per circunscripcion provincial, sub-pacts, parties and each independent sharing in every list",
             System::Dhondt => "D'Hondt among lists, then each list's most voted candidates",
             System::SainteLague => "Sainte-Laguë among lists, then each list's most voted candidates",
             System::Hare => "Largest remainders with the Hare quota among lists",
@@ -165,24 +182,62 @@ impl System {
 
     fn rule(self) -> Rule {
         let dhondt = ListMethod::Averages(Divisor::DHondt);
+        let by_lot = |pacts| Sharing {
+            pacts,
+            ties: Ties::Lot,
+        };
+        let plain = by_lot(Pacts::Ignored);
         match self {
             System::ClPresidential | System::TwoRound => Rule::MajorityOr(Outcome::Runoff),
             System::ClPresidential1925 => Rule::MajorityOr(Outcome::Congress),
             System::ClBinomial => Rule::Binomial,
-            System::ClDhondt => Rule::Lists(dhondt, Pacts::Apportioned),
-            System::Dhondt => Rule::Lists(dhondt, Pacts::Ignored),
-            System::SainteLague => {
-                Rule::Lists(ListMethod::Averages(Divisor::SainteLague), Pacts::Ignored)
-            }
-            System::Hare => Rule::Lists(ListMethod::Remainders(Quota::Hare), Pacts::Ignored),
-            System::Droop => Rule::Lists(ListMethod::Remainders(Quota::Droop), Pacts::Ignored),
+            System::ClDhondt => Rule::Lists(dhondt, by_lot(Pacts::Apportioned)),
+            System::ClCouncil => Rule::Lists(
+                dhondt,
+                Sharing {
+                    pacts: Pacts::Subpacts,
+                    ties: Ties::IndividualVotes,
+                },
+            ),
+            System::ClRegionalCouncil => Rule::Lists(
+                dhondt,
+                Sharing {
+                    pacts: Pacts::SubpactsInEveryList,
+                    ties: Ties::IndividualVotes,
+                },
+            ),
+            System::Dhondt => Rule::Lists(dhondt, plain),
+            System::SainteLague => Rule::Lists(ListMethod::Averages(Divisor::SainteLague), plain),
+            System::Hare => Rule::Lists(ListMethod::Remainders(Quota::Hare), plain),
+            System::Droop => Rule::Lists(ListMethod::Remainders(Quota::Droop), plain),
             System::ClMayor | System::Plurality => Rule::Plurality,
         }
     }
 
     /// Whether the system shares seats among the parties of each pact (`cl-dhondt`).
     pub fn apportions_pacts(self) -> bool {
-        matches!(self.rule(), Rule::Lists(_, Pacts::Apportioned))
+        matches!(self.rule(), Rule::Lists(_, s) if s.pacts == Pacts::Apportioned)
+    }
+
+    /// Whether the system shares a pact's seats among its sub-pacts, its parties outside
+    /// sub-pacts and each independent outside a sub-pact (`cl-council`), and in which
+    /// lists: `Some(false)` in pacts only, `Some(true)` in every list, `None` if it does
+    /// not.
+    pub fn apportions_subpacts(self) -> Option<bool> {
+        match self.rule() {
+            Rule::Lists(_, s) => match s.pacts {
+                Pacts::Subpacts => Some(false),
+                Pacts::SubpactsInEveryList => Some(true),
+                Pacts::Apportioned | Pacts::Ignored => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Whether equal quotients go first to the candidate with more individual votes, and
+    /// only then to lot (municipal and regional councils, Ley 18.695).
+    pub fn ties_by_individual_votes(self) -> bool {
+        matches!(self.rule(), Rule::Lists(_, s) if s.ties == Ties::IndividualVotes)
     }
 
     /// How the system gets its seats.
@@ -195,6 +250,8 @@ impl System {
             System::ClMayor => SeatsRule::Exactly(1),
             System::Plurality => SeatsRule::DefaultsTo(1),
             System::ClDhondt
+            | System::ClCouncil
+            | System::ClRegionalCouncil
             | System::Dhondt
             | System::SainteLague
             | System::Hare
@@ -255,8 +312,8 @@ impl System {
         let decision = match self.rule() {
             Rule::MajorityOr(outcome) => chile::majority_or_runoff(contest, outcome, &mut draws)?,
             Rule::Binomial => chile::binomial(contest, &mut draws)?,
-            Rule::Lists(method, pacts) => {
-                generic::list_proportional(contest, seats, method, pacts, &mut draws)
+            Rule::Lists(method, sharing) => {
+                generic::list_proportional(contest, seats, method, sharing, &mut draws)
             }
             Rule::Plurality => generic::plurality(contest, seats, &mut draws),
         };

@@ -2,7 +2,7 @@
 
 use cifra_core::apportion::{highest_averages, Contender, Divisor};
 use cifra_core::lottery::Draws;
-use cifra_core::{Candidate, Contest, Decision, ListKey, Lottery, PartyKey, System};
+use cifra_core::{Candidate, Contest, Decision, Level, ListKey, Lottery, PartyKey, System};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -16,7 +16,8 @@ fn votes() -> impl Strategy<Value = u64> {
 }
 
 /// A contest of 1 to 16 candidates on up to 5 lists (or none), with up to 3 parties (or
-/// none: unaffiliated independents), so that lists are often pacts.
+/// none: unaffiliated independents), so that lists are often pacts, and sometimes in one
+/// of 2 sub-pacts.
 fn contest() -> impl Strategy<Value = Contest> {
     contest_with(votes())
 }
@@ -27,6 +28,7 @@ fn contest_with(votes: impl Strategy<Value = u64>) -> impl Strategy<Value = Cont
         (
             prop::option::weighted(0.85, 0u8..5),
             prop::option::weighted(0.7, 0u8..3),
+            prop::option::weighted(0.3, 0u8..2),
             votes,
         ),
         1..16,
@@ -35,10 +37,11 @@ fn contest_with(votes: impl Strategy<Value = u64>) -> impl Strategy<Value = Cont
         let candidates = rows
             .into_iter()
             .enumerate()
-            .map(|(i, (list, party, votes))| {
+            .map(|(i, (list, party, subpact, votes))| {
                 let mut c = Candidate::new(format!("c{i}"), votes);
                 c.affiliation.list = list.map(|l| format!("{}", (b'A' + l) as char));
                 c.affiliation.party = party.map(|p| format!("P{p}"));
+                c.affiliation.subpact = subpact.filter(|_| list.is_some()).map(|s| format!("S{s}"));
                 c
             })
             .collect();
@@ -77,12 +80,14 @@ fn contest_and_shuffle(
     })
 }
 
-const SEATED: [System; 6] = [
+const SEATED: [System; 8] = [
     System::Dhondt,
     System::SainteLague,
     System::Hare,
     System::Droop,
     System::ClDhondt,
+    System::ClCouncil,
+    System::ClRegionalCouncil,
     System::Plurality,
 ];
 
@@ -168,8 +173,23 @@ fn check_accounting(
         if !list.parties.is_empty() {
             prop_assert_eq!(party_total, list.seats);
         }
+        // Groups are parties, or (councils) sub-pacts, parties outside sub-pacts and
+        // independents outside sub-pacts.
+        let by_subpact = list.parties.iter().any(|p| p.level == Level::Subpact);
         for party in &list.parties {
-            let cap = per_party[&(list.key.clone(), party.key.clone())];
+            let cap = match (&party.key, party.level) {
+                (PartyKey::Named(name), Level::Subpact) => (0..contest.candidates.len())
+                    .filter(|&i| contest.list_of(i) == list.key)
+                    .filter(|&i| contest.candidates[i].subpact() == Some(name))
+                    .count() as u32,
+                (key, _) if !by_subpact => per_party[&(list.key.clone(), key.clone())],
+                (PartyKey::Named(name), _) => (0..contest.candidates.len())
+                    .filter(|&i| contest.list_of(i) == list.key)
+                    .filter(|&i| contest.candidates[i].subpact().is_none())
+                    .filter(|&i| contest.candidates[i].party() == Some(name))
+                    .count() as u32,
+                (PartyKey::Alone(_), _) => 1,
+            };
             prop_assert!(party.seats <= cap, "{}: {:?}", system, party);
         }
     }

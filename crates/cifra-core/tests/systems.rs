@@ -135,6 +135,7 @@ fn textbook_dhondt_and_sainte_lague_through_decide() {
             divisor: Divisor::SainteLague,
             last_quotient: Some(Quotient::new(80_000, 5)),
             capped: Vec::new(),
+            settled: None,
         }
     );
     // Only D'Hondt has a cifra repartidora.
@@ -451,6 +452,270 @@ fn cl_dhondt_equal_quotients_for_the_last_seat_are_a_reported_lottery() {
         assert_eq!((a, b), (1, 1));
     }
     assert_eq!(decision.cifra_repartidora(), Some(Quotient::new(30, 1)));
+}
+
+// ---------------------------------------------------------------------------------------
+// cl-council: Ley 18.695 (municipal councils); cl-regional-council: Ley 19.175 (Ley 20.678)
+// ---------------------------------------------------------------------------------------
+
+/// The hand-computed case below.
+///
+/// List A (a pact): sub-pact S1: a1 300 (party P), a2 100 (an independent in S1);
+///                  sub-pact S2: s 450 (party Q), its only candidate;
+///                  party R outside sub-pacts: r1 120, r2 60;
+///                  i1 90, an independent outside sub-pacts.
+///                  A = 1,120.
+/// List B (party T's own list, with an independent on it): bi 260 (independent),
+///                  t1 200, t2 50. B = 510.
+fn subpact_contest() -> Contest {
+    Contest::new(
+        "subpacts",
+        vec![
+            Candidate::new("a1", 300)
+                .in_list("A")
+                .in_subpact("S1")
+                .of_party("P"),
+            Candidate::new("a2", 100).in_list("A").in_subpact("S1"),
+            Candidate::new("s", 450)
+                .in_list("A")
+                .in_subpact("S2")
+                .of_party("Q"),
+            Candidate::new("r1", 120).in_list("A").of_party("R"),
+            Candidate::new("r2", 60).in_list("A").of_party("R"),
+            Candidate::new("i1", 90).in_list("A"),
+            Candidate::new("bi", 260).in_list("B"),
+            Candidate::new("t1", 200).in_list("B").of_party("T"),
+            Candidate::new("t2", 50).in_list("B").of_party("T"),
+        ],
+    )
+}
+
+// Ley 18.695: D'Hondt among lists; inside a pact, D'Hondt among its sub-pacts, its parties
+// outside sub-pacts and each independent outside a sub-pact, each capped by its
+// candidates; then the most voted of each; a party's own list elects its most voted.
+// Worked on paper, 6 seats:
+// 1. Among lists: A 1,120, 560, 373.3, 280, 224; B 510, 255, 170.
+//    Top 6: A÷1, A÷2, B÷1, A÷3, A÷4, B÷2 → A 4, B 2; cifra repartidora B÷2 = 255.
+// 2. Inside A, 4 seats among S2 450 (1 candidate), S1 400 (2), R 180 (2), i1 90 (1):
+//    S2 450, [S2÷2 225: S2 has no second candidate], S1 400, 200, R 180, 90, i1 90.
+//    Top 4: S2÷1, S1÷1, S1÷2, R÷1 → S2 1, S1 2, R 1, i1 0. Uncapped, S2÷2 (225) would
+//    have taken R's seat.
+// 3. S1's 2 seats to a1 and a2 (the independent in the sub-pact counts with it); R's to
+//    r1. B is party T's own list: its 2 most voted, bi 260 and t1 200.
+// Order of election: A÷1 → S2÷1 s; A÷2 → S1÷1 a1; B÷1 → bi; A÷3 → S1÷2 a2; A÷4 → R÷1 r1;
+// B÷2 → t1.
+#[test]
+fn council_shares_a_pacts_seats_among_subpacts_parties_and_independents_with_caps() {
+    let contest = subpact_contest();
+    let decision = decide(System::ClCouncil, &contest, Some(6));
+    assert_eq!(decision.elected_names, ["s", "a1", "bi", "a2", "r1", "t1"]);
+    assert_eq!(decision.cifra_repartidora(), Some(Quotient::new(510, 2)));
+    assert_eq!(
+        list_seats(&decision),
+        [("list A".to_string(), 4), ("list B".to_string(), 2)]
+    );
+    assert!(decision.lotteries.is_empty());
+}
+
+// Calle Larga 2024 (6 seats; SERVEL): list U "CHILE MUCHO MEJOR" wins 3 seats, and its
+// sub-pact "PS E INDEPENDIENTES" runs out of candidates. Among lists: U 3,071, 1,535.5,
+// 1,023.7; I 2,237, 1,118.5; B 877 → U 3, I 2, B 1 (the other lists, E 811, A 803, G 667,
+// Y 585, an independent with 411 and P 206, win none; each is one candidate here, since
+// only their totals matter). Inside U: PS 2,175 (2 candidates), PDC 563 (2), PPD 333 (2):
+// PS 2,175, 1,087.5, [725: PS has no third candidate], PDC 563 → PS 2, PDC 1. The PDC's
+// 503 takes the seat PS's 725 quotient could not; PPD's 194 does not. As proclaimed.
+#[test]
+fn council_calle_larga_2024_a_subpact_runs_out_of_candidates() {
+    let u = |name: &str, votes, subpact: &str, party: Option<&str>| {
+        let c = Candidate::new(name, votes).in_list("U").in_subpact(subpact);
+        match party {
+            Some(p) => c.of_party(p),
+            None => c,
+        }
+    };
+    let ps = "PS E INDEPENDIENTES";
+    let pdc = "PDC E INDEPENDIENTES";
+    let ppd = "PPD E INDEPENDIENTES";
+    let mut candidates = vec![
+        u("SEBASTIAN MAURICIO OROSCO AHUMADA", 1160, ps, None),
+        u(
+            "BARBARA FARIAS VIGUERA",
+            1015,
+            ps,
+            Some("PARTIDO SOCIALISTA DE CHILE"),
+        ),
+        u("CARLOS ESPINOZA BARRERA", 503, pdc, None),
+        u("ALEJANDRA ETELDA MORENO MARTINEZ", 194, ppd, None),
+        u("HORACIO ANTONIO RAMIREZ LAZCANO", 139, ppd, None),
+        u("MARIA ISABEL GONZALEZ GONZALEZ", 60, pdc, None),
+    ];
+    let rn = "RENOVACION NACIONAL";
+    for (name, votes, party) in [
+        ("JUAN EDUARDO VILLARROEL SALINAS", 556, Some(rn)),
+        ("GABRIEL BIANCHINI FROST", 540, Some(rn)),
+        ("GERARDO GALLARDO GALLARDO", 454, Some(rn)),
+        ("CHRISTIAN RODRIGUEZ PARRA", 321, None),
+        ("MARCOS LEIVA VERA", 268, Some(rn)),
+        ("GLADYS DEL CARMEN CORREA VILLARROEL", 98, Some(rn)),
+    ] {
+        let c = Candidate::new(name, votes).in_list("I");
+        candidates.push(if let Some(p) = party {
+            c.of_party(p)
+        } else {
+            c
+        });
+    }
+    candidates.extend([
+        Candidate::new("ALEX JONATHAN CABEZAS HERRERA", 512).in_list("B"),
+        Candidate::new("PATRICIO DEL TRANSITO HIDALGO RODRIGUEZ", 198).in_list("B"),
+        Candidate::new("EMILIO JOSE ZARATE OTAROLA", 167)
+            .in_list("B")
+            .of_party("POPULAR"),
+        Candidate::new("list E", 811).in_list("E"),
+        Candidate::new("list A", 803).in_list("A"),
+        Candidate::new("list G", 667).in_list("G"),
+        Candidate::new("list Y", 585).in_list("Y"),
+        Candidate::new("PAULO ANDRES GONZALEZ TAPIA", 411),
+        Candidate::new("list P", 206).in_list("P"),
+    ]);
+    let contest = Contest::new("CALLE LARGA", candidates);
+    let decision = decide(System::ClCouncil, &contest, Some(6));
+    assert_eq!(seats_of(&decision, "U"), 3);
+    assert_eq!(seats_of(&decision, "I"), 2);
+    assert_eq!(seats_of(&decision, "B"), 1);
+    let mut elected = decision.elected_names.clone();
+    elected.sort();
+    assert_eq!(
+        elected,
+        [
+            "ALEX JONATHAN CABEZAS HERRERA",
+            "BARBARA FARIAS VIGUERA",
+            "CARLOS ESPINOZA BARRERA",
+            "GABRIEL BIANCHINI FROST",
+            "JUAN EDUARDO VILLARROEL SALINAS",
+            "SEBASTIAN MAURICIO OROSCO AHUMADA",
+        ]
+    );
+}
+
+// An independent outside any list is a list of their own, and no list takes more seats
+// than it has candidates: i 1,000 alone and list A (a1 200, a2 100), 3 seats. Quotients:
+// i 1,000, [500: i is one candidate], A 300, 150 → i 1, A 2.
+#[test]
+fn council_an_independent_outside_any_list_takes_one_seat_at_most() {
+    let contest = Contest::new(
+        "alone",
+        vec![
+            Candidate::new("i", 1000),
+            Candidate::new("a1", 200).in_list("A").of_party("P"),
+            Candidate::new("a2", 100).in_list("A").of_party("P"),
+        ],
+    );
+    let decision = decide(System::ClCouncil, &contest, Some(3));
+    assert_eq!(decision.elected_names, ["i", "a1", "a2"]);
+    let Basis::Quotients { capped, .. } = &decision.basis else {
+        panic!("quotients")
+    };
+    assert_eq!(capped, &[ListKey::Alone("i".to_string())]);
+}
+
+// Ley 18.695: equal quotients go to the candidate with more individual votes, then to lot.
+// A 60 (a1 35, a2 25), B 30 (b1 28, b2 2), 2 seats: A÷2 and B÷1 tie at 30 for the second
+// seat; A's would go to a2 (25), B's to b1 (28): b1 is elected, with no lottery (the deputies'
+// rule would draw it).
+#[test]
+fn council_equal_quotients_go_to_the_candidate_with_more_votes() {
+    let contest = Contest::new(
+        "tie",
+        vec![
+            Candidate::new("a1", 35).in_list("A").of_party("P"),
+            Candidate::new("a2", 25).in_list("A").of_party("P"),
+            Candidate::new("b1", 28).in_list("B").of_party("R"),
+            Candidate::new("b2", 2).in_list("B").of_party("R"),
+        ],
+    );
+    let decision = decide(System::ClCouncil, &contest, Some(2));
+    assert_eq!(decision.elected_names, ["a1", "b1"]);
+    assert!(decision.lotteries.is_empty());
+    let Basis::Quotients {
+        settled: Some(tie), ..
+    } = &decision.basis
+    else {
+        panic!("a settled tie")
+    };
+    assert_eq!(
+        (tie.won.candidate.as_str(), tie.won.votes, tie.won.divisor),
+        ("b1", 28, 1)
+    );
+    assert_eq!(
+        (
+            tie.lost.candidate.as_str(),
+            tie.lost.votes,
+            tie.lost.divisor
+        ),
+        ("a2", 25, 2)
+    );
+    assert_eq!(
+        decide(System::ClDhondt, &contest, Some(2)).lotteries.len(),
+        1
+    );
+}
+
+// The same tie with equal individual votes (a2 25, b1 25) goes to lot, reported.
+#[test]
+fn council_equal_quotients_and_equal_candidates_are_a_reported_lottery() {
+    let contest = Contest::new(
+        "tie",
+        vec![
+            Candidate::new("a1", 35).in_list("A").of_party("P"),
+            Candidate::new("a2", 25).in_list("A").of_party("P"),
+            Candidate::new("b1", 25).in_list("B").of_party("R"),
+            Candidate::new("b2", 5).in_list("B").of_party("R"),
+        ],
+    );
+    let decision = decide(System::ClCouncil, &contest, Some(2));
+    assert_eq!(decision.lotteries.len(), 1);
+    assert_eq!(
+        decision.lotteries[0].tied_labels(),
+        ["list A ÷ 2", "list B ÷ 1"]
+    );
+    let Basis::Quotients { settled, .. } = &decision.basis else {
+        panic!("quotients")
+    };
+    assert_eq!(settled, &None);
+}
+
+// A party's own list with an independent on it, 1 seat: T t1 150, t2 120 (270) and the
+// independent bi 200. Municipal councils elect the list's most voted, bi; regional
+// councils share the list among the party (270) and the independent (200), and T's t1
+// takes the seat — as SERVEL proclaimed in Iquique and Limarí in 2024.
+#[test]
+fn a_partys_own_list_most_voted_for_councils_shared_for_regional_councils() {
+    let contest = Contest::new(
+        "own list",
+        vec![
+            Candidate::new("t1", 150).in_list("T").of_party("T"),
+            Candidate::new("t2", 120).in_list("T").of_party("T"),
+            Candidate::new("bi", 200).in_list("T"),
+            Candidate::new("x1", 100).in_list("X").of_party("X"),
+        ],
+    );
+    assert_eq!(
+        decide(System::ClCouncil, &contest, Some(1)).elected_names,
+        ["bi"]
+    );
+    assert_eq!(
+        decide(System::ClRegionalCouncil, &contest, Some(1)).elected_names,
+        ["t1"]
+    );
+    // In a pact both share: the same list with a second party is a pact for councils too.
+    let mut pact = contest.clone();
+    pact.candidates
+        .push(Candidate::new("u1", 1).in_list("T").of_party("U"));
+    assert_eq!(
+        decide(System::ClCouncil, &pact, Some(1)).elected_names,
+        ["t1"]
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ use crate::csv_text;
 use crate::table::{percent, thousands, Align, Table};
 use cifra_core::{
     apportion::{Divisor, Quota},
-    Basis, Contest, Decision, ListKey, LotteryRecord, Outcome, PartyKey, Purpose, System,
+    Basis, Contest, Decision, Level, ListKey, LotteryRecord, Outcome, PartyKey, Purpose, System,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -93,11 +93,15 @@ pub struct ListRow {
 }
 
 /// A party's line inside a pact. An independent associated with no party is a group of
-/// their own: `party` is null and `candidate` names them.
+/// their own: `party` is null and `candidate` names them. Under the councils' systems a
+/// sub-pact is a group too: `party` is null and `subpact` names it.
 #[derive(Debug, Clone, Serialize)]
 pub struct PartyRow {
-    /// The party; null for an unaffiliated independent.
+    /// The party; null for an unaffiliated independent or a sub-pact.
     pub party: Option<String>,
+    /// The sub-pact, for a sub-pact's line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subpact: Option<String>,
     /// The unaffiliated independent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub candidate: Option<String>,
@@ -187,8 +191,13 @@ impl ContestReport {
                             .iter()
                             .map(|p| {
                                 let (party, candidate) = split_party(&p.key);
+                                let (party, subpact) = match p.level {
+                                    Level::Subpact => (None, party),
+                                    _ => (party, None),
+                                };
                                 PartyRow {
                                     party,
+                                    subpact,
                                     candidate,
                                     votes: p.votes,
                                     seats: p.seats,
@@ -352,17 +361,19 @@ fn explain(system: System, contest: &Contest, decision: &Decision) -> String {
             divisor,
             last_quotient,
             capped,
+            settled,
         } => {
             let (method, what) = match divisor {
                 Divisor::DHondt => ("D'Hondt", "cifra repartidora"),
                 Divisor::SainteLague => ("Sainte-Laguë", "last winning quotient"),
             };
-            let pacts = if system.apportions_pacts() {
-                " Inside each pact, D'Hondt again among its parties; each party's most voted candidates take its seats."
-            } else {
-                " Each list's most voted candidates take its seats."
+            let pacts = match (system.apportions_pacts(), system.apportions_subpacts()) {
+                (true, _) => " Inside each pact, D'Hondt again among its parties; each party's most voted candidates take its seats.",
+                (false, Some(false)) => " Inside each pact, D'Hondt again among its sub-pacts, its parties outside sub-pacts and each independent outside a sub-pact, each up to its number of candidates; the most voted candidates of each take its seats. A party's own list elects its most voted candidates.",
+                (false, Some(true)) => " Inside each list, D'Hondt again among its sub-pacts, its parties outside sub-pacts and each independent outside a sub-pact (in a party's own list too: the party and each independent on it), each up to its number of candidates; the most voted candidates of each take its seats.",
+                (false, None) => " Each list's most voted candidates take its seats.",
             };
-            match last_quotient {
+            let mut text = match last_quotient {
                 Some(q) => format!(
                     "{method} among lists: {what} {:.2} (= {} ÷ {}); each list wins one seat per quotient at or above it{}.{pacts}",
                     q.value(),
@@ -371,7 +382,27 @@ fn explain(system: System, contest: &Contest, decision: &Decision) -> String {
                     capped_clause(capped)
                 ),
                 None => format!("{method} among lists.{pacts}"),
+            };
+            if let Some(tie) = settled {
+                text.push_str(&format!(
+                    " The last seat was a tie of quotients ({:.2}) between {} ÷ {} and {} ÷ {}: it goes to {}, whose candidate {} has more individual votes ({}) than {} ({}) of {}.",
+                    tie.quotient.value(),
+                    tie.won.list.label(),
+                    tie.won.divisor,
+                    tie.lost.list.label(),
+                    tie.lost.divisor,
+                    tie.won.list.label(),
+                    tie.won.candidate,
+                    thousands(tie.won.votes),
+                    tie.lost.candidate,
+                    thousands(tie.lost.votes),
+                    tie.lost.list.label(),
+                ));
             }
+            if system.ties_by_individual_votes() {
+                text.push_str(" Equal quotients go to the candidate with more individual votes, then to lot.");
+            }
+            text
         }
         Basis::Remainders { quota, value } => {
             let name = match quota {
@@ -557,6 +588,7 @@ fn lists_table(c: &ContestReport) -> Table {
             let label = p
                 .party
                 .clone()
+                .or_else(|| p.subpact.as_ref().map(|n| format!("{n} (sub-pact)")))
                 .or_else(|| p.candidate.as_ref().map(|n| format!("{n} (independent)")));
             table.row(vec![
                 format!("  {}", label.unwrap_or_default()),
