@@ -1,7 +1,7 @@
 //! `cifra tally`: results in the long format → what the law decides, per district.
 
 use crate::error::CliError;
-use cifra_core::{Lottery, System, SystemError};
+use cifra_core::{Ballot, Corrections, Lottery, System, SystemError};
 use cifra_report::tally::{to_csv, to_json, to_text, ContestReport, TallyReport};
 use cifra_results::{display_name, read_results, read_seats_file, read_source, InputError, Seats};
 
@@ -37,6 +37,10 @@ pub struct TallyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The result without the corrections the system makes after apportionment (the
+    /// Convention's gender parity): what the votes alone gave, to see what parity changed.
+    #[arg(long)]
+    pub without_corrections: bool,
     /// Results in the long format (district,unit,kind,list,party,candidate,votes), or -
     /// for standard input.
     #[arg(value_name = "FILE|-")]
@@ -63,26 +67,47 @@ pub fn run(args: &TallyArgs) -> Result<TallyOutput, CliError> {
     let contests = read_results(&name, &bytes)?;
     seats.check_districts(contests.iter().map(|c| c.district.as_str()))?;
     let lottery = Lottery::new(args.seed);
+    let ballots = contests
+        .iter()
+        .map(|contest| {
+            Ok(Ballot {
+                contest,
+                seats: seats.for_district(&contest.district)?,
+                registered: seats.registered_for(&contest.district),
+            })
+        })
+        .collect::<Result<Vec<_>, InputError>>()?;
+    let corrections = if args.without_corrections {
+        Corrections::Omit
+    } else {
+        Corrections::Apply
+    };
+    // Decided together: a correction may span contests (the parity among peoples).
+    let decisions = args
+        .system
+        .decide_all(&ballots, &lottery, corrections)
+        .map_err(|e| match e.source {
+            SystemError::RegisteredRequired => CliError::Usage(format!(
+                "{name}: district \"{}\": {} (a registered column in --seats-file gives them)",
+                e.district, e.source
+            )),
+            source => CliError::Decide {
+                file: name.clone(),
+                district: e.district,
+                source,
+            },
+        })?;
     let mut reports = Vec::with_capacity(contests.len());
     let mut warnings = Vec::new();
     let mut notes = Vec::new();
-    for contest in &contests {
-        let given = seats.for_district(&contest.district)?;
-        let decision = args
-            .system
-            .decide(contest, given, &lottery)
-            .map_err(|source| CliError::Decide {
-                file: name.clone(),
-                district: contest.district.clone(),
-                source,
-            })?;
+    for (contest, decision) in contests.iter().zip(&decisions) {
         if decision.unfilled_seats > 0 {
             warnings.push(format!(
                 "district \"{}\": {} of {} seats unfilled: more seats than candidates able to take them",
                 contest.district, decision.unfilled_seats, decision.seats
             ));
         }
-        let report = ContestReport::new(args.system, contest, &decision);
+        let report = ContestReport::with_corrections(args.system, contest, decision, corrections);
         notes.extend(report.lotteries.iter().map(|lot| {
             format!(
                 "district \"{}\": drawn by lot (seed {}): {}",
@@ -94,6 +119,7 @@ pub fn run(args: &TallyArgs) -> Result<TallyOutput, CliError> {
     let report = TallyReport {
         system: args.system.id().to_string(),
         seed: args.seed,
+        corrections_applied: corrections == Corrections::Apply,
         contests: reports,
     };
     let stdout = match args.format {

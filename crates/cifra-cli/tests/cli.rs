@@ -622,3 +622,168 @@ fn help_says_what_cifra_alone_does() {
             "With no command, `cifra` runs the main job: the 2021 presidential first round",
         ));
 }
+
+#[test]
+fn systems_lists_the_councils_and_the_convention_with_their_laws() {
+    let out = cifra()
+        .arg("systems")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    for (id, law) in [
+        ("cl-council", "Ley 18.695"),
+        ("cl-regional-council", "Ley 19.175"),
+        ("cl-convention-2021", "Ley 21.200"),
+        ("cl-convention-2021-indigenous", "Ley 21.298"),
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("{id} listed: {out}"));
+        assert!(line.contains(law), "{line}");
+    }
+}
+
+// The Convention's district 7: the parity correction is in the JSON (who left, who
+// entered, from where, the votes), explained in the text, and absent with
+// --without-corrections, which gives the apportionment alone.
+#[test]
+fn convention_corrections_are_reported_and_can_be_left_out() {
+    let file = data("cl-2021-convention.csv");
+    let seats = data("cl-2021-convention-seats.csv");
+    let args = |extra: &[&'static str]| {
+        let mut args = vec![
+            "tally",
+            "--system",
+            "cl-convention-2021",
+            "--seats-file",
+            seats.as_str(),
+        ];
+        args.extend(extra);
+        args.push(file.as_str());
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |args: Vec<String>| {
+        let out = cifra()
+            .args(&args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    };
+    let v: serde_json::Value = serde_json::from_str(&run(args(&["--format", "json"]))).unwrap();
+    assert_eq!(v["corrections_applied"], true);
+    let d7 = &v["contests"][6];
+    assert_eq!(d7["district"], "7");
+    let c = &d7["corrections"][0];
+    assert_eq!(
+        (
+            &c["rule"],
+            &c["left"],
+            &c["entered"],
+            &c["from"],
+            &c["party"]
+        ),
+        (
+            &"gender-parity".into(),
+            &"CRISTIAN IVAN BELLEI CARVACHO".into(),
+            &"MARIA JOSE OYARZUN SOLIS".into(),
+            &"party".into(),
+            &"RD".into()
+        )
+    );
+    assert_eq!(
+        (&c["left_votes"], &c["entered_votes"]),
+        (&9760.into(), &2596.into())
+    );
+    let text = run(args(&[]));
+    assert!(text.contains("Correction: CRISTIAN IVAN BELLEI CARVACHO (M, 9,760 votes)"));
+    let v: serde_json::Value =
+        serde_json::from_str(&run(args(&["--format", "json", "--without-corrections"]))).unwrap();
+    assert_eq!(v["corrections_applied"], false);
+    let d7 = &v["contests"][6];
+    assert_eq!(d7["corrections"], serde_json::json!([]));
+    let elected: Vec<&str> = d7["elected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    assert!(elected.contains(&"CRISTIAN IVAN BELLEI CARVACHO"));
+    assert!(!elected.contains(&"MARIA JOSE OYARZUN SOLIS"));
+    assert!(d7["explanation"]
+        .as_str()
+        .unwrap()
+        .contains("Shown without that correction."));
+}
+
+// The reserved seats are decided together: Atacameño's seat goes to the alternate, and
+// the candidate's line says so.
+#[test]
+fn indigenous_seats_are_decided_together_and_the_alternate_is_shown() {
+    let v = json(
+        &[
+            "tally",
+            "--system",
+            "cl-convention-2021-indigenous",
+            "--seats-file",
+            &data("cl-2021-convention-indigenous-seats.csv"),
+            "--format",
+            "json",
+            &data("cl-2021-convention-indigenous.csv"),
+        ],
+        "",
+    );
+    let atacameno = v["contests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["district"] == "Atacameño")
+        .unwrap();
+    assert_eq!(
+        atacameno["elected"],
+        serde_json::json!(["FELIX RAMON GALLEGUILLOS AYMANI"])
+    );
+    let ximena = &atacameno["candidates"][0];
+    assert_eq!(ximena["candidate"], "XIMENA ANZA COLAMAR");
+    assert_eq!(
+        (&ximena["elected"], &ximena["seated_by_alternate"]),
+        (&false.into(), &true.into())
+    );
+    let c = &atacameno["corrections"][0];
+    assert_eq!(
+        (&c["from"], &c["registered"], &c["entered_votes"]),
+        (&"alternate".into(), &22569.into(), &serde_json::Value::Null)
+    );
+}
+
+#[test]
+fn indigenous_parity_without_registered_voters_names_the_seats_file() {
+    let seats = file_with("district,seats\nAimara,2\nRapa Nui,1\nAtacameño,1\nQuechua,1\nColla,1\nDiaguita,1\nKawashkar,1\nYagan,1\nChango,1\n");
+    refused(
+        &[
+            "tally",
+            "--system",
+            "cl-convention-2021-indigenous",
+            "--seats-file",
+            seats.path().to_str().unwrap(),
+            &data("cl-2021-convention-indigenous.csv"),
+        ],
+        "",
+        "the voters registered for this people are needed: the parity correction among peoples ranks by votes ÷ registered (a registered column in --seats-file gives them)",
+    );
+}
+
+#[test]
+fn parity_without_a_candidates_sex_is_an_error_naming_them() {
+    refused(
+        &["tally", "--system", "cl-convention-2021", "--seats", "1", "-"],
+        "district,list,candidate,sex,kind,votes\n1,A,Ana,F,candidate,5\n1,A,Bo,,candidate,3\n",
+        "district \"1\": candidate \"Bo\" has no sex (F or M); the parity correction needs every candidate's",
+    );
+}

@@ -2,7 +2,8 @@
 //! the real data and compare with outputs recorded (in `tests/recorded/`, gzipped) by the
 //! binary as it was before the libraries moved out of `cifra-cli`. JSON and CSV must be
 //! the same value for value; the only differences allowed are the ones a defect fix made on
-//! purpose, and each is named here.
+//! purpose and the fields added since (the contract adds, never renames or removes), and
+//! each is named here.
 
 use assert_cmd::Command;
 use flate2::read::GzDecoder;
@@ -144,6 +145,37 @@ fn without_cap_clause(new: &str, contest: &Value) -> String {
     format!("{}{}", &new[..start], &new[end..])
 }
 
+/// Keys added to the JSON since the recordings, for the Convention and the councils: on
+/// each candidate the list's name, the sub-pact, the sex, the alternate and whether the
+/// alternate holds the seat; on each contest the corrections made after apportionment;
+/// at the top, whether corrections were applied. They are removed from the new output
+/// (after checking that, on this data, they say nothing: null, false or empty) and
+/// nothing else may differ.
+const ADDED_CANDIDATE_KEYS: [&str; 5] =
+    ["pact", "subpact", "sex", "alternate", "seated_by_alternate"];
+
+fn without_added_keys(contest: &mut Value) {
+    let object = contest.as_object_mut().unwrap();
+    let corrections = object
+        .remove("corrections")
+        .expect("contests have corrections");
+    assert_eq!(
+        corrections,
+        Value::Array(Vec::new()),
+        "no correction on this data"
+    );
+    for candidate in object["candidates"].as_array_mut().unwrap() {
+        let candidate = candidate.as_object_mut().unwrap();
+        for key in ADDED_CANDIDATE_KEYS {
+            let value = candidate.remove(key).unwrap_or_else(|| panic!("no {key}"));
+            assert!(
+                value.is_null() || value == Value::Bool(false),
+                "{key}: {value}"
+            );
+        }
+    }
+}
+
 #[test]
 fn tally_json_is_unchanged_but_for_reworded_explanations() {
     for (name, system, seats, file) in TALLIES {
@@ -159,10 +191,12 @@ fn tally_json_is_unchanged_but_for_reworded_explanations() {
             (&new["system"], &new["seed"]),
             "{name}"
         );
+        assert_eq!(new["corrections_applied"], Value::Bool(true), "{name}");
         for (old, new) in old_contests.iter().zip(new_contests) {
             let district = old["district"].as_str().unwrap();
             let mut old = old.clone();
             let mut new = new.clone();
+            without_added_keys(&mut new);
             let seats = old["seats"].as_u64().unwrap();
             let expected = reworded(old["explanation"].as_str().unwrap(), seats);
             let got = without_cap_clause(new["explanation"].as_str().unwrap(), &new);
@@ -174,17 +208,28 @@ fn tally_json_is_unchanged_but_for_reworded_explanations() {
     }
 }
 
-/// CSV gained one last column, `lotteries` (the draws used to be missing from CSV): with
-/// it removed, every row is the same; on real data it is always empty.
+/// CSV gained the column `lotteries` (the draws used to be missing from CSV), and after it
+/// the candidate's `pact`, `subpact`, `sex`, `alternate`, `seated_by_alternate` and
+/// `correction` (the councils and the Convention): with these removed, every row is the
+/// same; on this data they are always empty (or false).
 #[test]
-fn tally_csv_is_unchanged_but_for_the_new_lotteries_column() {
+fn tally_csv_is_unchanged_but_for_the_added_columns() {
     for (name, system, seats, file) in TALLIES {
         let old = recorded(&format!("{name}.csv"));
         let new = tally(system, seats, file, "csv");
         let mut reader = csv::Reader::from_reader(new.as_bytes());
+        let added: Vec<&str> = reader.headers().unwrap().iter().skip(16).collect();
         assert_eq!(
-            reader.headers().unwrap().iter().next_back(),
-            Some("lotteries")
+            added,
+            [
+                "lotteries",
+                "pact",
+                "subpact",
+                "sex",
+                "alternate",
+                "seated_by_alternate",
+                "correction"
+            ]
         );
         let mut without = csv::Writer::from_writer(Vec::new());
         without
@@ -193,6 +238,8 @@ fn tally_csv_is_unchanged_but_for_the_new_lotteries_column() {
         for row in reader.records() {
             let row = row.unwrap();
             assert_eq!(&row[16], "", "{name}: no draw in real data");
+            let details: Vec<&str> = row.iter().skip(17).collect();
+            assert_eq!(details, ["", "", "", "", "false", ""], "{name}");
             without.write_record(row.iter().take(16)).unwrap();
         }
         let without = String::from_utf8(without.into_inner().unwrap()).unwrap();

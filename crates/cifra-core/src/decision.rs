@@ -168,10 +168,12 @@ impl CorrectionRule {
 pub enum Pool {
     /// The most voted candidate of the other sex of the same party.
     Party(String),
-    /// The most voted candidate of the other sex of the same list: a list of independents,
-    /// an independent associated with no party, or a party with no candidate of the other
-    /// sex left.
+    /// The most voted candidate of the other sex of the same list, for an independent
+    /// associated with no party (as on a list of independents).
     List(ListKey),
+    /// The most voted candidate of the other sex of the same list, because the party had
+    /// no such candidate left.
+    ListPastParty(ListKey),
     /// The candidate's own alternate ([`Candidate::alternate`](crate::Candidate)): the
     /// candidacy keeps the seat, its alternate holds it.
     Alternate,

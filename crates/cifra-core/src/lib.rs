@@ -31,6 +31,7 @@ pub mod contest;
 pub mod decision;
 mod generic;
 pub mod lottery;
+mod parity;
 pub mod quotient;
 pub mod system;
 
@@ -41,4 +42,4 @@ pub use decision::{
 };
 pub use lottery::{Lottery, LotteryRecord, Purpose};
 pub use quotient::Quotient;
-pub use system::{SeatsRule, System, SystemError, UnknownSystem};
+pub use system::{Ballot, BallotError, Corrections, SeatsRule, System, SystemError, UnknownSystem};

@@ -62,11 +62,19 @@ pub enum Purpose {
     PartyCandidates,
     /// Seats among all the candidates by their votes, as for a mayor (`plurality`).
     Plurality,
+    /// Which elected member of the over-represented sex gives way under a parity
+    /// correction, among those with the fewest votes (`parity-leaves`; in a district,
+    /// among its elected; among the peoples of the reserved seats, district empty and
+    /// each item the people's name).
+    ParityLeaves,
+    /// Which candidate of the other sex enters under a parity correction, among the most
+    /// voted of the party or list (`parity-enters`; scope: the party or list).
+    ParityEnters,
 }
 
 impl Purpose {
     /// Every purpose.
-    pub const ALL: [Purpose; 8] = [
+    pub const ALL: [Purpose; 10] = [
         Purpose::Runoff,
         Purpose::Congress,
         Purpose::BinomialLists,
@@ -75,6 +83,8 @@ impl Purpose {
         Purpose::ListCandidates,
         Purpose::PartyCandidates,
         Purpose::Plurality,
+        Purpose::ParityLeaves,
+        Purpose::ParityEnters,
     ];
 
     /// The frozen id that goes into every ticket of a draw with this purpose.
@@ -88,6 +98,8 @@ impl Purpose {
             Purpose::ListCandidates => "list-candidates",
             Purpose::PartyCandidates => "party-candidates",
             Purpose::Plurality => "plurality",
+            Purpose::ParityLeaves => "parity-leaves",
+            Purpose::ParityEnters => "parity-enters",
         }
     }
 }

@@ -3,10 +3,11 @@
 
 use crate::apportion::{Divisor, Quota};
 use crate::contest::{Contest, ListKey};
+use crate::decision::CorrectionRule;
 use crate::decision::{Decision, Outcome};
 use crate::generic::{ListMethod, Pacts, Sharing, Ties};
 use crate::lottery::{Draws, Lottery};
-use crate::{chile, generic};
+use crate::{chile, generic, parity};
 use std::fmt;
 use std::str::FromStr;
 
@@ -36,6 +37,15 @@ pub enum System {
     /// sub-pacts, parties and each independent applies in every list, a party's own list
     /// with independents on it included.
     ClRegionalCouncil,
+    /// The Constitutional Convention's 138 district seats, 2021 (Ley 21.200, Ley 21.216):
+    /// the deputies' D'Hondt with pacts (lists of independents allowed), then the
+    /// gender-parity correction in each district.
+    ClConvention2021,
+    /// The Convention's seats reserved for Indigenous peoples, 2021 (Ley 21.298): the most
+    /// voted of each people, then parity among the peoples electing one seat each, by
+    /// their own alternates. The correction spans the peoples: decide them together with
+    /// [`System::decide_all`] ([`System::decide`] gives one people's result alone).
+    ClConvention2021Indigenous,
     /// D'Hondt among lists, then the most voted candidates of each list.
     Dhondt,
     /// Sainte-Laguë among lists, then the most voted candidates of each list.
@@ -100,6 +110,15 @@ pub enum SystemError {
     /// A single office with no valid votes: nobody can be elected or go to a runoff.
     #[error("the contest has no valid votes")]
     NoValidVotes,
+    /// A parity correction needs every candidate's sex.
+    #[error("candidate \"{candidate}\" has no sex (F or M); the parity correction needs every candidate's")]
+    SexRequired {
+        /// The first candidate (by name) without one.
+        candidate: String,
+    },
+    /// The parity correction among peoples ranks by votes ÷ registered voters.
+    #[error("the voters registered for this people are needed: the parity correction among peoples ranks by votes ÷ registered")]
+    RegisteredRequired,
     /// A binomial list with more than two candidates.
     #[error("{} presents {count} candidates; the binomial system allows at most 2", list.label())]
     ListTooLarge {
@@ -120,13 +139,17 @@ enum Rule {
     Binomial,
     /// Seats among lists by this method, then (or not) among the groups inside them.
     Lists(ListMethod, Sharing),
+    /// The same, then the gender-parity correction in each district.
+    ListsThenParity(ListMethod, Sharing),
+    /// The most voted of each people, then parity among the single-seat peoples.
+    PluralityThenParityAmongPeoples,
     /// The most voted candidates.
     Plurality,
 }
 
 impl System {
     /// Every system, Chile's first.
-    pub const ALL: [System; 13] = [
+    pub const ALL: [System; 15] = [
         System::ClPresidential,
         System::ClPresidential1925,
         System::ClBinomial,
@@ -134,6 +157,8 @@ impl System {
         System::ClMayor,
         System::ClCouncil,
         System::ClRegionalCouncil,
+        System::ClConvention2021,
+        System::ClConvention2021Indigenous,
         System::Dhondt,
         System::SainteLague,
         System::Hare,
@@ -152,6 +177,8 @@ impl System {
             System::ClMayor => "cl-mayor",
             System::ClCouncil => "cl-council",
             System::ClRegionalCouncil => "cl-regional-council",
+            System::ClConvention2021 => "cl-convention-2021",
+            System::ClConvention2021Indigenous => "cl-convention-2021-indigenous",
             System::Dhondt => "dhondt",
             System::SainteLague => "sainte-lague",
             System::Hare => "hare",
@@ -171,6 +198,8 @@ impl System {
             System::ClMayor => "Mayor since 2004 (Ley 18.695): the most voted candidate",
             System::ClCouncil => "Municipal councils (Ley 18.695): D'Hondt among lists, then inside a pact among its sub-pacts, parties and independents outside sub-pacts, then most voted; equal quotients to the candidate with more votes",
             System::ClRegionalCouncil => "Regional councils (Ley 19.175, Ley 20.678): as cl-council per circunscripcion provincial, sub-pacts, parties and each independent sharing in every list",
+            System::ClConvention2021 => "Constitutional Convention 2021, district seats (Ley 21.200, Ley 21.216): the deputies' D'Hondt with pacts, then gender parity in each district",
+            System::ClConvention2021Indigenous => "Convention 2021, reserved seats (Ley 21.298): the most voted of each people, then parity among the single-seat peoples by votes / registered, through alternates",
             System::Dhondt => "D'Hondt among lists, then each list's most voted candidates",
             System::SainteLague => "Sainte-Laguë among lists, then each list's most voted candidates",
             System::Hare => "Largest remainders with the Hare quota among lists",
@@ -206,6 +235,8 @@ impl System {
                     ties: Ties::IndividualVotes,
                 },
             ),
+            System::ClConvention2021 => Rule::ListsThenParity(dhondt, by_lot(Pacts::Apportioned)),
+            System::ClConvention2021Indigenous => Rule::PluralityThenParityAmongPeoples,
             System::Dhondt => Rule::Lists(dhondt, plain),
             System::SainteLague => Rule::Lists(ListMethod::Averages(Divisor::SainteLague), plain),
             System::Hare => Rule::Lists(ListMethod::Remainders(Quota::Hare), plain),
@@ -214,9 +245,22 @@ impl System {
         }
     }
 
-    /// Whether the system shares seats among the parties of each pact (`cl-dhondt`).
+    /// Whether the system shares seats among the parties of each pact (`cl-dhondt`,
+    /// `cl-convention-2021`).
     pub fn apportions_pacts(self) -> bool {
-        matches!(self.rule(), Rule::Lists(_, s) if s.pacts == Pacts::Apportioned)
+        matches!(
+            self.rule(),
+            Rule::Lists(_, s) | Rule::ListsThenParity(_, s) if s.pacts == Pacts::Apportioned
+        )
+    }
+
+    /// The correction the system makes after apportionment, if any.
+    pub fn correction(self) -> Option<CorrectionRule> {
+        match self.rule() {
+            Rule::ListsThenParity(..) => Some(CorrectionRule::GenderParity),
+            Rule::PluralityThenParityAmongPeoples => Some(CorrectionRule::IndigenousParity),
+            Rule::MajorityOr(_) | Rule::Binomial | Rule::Lists(..) | Rule::Plurality => None,
+        }
     }
 
     /// Whether the system shares a pact's seats among its sub-pacts, its parties outside
@@ -252,6 +296,8 @@ impl System {
             System::ClDhondt
             | System::ClCouncil
             | System::ClRegionalCouncil
+            | System::ClConvention2021
+            | System::ClConvention2021Indigenous
             | System::Dhondt
             | System::SainteLague
             | System::Hare
@@ -304,6 +350,20 @@ impl System {
         seats: Option<u32>,
         lottery: &Lottery,
     ) -> Result<Decision, SystemError> {
+        self.decide_with(contest, seats, lottery, Corrections::Apply)
+    }
+
+    /// [`System::decide`], with or without the corrections the system makes after
+    /// apportionment (for "what did parity change?"). Without them, the inputs the
+    /// corrections need (each candidate's sex) are still required, so that the same input
+    /// is valid or invalid either way.
+    pub fn decide_with(
+        self,
+        contest: &Contest,
+        seats: Option<u32>,
+        lottery: &Lottery,
+        corrections: Corrections,
+    ) -> Result<Decision, SystemError> {
         let seats = self.resolve_seats(seats)?;
         if contest.candidates.is_empty() {
             return Err(SystemError::NoCandidates);
@@ -315,10 +375,119 @@ impl System {
             Rule::Lists(method, sharing) => {
                 generic::list_proportional(contest, seats, method, sharing, &mut draws)
             }
+            Rule::ListsThenParity(method, sharing) => {
+                parity::sexes(contest)?;
+                let decision =
+                    generic::list_proportional(contest, seats, method, sharing, &mut draws);
+                match corrections {
+                    Corrections::Apply => {
+                        let swaps = parity::district(contest, &decision, &mut draws)?;
+                        decision.corrected(contest, swaps)
+                    }
+                    Corrections::Omit => decision,
+                }
+            }
+            Rule::PluralityThenParityAmongPeoples => {
+                parity::sexes(contest)?;
+                generic::plurality(contest, seats, &mut draws)
+            }
             Rule::Plurality => generic::plurality(contest, seats, &mut draws),
         };
         Ok(decision.with_lotteries(draws.into_records()))
     }
+
+    /// Decides `ballots` together: each as [`System::decide_with`] does, then, for a
+    /// system whose correction spans contests (`cl-convention-2021-indigenous`: parity
+    /// among the peoples electing one seat each), that correction. The first error names
+    /// its contest.
+    pub fn decide_all(
+        self,
+        ballots: &[Ballot<'_>],
+        lottery: &Lottery,
+        corrections: Corrections,
+    ) -> Result<Vec<Decision>, BallotError> {
+        let failed = |ballot: &Ballot<'_>, source| BallotError {
+            district: ballot.contest.district.clone(),
+            source,
+        };
+        let mut decisions = ballots
+            .iter()
+            .map(|b| {
+                self.decide_with(b.contest, b.seats, lottery, corrections)
+                    .map_err(|e| failed(b, e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let across = matches!(self.rule(), Rule::PluralityThenParityAmongPeoples);
+        if !across || corrections == Corrections::Omit {
+            return Ok(decisions);
+        }
+        let single: Vec<usize> = (0..ballots.len())
+            .filter(|&k| decisions[k].seats == 1)
+            .collect();
+        if single.len() < 2 {
+            return Ok(decisions);
+        }
+        let mut peoples = Vec::with_capacity(single.len());
+        for &k in &single {
+            let registered = ballots[k]
+                .registered
+                .ok_or_else(|| failed(&ballots[k], SystemError::RegisteredRequired))?;
+            peoples.push(parity::People {
+                contest: ballots[k].contest,
+                decision: decisions[k].clone(),
+                registered,
+            });
+        }
+        // A draw among peoples belongs to no one contest: its tickets have an empty
+        // district, and it is reported in the decision of every people it concerned.
+        let mut draws = Draws::new(lottery, "");
+        parity::among_peoples(&mut peoples, &mut draws);
+        let records = draws.into_records();
+        for (people, &k) in peoples.into_iter().zip(&single) {
+            let district = &ballots[k].contest.district;
+            let mut decision = people.decision;
+            decision.lotteries.extend(
+                records
+                    .iter()
+                    .filter(|r| r.tickets.iter().any(|t| &t.item.name == district))
+                    .cloned(),
+            );
+            decisions[k] = decision;
+        }
+        Ok(decisions)
+    }
+}
+
+/// Whether a decision includes the corrections its system makes after apportionment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Corrections {
+    /// The law's result: corrections applied.
+    Apply,
+    /// The apportionment alone, before any correction ("what did parity change?").
+    Omit,
+}
+
+/// One contest to decide with others ([`System::decide_all`]): its votes, its seats as the
+/// user gave them, and the voters registered there (which the parity among peoples ranks
+/// by).
+#[derive(Clone, Copy, Debug)]
+pub struct Ballot<'a> {
+    /// The contest.
+    pub contest: &'a Contest,
+    /// Its seats, as given (see [`System::seats_rule`]).
+    pub seats: Option<u32>,
+    /// The voters registered there, if known.
+    pub registered: Option<u64>,
+}
+
+/// Why [`System::decide_all`] could not decide a contest.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("district \"{district}\": {source}")]
+pub struct BallotError {
+    /// The contest.
+    pub district: String,
+    /// What is wrong.
+    pub source: SystemError,
 }
 
 impl fmt::Display for System {

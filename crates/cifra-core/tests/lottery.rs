@@ -105,7 +105,25 @@ fn purpose_ids_are_frozen() {
             "party-seats",
             "list-candidates",
             "party-candidates",
-            "plurality"
+            "plurality",
+            "parity-leaves",
+            "parity-enters"
         ]
+    );
+}
+
+// A draw among the peoples of the reserved seats belongs to no one contest: its tickets
+// have an empty district, and each item is the people's name.
+#[test]
+fn a_parity_draw_among_peoples_has_an_empty_district() {
+    // printf 'cifra-lottery-v2\0%s\0%s\0%s\0%s\0%s\0%s\0' 1925 '' parity-leaves '' Diaguita '' | sha256sum
+    assert_eq!(
+        hex(Lottery::new(1925).ticket(
+            "",
+            Purpose::ParityLeaves,
+            "",
+            &DrawItem::named("Diaguita", "Diaguita")
+        )),
+        "11c1f23cdaef6655417c349412a98f19e4ad426882499ef4b35c245ae1bbe093"
     );
 }

@@ -2,7 +2,10 @@
 
 use cifra_core::apportion::{highest_averages, Contender, Divisor};
 use cifra_core::lottery::Draws;
-use cifra_core::{Candidate, Contest, Decision, Level, ListKey, Lottery, PartyKey, System};
+use cifra_core::{
+    Ballot, Candidate, Contest, CorrectionRule, Corrections, Decision, Level, ListKey, Lottery,
+    PartyKey, Sex, System,
+};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -273,17 +276,26 @@ proptest! {
 #[derive(Debug, PartialEq)]
 struct Named {
     runoff: Option<[String; 2]>,
+    /// Each correction's rule, who left and who entered, by name.
+    corrections: Vec<(CorrectionRule, String, String)>,
     rest: Decision,
 }
 
 fn named(contest: &Contest, decision: Decision) -> Named {
+    let name = |i: usize| contest.candidates[i].name.clone();
     Named {
         runoff: decision
             .runoff_names(contest)
             .map(|pair| pair.map(str::to_string)),
+        corrections: decision
+            .corrections
+            .iter()
+            .map(|c| (c.rule, name(c.left), name(c.entered)))
+            .collect(),
         rest: Decision {
             elected: Vec::new(),
             runoff: None,
+            corrections: Vec::new(),
             ..decision
         },
     }
@@ -547,5 +559,177 @@ proptest! {
         expected.sort();
         prop_assert_eq!(got, expected);
         prop_assert!(d.lotteries.is_empty(), "{:?}", d.lotteries);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Gender parity (the Convention, Ley 21.200 / 21.216 and Ley 21.298)
+// ---------------------------------------------------------------------------------------
+
+/// A contest like [`contest`], every candidate with a sex.
+fn sexed_contest() -> impl Strategy<Value = Contest> {
+    (contest(), prop::collection::vec(any::<bool>(), 16)).prop_map(|(mut contest, women)| {
+        for (c, woman) in contest.candidates.iter_mut().zip(women) {
+            c.sex = Some(if woman { Sex::Female } else { Sex::Male });
+        }
+        contest
+    })
+}
+
+/// A contest where parity can always be reached: 1 to 4 lists, each with 6 women and 6
+/// men of up to 3 parties, no candidate outside a list, and at most 6 seats.
+fn balanceable_contest() -> impl Strategy<Value = Contest> {
+    prop::collection::vec(prop::collection::vec((0u8..3, 1u64..10_000), 12), 1..5).prop_map(
+        |lists| {
+            let mut candidates = Vec::new();
+            for (l, people) in lists.into_iter().enumerate() {
+                let list = format!("{}", (b'A' + l as u8) as char);
+                for (k, (party, votes)) in people.into_iter().enumerate() {
+                    let sex = if k % 2 == 0 { Sex::Female } else { Sex::Male };
+                    candidates.push(
+                        Candidate::new(format!("{list}{k}"), votes)
+                            .in_list(list.clone())
+                            .of_party(format!("P{party}"))
+                            .with_sex(sex),
+                    );
+                }
+            }
+            Contest::new("balanceable", candidates)
+        },
+    )
+}
+
+fn women_and_men(contest: &Contest, decision: &Decision) -> (usize, usize) {
+    let women = decision
+        .elected
+        .iter()
+        .filter(|&&i| contest.candidates[i].sex == Some(Sex::Female))
+        .count();
+    (women, decision.elected.len() - women)
+}
+
+proptest! {
+    // After parity, every district meets the rule (as many women as men, or one more of
+    // either when odd) — or no elected member of the over-represented sex can be replaced:
+    // each is outside any list, or their list has no candidate of the other sex left.
+    // The seats still add up, and the correction never changes a list's seats.
+    #[test]
+    fn parity_meets_the_rule_or_nobody_can_be_replaced(
+        contest in sexed_contest(),
+        seats in 1u32..12,
+    ) {
+        let lottery = Lottery::default();
+        let system = System::ClConvention2021;
+        let after = system.decide(&contest, Some(seats), &lottery).unwrap();
+        let before = system
+            .decide_with(&contest, Some(seats), &lottery, Corrections::Omit)
+            .unwrap();
+        check_accounting(system, &contest, seats, &after)?;
+        let list_seats = |d: &Decision| d.lists.iter().map(|l| (l.key.clone(), l.seats)).collect::<Vec<_>>();
+        prop_assert_eq!(list_seats(&after), list_seats(&before));
+        prop_assert_eq!(after.corrections.len(), before.elected.iter().filter(|i| !after.elected.contains(i)).count());
+        let (women, men) = women_and_men(&contest, &after);
+        if women.abs_diff(men) > (women + men) % 2 {
+            let over = if women > men { Sex::Female } else { Sex::Male };
+            for &i in &after.elected {
+                let c = &contest.candidates[i];
+                if c.sex != Some(over) {
+                    continue;
+                }
+                let replaceable = c.list().is_some_and(|list| {
+                    contest.candidates.iter().enumerate().any(|(j, o)| {
+                        o.list() == Some(list) && o.sex != Some(over) && !after.elected.contains(&j)
+                    })
+                });
+                prop_assert!(!replaceable, "{} could have been replaced", c.name);
+            }
+        }
+    }
+
+    // Where every list has candidates of both sexes to spare, parity is always reached.
+    #[test]
+    fn parity_is_reached_when_every_list_can_give_way(
+        contest in balanceable_contest(),
+        seats in 1u32..7,
+    ) {
+        let decision = System::ClConvention2021
+            .decide(&contest, Some(seats), &Lottery::default())
+            .unwrap();
+        let (women, men) = women_and_men(&contest, &decision);
+        prop_assert!(women.abs_diff(men) <= (women + men) % 2, "{} women, {} men", women, men);
+        prop_assert_eq!(decision.elected.len() as u32, seats);
+    }
+
+    // The order of the rows decides nothing under parity either.
+    #[test]
+    fn parity_does_not_depend_on_row_order(
+        (contest, shuffled) in contest_and_shuffle(sexed_contest()),
+        seats in 1u32..10,
+        seed in 0u64..1000,
+    ) {
+        let lottery = Lottery::new(seed);
+        let system = System::ClConvention2021;
+        let a = system.decide(&contest, Some(seats), &lottery).map(|d| named(&contest, d));
+        let b = system.decide(&shuffled, Some(seats), &lottery).map(|d| named(&shuffled, d));
+        prop_assert_eq!(a, b);
+    }
+
+    // Among the peoples electing one seat each, parity is always reached when every
+    // candidacy has an alternate, each people keeps its one seat, and only alternates
+    // enter.
+    #[test]
+    fn parity_among_peoples_is_reached_through_alternates(
+        peoples in prop::collection::vec(
+            (prop::collection::vec((any::<bool>(), 0u64..500), 1..4), 1u64..100_000),
+            2..10,
+        ),
+        seed in 0u64..100,
+    ) {
+        let contests: Vec<Contest> = peoples
+            .iter()
+            .enumerate()
+            .map(|(p, (candidates, _))| {
+                let candidates = candidates
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &(woman, votes))| {
+                        Candidate::new(format!("p{p}c{k}"), votes)
+                            .with_sex(if woman { Sex::Female } else { Sex::Male })
+                            .with_alternate(format!("p{p}a{k}"))
+                    })
+                    .collect();
+                Contest::new(format!("people {p}"), candidates)
+            })
+            .collect();
+        let ballots: Vec<Ballot> = contests
+            .iter()
+            .zip(&peoples)
+            .map(|(contest, (_, registered))| Ballot {
+                contest,
+                seats: Some(1),
+                registered: Some(*registered),
+            })
+            .collect();
+        let system = System::ClConvention2021Indigenous;
+        let decisions = system
+            .decide_all(&ballots, &Lottery::new(seed), Corrections::Apply)
+            .unwrap();
+        let (mut women, mut men) = (0, 0);
+        for (contest, d) in contests.iter().zip(&decisions) {
+            prop_assert_eq!(d.elected.len(), 1);
+            let i = d.elected[0];
+            let sex = contest.candidates[i].sex.unwrap();
+            let seated = if d.seated_by_alternate(i) { sex.other() } else { sex };
+            if seated == Sex::Female { women += 1 } else { men += 1 }
+            for c in &d.corrections {
+                prop_assert_eq!(c.left, c.entered);
+                prop_assert_eq!(c.rule, CorrectionRule::IndigenousParity);
+                prop_assert_eq!(
+                    &d.elected_names[0],
+                    contest.candidates[i].alternate.as_ref().unwrap()
+                );
+            }
+        }
+        prop_assert!(usize::abs_diff(women, men) <= (women + men) % 2, "{} women, {} men", women, men);
     }
 }

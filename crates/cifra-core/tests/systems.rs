@@ -4,8 +4,8 @@
 
 use cifra_core::apportion::{Divisor, Quota};
 use cifra_core::{
-    Basis, Candidate, Contest, Decision, ListKey, Lottery, Outcome, PartyKey, Purpose, Quotient,
-    System, SystemError,
+    Ballot, Basis, Candidate, Contest, CorrectionRule, Corrections, Decision, ListKey, Lottery,
+    Outcome, PartyKey, Pool, Purpose, Quotient, Sex, System, SystemError,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -715,6 +715,279 @@ fn a_partys_own_list_most_voted_for_councils_shared_for_regional_councils() {
     assert_eq!(
         decide(System::ClCouncil, &pact, Some(1)).elected_names,
         ["t1"]
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// cl-convention-2021: Ley 21.200 and Ley 21.216 (gender parity in each district)
+// ---------------------------------------------------------------------------------------
+
+fn woman(name: &str, votes: u64) -> Candidate {
+    Candidate::new(name, votes).with_sex(Sex::Female)
+}
+
+fn man(name: &str, votes: u64) -> Candidate {
+    Candidate::new(name, votes).with_sex(Sex::Male)
+}
+
+/// (who left, who entered, where from) of every correction.
+fn corrections(contest: &Contest, decision: &Decision) -> Vec<(String, String, Pool)> {
+    decision
+        .corrections
+        .iter()
+        .map(|c| {
+            let name = |i: usize| contest.candidates[i].name.clone();
+            (name(c.left), name(c.entered), c.pool.clone())
+        })
+        .collect()
+}
+
+// Ley 21.216: a district electing an odd number may differ by one between the sexes.
+// 3 seats. List A (pact): P p1 M 500, p2 M 300, p3 F 100; Q q1 M 250, q2 F 90 (A 1,240).
+// List B (party R): b1 M 400, b2 F 150 (B 550).
+// D'Hondt: A 1,240, 620; B 550; A÷3 413.3 → A 2, B 1. Inside A: P 900, 450; Q 340 → P 2.
+// Elected, in order, p1, p2, b1: three men, a difference of 3. The least voted man, p2 (300), gives
+// way to the most voted woman of his party, p3 (100): two men and a woman, within one.
+#[test]
+fn convention_parity_in_an_odd_district_allows_a_difference_of_one() {
+    let contest = Contest::new(
+        "odd",
+        vec![
+            man("p1", 500).in_list("A").of_party("P"),
+            man("p2", 300).in_list("A").of_party("P"),
+            woman("p3", 100).in_list("A").of_party("P"),
+            man("q1", 250).in_list("A").of_party("Q"),
+            woman("q2", 90).in_list("A").of_party("Q"),
+            man("b1", 400).in_list("B").of_party("R"),
+            woman("b2", 150).in_list("B").of_party("R"),
+        ],
+    );
+    let decision = decide(System::ClConvention2021, &contest, Some(3));
+    assert_eq!(decision.elected_names, ["p1", "p3", "b1"]);
+    assert_eq!(
+        corrections(&contest, &decision),
+        [("p2".into(), "p3".into(), Pool::Party("P".into()))]
+    );
+    let c = &decision.corrections[0];
+    assert_eq!(
+        (c.rule, c.ranked_by),
+        (CorrectionRule::GenderParity, Quotient::new(300, 1))
+    );
+    // Without the correction: the apportionment alone.
+    let before = System::ClConvention2021
+        .decide_with(&contest, Some(3), &Lottery::default(), Corrections::Omit)
+        .unwrap();
+    assert_eq!(before.elected_names, ["p1", "p2", "b1"]);
+    assert!(before.corrections.is_empty());
+    assert_eq!(list_seats(&before), list_seats(&decision));
+}
+
+// Ley 21.216: a district electing an even number elects as many women as men; the least
+// voted elected member of the over-represented sex gives way first, whatever their list,
+// and on a list of independents the list's most voted of the other sex enters.
+// 4 seats. List A (party P): a1 F 600, a2 F 500, a3 M 50 (A 1,150). List B, of
+// independents: b1 F 400, b2 F 300, b3 M 20 (B 720).
+// D'Hondt: A 1,150; B 720; A÷2 575; A÷3 383.3 (B÷2 360 next) → A 3, B 1.
+// Elected a1, b1, a2, a3: three women, one man. The least voted woman is b1 (400); her
+// list's most voted man, b3 (20), enters: two and two.
+#[test]
+fn convention_parity_in_an_even_district_elects_as_many_women_as_men() {
+    let contest = Contest::new(
+        "even",
+        vec![
+            woman("a1", 600).in_list("A").of_party("P"),
+            woman("a2", 500).in_list("A").of_party("P"),
+            man("a3", 50).in_list("A").of_party("P"),
+            woman("b1", 400).in_list("B"),
+            woman("b2", 300).in_list("B"),
+            man("b3", 20).in_list("B"),
+        ],
+    );
+    let decision = decide(System::ClConvention2021, &contest, Some(4));
+    assert_eq!(decision.elected_names, ["a1", "b3", "a2", "a3"]);
+    assert_eq!(
+        corrections(&contest, &decision),
+        [("b1".into(), "b3".into(), Pool::List(named("B")))]
+    );
+}
+
+// Ley 21.216: when the party of the member who gives way has no candidate of the other
+// sex, the most voted of the other sex of the same list enters (D3 and D13 in 2021).
+// 2 seats. List A (pact): P p1 F 500, p2 F 400; Q q1 M 30 (A 930). List B: b1 F 100.
+// D'Hondt: A 930, 465; B 100 → A 2; inside A: P 900, 450; Q 30 → P 2: p1, p2, two women.
+// p2 (400) gives way; P has no man, so the list's most voted man, Q's q1, enters.
+#[test]
+fn convention_parity_looks_past_a_party_with_no_candidate_of_the_other_sex() {
+    let contest = Contest::new(
+        "past the party",
+        vec![
+            woman("p1", 500).in_list("A").of_party("P"),
+            woman("p2", 400).in_list("A").of_party("P"),
+            man("q1", 30).in_list("A").of_party("Q"),
+            woman("b1", 100).in_list("B").of_party("R"),
+        ],
+    );
+    let decision = decide(System::ClConvention2021, &contest, Some(2));
+    assert_eq!(decision.elected_names, ["p1", "q1"]);
+    assert_eq!(
+        corrections(&contest, &decision),
+        [("p2".into(), "q1".into(), Pool::ListPastParty(named("A")))]
+    );
+    // The pact keeps its 2 seats; now one is P's and one Q's.
+    let parties: Vec<(String, u32)> = decision.lists[0]
+        .parties
+        .iter()
+        .map(|p| (p.key.label(), p.seats))
+        .collect();
+    assert_eq!(parties, [("P".to_string(), 1), ("Q".to_string(), 1)]);
+}
+
+// An independent outside any list is never replaced: the next least voted member of the
+// over-represented sex gives way instead. 2 seats. i1 F 360 runs alone; list A (party P):
+// a1 F 600, a2 M 100 (A 700). D'Hondt: A 700; i1 360; A÷2 350 → A 1, i1 1: a1 and i1, two
+// women. The least voted, i1, cannot be replaced; a1 (600) gives way to a2.
+#[test]
+fn convention_parity_never_replaces_an_independent_outside_any_list() {
+    let contest = Contest::new(
+        "alone",
+        vec![
+            woman("i1", 360),
+            woman("a1", 600).in_list("A").of_party("P"),
+            man("a2", 100).in_list("A").of_party("P"),
+        ],
+    );
+    let decision = decide(System::ClConvention2021, &contest, Some(2));
+    assert_eq!(decision.elected_names, ["a2", "i1"]);
+    assert_eq!(
+        corrections(&contest, &decision),
+        [("a1".into(), "a2".into(), Pool::Party("P".into()))]
+    );
+}
+
+// With nobody who can be replaced the district stays as it is, and says so by making no
+// correction: two women alone on their lists.
+#[test]
+fn convention_parity_without_anyone_to_replace_makes_no_correction() {
+    let contest = Contest::new(
+        "stuck",
+        vec![woman("i1", 300), woman("i2", 200), man("i3", 100)],
+    );
+    let decision = decide(System::ClConvention2021, &contest, Some(2));
+    assert_eq!(decision.elected_names, ["i1", "i2"]);
+    assert!(decision.corrections.is_empty());
+}
+
+// Parity needs every candidate's sex: a clear error names the first without one.
+#[test]
+fn convention_parity_needs_every_candidates_sex() {
+    let contest = Contest::new(
+        "unknown",
+        vec![
+            woman("a1", 10).in_list("A"),
+            Candidate::new("a2", 5).in_list("A"),
+        ],
+    );
+    let err = System::ClConvention2021
+        .decide(&contest, Some(1), &Lottery::default())
+        .unwrap_err();
+    assert_eq!(
+        err,
+        SystemError::SexRequired {
+            candidate: "a2".into()
+        }
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// cl-convention-2021-indigenous: Ley 21.298 (reserved seats)
+// ---------------------------------------------------------------------------------------
+
+// Ley 21.298: each people elects its most voted; among the peoples electing one seat,
+// while the elected break parity, the elected candidate of the over-represented sex with
+// the fewest votes per registered voter of their people gives way to their own
+// alternate. Peoples X (1,000 registered): x1 F 100 (alternate XA), x2 M 50;
+// Y (200): y1 F 30 (YA); Z (5,000): z1 F 400 (ZA), z2 M 399; W (2 seats, 10,000): w1 F
+// 900, w2 F 800. The single-seat peoples elect x1, y1, z1: three women, one too many.
+// Votes ÷ registered: x1 0.1, y1 0.15, z1 0.08 → z1 gives way to her alternate ZA (not
+// to z2, the most voted man of Z; and not y1, the least voted). W elects two women: it
+// is not among the single-seat peoples.
+#[test]
+fn indigenous_parity_seats_the_alternate_of_the_lowest_share() {
+    let people = |name: &str, candidates: Vec<Candidate>| Contest::new(name, candidates);
+    let x = people(
+        "X",
+        vec![
+            woman("x1", 100).with_alternate("XA"),
+            man("x2", 50).with_alternate("XB"),
+        ],
+    );
+    let y = people("Y", vec![woman("y1", 30).with_alternate("YA")]);
+    let z = people(
+        "Z",
+        vec![
+            woman("z1", 400).with_alternate("ZA"),
+            man("z2", 399).with_alternate("ZB"),
+        ],
+    );
+    let w = people(
+        "W",
+        vec![
+            woman("w1", 900).with_alternate("WA"),
+            woman("w2", 800).with_alternate("WB"),
+        ],
+    );
+    let ballot = |contest, seats, registered| Ballot {
+        contest,
+        seats: Some(seats),
+        registered: Some(registered),
+    };
+    let ballots = [
+        ballot(&x, 1, 1_000),
+        ballot(&y, 1, 200),
+        ballot(&z, 1, 5_000),
+        ballot(&w, 2, 10_000),
+    ];
+    let system = System::ClConvention2021Indigenous;
+    let decisions = system
+        .decide_all(&ballots, &Lottery::default(), Corrections::Apply)
+        .unwrap();
+    let names: Vec<Vec<String>> = decisions.iter().map(|d| d.elected_names.clone()).collect();
+    assert_eq!(
+        names,
+        [vec!["x1"], vec!["y1"], vec!["ZA"], vec!["w1", "w2"]]
+    );
+    let z = &decisions[2];
+    assert_eq!(z.corrections.len(), 1);
+    let c = &z.corrections[0];
+    assert_eq!(
+        (c.rule, c.left, c.entered, &c.pool, c.ranked_by),
+        (
+            CorrectionRule::IndigenousParity,
+            0,
+            0,
+            &Pool::Alternate,
+            Quotient::new(400, 5_000)
+        )
+    );
+    assert!(z.seated_by_alternate(0) && !z.holds_seat(0));
+    // Decided alone, each people elects its most voted; without the correction too.
+    assert_eq!(
+        decide(system, ballots[2].contest, Some(1)).elected_names,
+        ["z1"]
+    );
+    let before = system
+        .decide_all(&ballots, &Lottery::default(), Corrections::Omit)
+        .unwrap();
+    assert_eq!(before[2].elected_names, ["z1"]);
+    // The correction needs each single-seat people's registered voters.
+    let mut missing = ballots;
+    missing[1].registered = None;
+    let err = system
+        .decide_all(&missing, &Lottery::default(), Corrections::Apply)
+        .unwrap_err();
+    assert_eq!(
+        (err.district.as_str(), err.source),
+        ("Y", SystemError::RegisteredRequired)
     );
 }
 

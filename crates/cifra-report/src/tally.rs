@@ -6,7 +6,8 @@ use crate::csv_text;
 use crate::table::{percent, thousands, Align, Table};
 use cifra_core::{
     apportion::{Divisor, Quota},
-    Basis, Contest, Decision, Level, ListKey, LotteryRecord, Outcome, PartyKey, Purpose, System,
+    Basis, Contest, Correction, CorrectionRule, Corrections, Decision, Level, ListKey,
+    LotteryRecord, Outcome, PartyKey, Pool, Purpose, Sex, System,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -18,6 +19,9 @@ pub struct TallyReport {
     pub system: String,
     /// The lottery's seed.
     pub seed: u64,
+    /// Whether the corrections the system makes after apportionment (gender parity) were
+    /// applied; `false` for the result without them.
+    pub corrections_applied: bool,
     /// One per district, in natural order.
     pub contests: Vec<ContestReport>,
 }
@@ -53,6 +57,43 @@ pub struct ContestReport {
     pub unfilled_seats: u32,
     /// Why the elected are elected, in a sentence.
     pub explanation: String,
+    /// The changes made to the elected after apportionment (gender parity), in the order
+    /// made; empty for systems without corrections.
+    pub corrections: Vec<CorrectionRow>,
+}
+
+/// One change made after apportionment: who left, who entered, the rule, and the figures
+/// that ranked them.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrectionRow {
+    /// `gender-parity` (in a district) or `indigenous-parity` (among peoples).
+    pub rule: &'static str,
+    /// Who left the elected.
+    pub left: String,
+    /// Their sex, `F` or `M`.
+    pub left_sex: Option<String>,
+    /// Their votes.
+    pub left_votes: u64,
+    /// Who took the seat.
+    pub entered: String,
+    /// Their sex (an alternate is of the other sex than their candidate).
+    pub entered_sex: Option<String>,
+    /// Their votes; null for an alternate, who has none of their own.
+    pub entered_votes: Option<u64>,
+    /// Where they came from: `party` (the most voted of the other sex of the same party),
+    /// `list` (of the same list, for an independent of no party), `list-past-party` (of
+    /// the same list, the party having none left) or `alternate` (the candidate's own).
+    pub from: &'static str,
+    /// The party, for `party` and `list-past-party`.
+    pub party: Option<String>,
+    /// The list, for `party`, `list` and `list-past-party`.
+    pub list: Option<String>,
+    /// Among peoples: the voters registered for the people.
+    pub registered: Option<u64>,
+    /// What ranked who left: votes, or among peoples votes ÷ registered (display only).
+    pub ranked_by: f64,
+    /// The same, in a sentence.
+    pub description: String,
 }
 
 /// A candidate's line.
@@ -62,14 +103,26 @@ pub struct CandidateRow {
     pub candidate: String,
     /// Ballot list, if any.
     pub list: Option<String>,
-    /// Party, if any.
+    /// Party, if any (as normalised by the reader: an independent on a party's slot
+    /// carries the party).
     pub party: Option<String>,
     /// Votes.
     pub votes: u64,
     /// Share of valid votes, as a fraction.
     pub share: f64,
-    /// Whether elected.
+    /// Whether elected, holding the seat in person (a candidate whose alternate holds it
+    /// is not).
     pub elected: bool,
+    /// The list's name (pact, party or list of independents), if the input gives it.
+    pub pact: Option<String>,
+    /// The sub-pact, if any.
+    pub subpact: Option<String>,
+    /// `F` or `M`, if the input gives it.
+    pub sex: Option<String>,
+    /// The candidate's alternate, if the input gives one.
+    pub alternate: Option<String>,
+    /// Whether the candidate won the seat and their alternate holds it (a correction).
+    pub seated_by_alternate: bool,
 }
 
 /// A list's line. A candidate outside any list is a list of their own: `list` is null
@@ -144,8 +197,19 @@ pub struct TicketRow {
 }
 
 impl ContestReport {
-    /// The report of `decision` on `contest` under `system`.
+    /// The report of `decision` on `contest` under `system`, corrections applied.
     pub fn new(system: System, contest: &Contest, decision: &Decision) -> Self {
+        ContestReport::with_corrections(system, contest, decision, Corrections::Apply)
+    }
+
+    /// The report of `decision` on `contest` under `system`, made with or without the
+    /// system's corrections (the explanation says which).
+    pub fn with_corrections(
+        system: System,
+        contest: &Contest,
+        decision: &Decision,
+        corrections: Corrections,
+    ) -> Self {
         let valid = contest.valid_votes();
         let share = |votes: u64| {
             if valid == 0 {
@@ -171,7 +235,12 @@ impl ContestReport {
                         party: c.affiliation.party.clone(),
                         votes: c.votes,
                         share: share(c.votes),
-                        elected: decision.is_elected(i),
+                        elected: decision.holds_seat(i),
+                        pact: c.affiliation.pact.clone(),
+                        subpact: c.affiliation.subpact.clone(),
+                        sex: c.sex.map(|s| s.letter().to_string()),
+                        alternate: c.alternate.clone(),
+                        seated_by_alternate: decision.seated_by_alternate(i),
                     }
                 })
                 .collect(),
@@ -215,8 +284,101 @@ impl ContestReport {
             lotteries: decision.lotteries.iter().map(LotteryRow::from).collect(),
             cifra_repartidora: decision.cifra_repartidora().map(|q| q.value()),
             unfilled_seats: decision.unfilled_seats,
-            explanation: explain(system, contest, decision),
+            explanation: explain(system, contest, decision, corrections),
+            corrections: decision
+                .corrections
+                .iter()
+                .map(|c| correction_row(contest, c))
+                .collect(),
         }
+    }
+}
+
+/// A correction as its report row, with its description.
+fn correction_row(contest: &Contest, c: &Correction) -> CorrectionRow {
+    let left = &contest.candidates[c.left];
+    let sex = left.sex;
+    let letter = |s: Option<Sex>| s.map(|s| s.letter().to_string());
+    let noun = |s: Option<Sex>| s.map_or("candidate", Sex::noun);
+    let other = sex.map(Sex::other);
+    let (entered, entered_votes) = match c.pool {
+        Pool::Alternate => (left.alternate.clone().unwrap_or_default(), None),
+        _ => {
+            let e = &contest.candidates[c.entered];
+            (e.name.clone(), Some(e.votes))
+        }
+    };
+    let (from, party, list) = match &c.pool {
+        Pool::Party(p) => ("party", Some(p.clone()), left.list().map(str::to_string)),
+        Pool::List(l) => ("list", None, Some(l.name().to_string())),
+        Pool::ListPastParty(l) => (
+            "list-past-party",
+            left.party().map(str::to_string),
+            Some(l.name().to_string()),
+        ),
+        Pool::Alternate => ("alternate", None, None),
+    };
+    let registered = (c.rule == CorrectionRule::IndigenousParity).then_some(c.ranked_by.divisor);
+    let (her, she) = match sex {
+        Some(Sex::Female) => ("her", "she"),
+        Some(Sex::Male) => ("his", "he"),
+        None => ("their", "they"),
+    };
+    let leaves = format!(
+        "{} ({}, {} votes), the least voted {} elected who can give way, leaves",
+        left.name,
+        letter(sex).unwrap_or_default(),
+        thousands(left.votes),
+        noun(sex),
+    );
+    let enters = |votes: u64| {
+        format!(
+            "{entered} ({}, {} votes), the most voted {}",
+            letter(other).unwrap_or_default(),
+            thousands(votes),
+            noun(other)
+        )
+    };
+    let description = match (&c.pool, entered_votes) {
+        (Pool::Party(p), Some(v)) => format!("{leaves}; {} of {her} party, {p}, enters.", enters(v)),
+        (Pool::ListPastParty(l), Some(v)) => format!(
+            "{leaves}; {her} party, {}, has no {} left, so {} of {her} list, {}, enters.",
+            left.party().unwrap_or_default(),
+            noun(other),
+            enters(v),
+            l.label()
+        ),
+        (Pool::List(l), Some(v)) => format!(
+            "{leaves}; as an independent of no party {she} gives way within {her} list: {} of {}, enters.",
+            enters(v),
+            l.label()
+        ),
+        _ => format!(
+            "{} ({}, {} votes: {} of the {} voters registered for the {} people), the {} elected with the fewest votes per registered voter, gives way to {her} alternate {entered} ({}).",
+            left.name,
+            letter(sex).unwrap_or_default(),
+            thousands(left.votes),
+            percent(c.ranked_by.value()),
+            thousands(c.ranked_by.divisor),
+            contest.district,
+            noun(sex),
+            letter(other).unwrap_or_default()
+        ),
+    };
+    CorrectionRow {
+        rule: c.rule.id(),
+        left: left.name.clone(),
+        left_sex: letter(sex),
+        left_votes: left.votes,
+        entered,
+        entered_sex: letter(other),
+        entered_votes,
+        from,
+        party,
+        list,
+        registered,
+        ranked_by: c.ranked_by.value(),
+        description,
     }
 }
 
@@ -262,6 +424,8 @@ fn purpose_text(purpose: Purpose, scope: &str) -> String {
         Purpose::PartySeats => format!("seats among the parties of {scope}"),
         Purpose::ListCandidates | Purpose::PartyCandidates => format!("candidates of {scope}"),
         Purpose::Plurality => "seats by most votes".to_string(),
+        Purpose::ParityLeaves => "who gives way under the parity correction".to_string(),
+        Purpose::ParityEnters => format!("who enters under the parity correction, of {scope}"),
     }
 }
 
@@ -295,7 +459,12 @@ fn capped_clause(capped: &[ListKey]) -> String {
 }
 
 /// Why the decision is what it is, in one or two sentences.
-fn explain(system: System, contest: &Contest, decision: &Decision) -> String {
+fn explain(
+    system: System,
+    contest: &Contest,
+    decision: &Decision,
+    corrections: Corrections,
+) -> String {
     let valid = contest.valid_votes();
     let share_of = |i: usize| contest.candidates[i].votes as f64 / valid.max(1) as f64;
     let name = |i: usize| contest.candidates[i].name.as_str();
@@ -415,6 +584,7 @@ fn explain(system: System, contest: &Contest, decision: &Decision) -> String {
             )
         }
     };
+    text.push_str(&correction_clause(system, decision, corrections));
     if decision.unfilled_seats > 0 {
         let (n, verb) = match decision.unfilled_seats {
             1 => ("1 seat".to_string(), "stays"),
@@ -427,6 +597,27 @@ fn explain(system: System, contest: &Contest, decision: &Decision) -> String {
     text
 }
 
+/// What the system's correction does, and whether it changed anything here.
+fn correction_clause(system: System, decision: &Decision, corrections: Corrections) -> String {
+    let Some(rule) = system.correction() else {
+        return String::new();
+    };
+    let what = match rule {
+        CorrectionRule::GenderParity => " Then gender parity in the district (Ley 21.200, Ley 21.216): as many women as men, or one more of either when it elects an odd number; while it is not so, the least voted elected member of the over-represented sex gives way to the most voted candidate of the other sex of their party (of their list for an independent of no party, or when the party has none left); an independent outside any list is never replaced.",
+        CorrectionRule::IndigenousParity if decision.seats > 1 => {
+            return format!(" This people elects {} seats: the parity correction among peoples concerns those electing one (Ley 21.298).", decision.seats);
+        }
+        CorrectionRule::IndigenousParity => " Then gender parity among the peoples electing one seat each (Ley 21.298): while they elect more of one sex than the rule allows, the elected candidate of that sex with the fewest votes per voter registered for their people gives way to their own alternate.",
+    };
+    let done = match (corrections, decision.corrections.len()) {
+        (Corrections::Omit, _) => " Shown without that correction.".to_string(),
+        (Corrections::Apply, 0) => " No correction here.".to_string(),
+        (Corrections::Apply, 1) => " 1 correction here (below).".to_string(),
+        (Corrections::Apply, n) => format!(" {n} corrections here (below)."),
+    };
+    format!("{what}{done}")
+}
+
 /// The report as pretty JSON.
 pub fn to_json(report: &TallyReport) -> String {
     // These structs have string keys and finite or null numbers: serialising them cannot
@@ -436,9 +627,12 @@ pub fn to_json(report: &TallyReport) -> String {
     out
 }
 
-/// The report as CSV: one row per candidate and contest. The last column, `lotteries`,
-/// repeats on every row of a contest the ties its result drew by lot (descriptions joined
-/// by ` | `; empty when none), so a draw is never lost to a reader of the CSV alone.
+/// The report as CSV: one row per candidate and contest. The column `lotteries` repeats on
+/// every row of a contest the ties its result drew by lot (descriptions joined by ` | `;
+/// empty when none), so a draw is never lost to a reader of the CSV alone. After it come
+/// the candidate's `pact`, `subpact`, `sex`, `alternate`, `seated_by_alternate`, and
+/// `correction`: the description of the correction the candidate left or entered by
+/// (empty when none).
 pub fn to_csv(report: &TallyReport) -> String {
     let mut writer = csv_text::writer();
     let header = [
@@ -459,6 +653,12 @@ pub fn to_csv(report: &TallyReport) -> String {
         "outcome",
         "in_runoff",
         "lotteries",
+        "pact",
+        "subpact",
+        "sex",
+        "alternate",
+        "seated_by_alternate",
+        "correction",
     ];
     csv_text::record(&mut writer, header);
     for contest in &report.contests {
@@ -491,6 +691,11 @@ pub fn to_csv(report: &TallyReport) -> String {
                 .runoff
                 .as_ref()
                 .is_some_and(|r| r.contains(&c.candidate));
+            let correction = contest
+                .corrections
+                .iter()
+                .find(|x| x.left == c.candidate || x.entered == c.candidate)
+                .map_or("", |x| x.description.as_str());
             csv_text::record(
                 &mut writer,
                 [
@@ -511,6 +716,16 @@ pub fn to_csv(report: &TallyReport) -> String {
                     contest.outcome.id(),
                     if in_runoff { "true" } else { "false" },
                     &lotteries,
+                    c.pact.as_deref().unwrap_or(""),
+                    c.subpact.as_deref().unwrap_or(""),
+                    c.sex.as_deref().unwrap_or(""),
+                    c.alternate.as_deref().unwrap_or(""),
+                    if c.seated_by_alternate {
+                        "true"
+                    } else {
+                        "false"
+                    },
+                    correction,
                 ],
             );
         }
@@ -560,6 +775,9 @@ fn contest_text(system: &str, c: &ContestReport) -> String {
         out.push_str(&format!("{what}: {a} and {b}\n"));
     }
     out.push_str(&format!("Why: {}\n", c.explanation));
+    for correction in &c.corrections {
+        out.push_str(&format!("Correction: {}\n", correction.description));
+    }
     for lottery in &c.lotteries {
         out.push_str(&format!("Lot: {}\n", lottery.description));
     }
@@ -573,10 +791,20 @@ fn lists_table(c: &ContestReport) -> Table {
         ("Share", Align::Right),
         ("Seats", Align::Right),
     ]);
+    // The list's name on the ballot, where the input gives it: "A · POR CHILE, SEGUIMOS".
+    let pacts: HashMap<&str, &str> = c
+        .candidates
+        .iter()
+        .filter_map(|x| Some((x.list.as_deref()?, x.pact.as_deref()?)))
+        .collect();
     for l in &c.lists {
         let label = l
             .list
-            .clone()
+            .as_ref()
+            .map(|list| match pacts.get(list.as_str()) {
+                Some(pact) => format!("{list} · {pact}"),
+                None => list.clone(),
+            })
             .or_else(|| l.candidate.as_ref().map(|n| format!("{n} (no list)")));
         table.row(vec![
             label.unwrap_or_default(),
@@ -606,20 +834,36 @@ fn candidates_table(c: &ContestReport, has_lists: bool) -> Table {
     if has_lists {
         columns.push(("List", Align::Left));
     }
+    columns.push(("Party", Align::Left));
+    let has_sex = c.candidates.iter().any(|x| x.sex.is_some());
+    if has_sex {
+        columns.push(("Sex", Align::Left));
+    }
     columns.extend([
-        ("Party", Align::Left),
         ("Votes", Align::Right),
         ("Share", Align::Right),
         ("", Align::Left),
     ]);
     let mut table = Table::new(&columns);
+    let left: Vec<&str> = c.corrections.iter().map(|x| x.left.as_str()).collect();
+    let entered: Vec<&str> = c.corrections.iter().map(|x| x.entered.as_str()).collect();
     for cand in &c.candidates {
         let mut row = vec![cand.candidate.clone()];
         if has_lists {
             row.push(cand.list.clone().unwrap_or_default());
         }
-        let mark = if cand.elected {
+        let alternate = format!(
+            "won; alternate {} holds the seat (parity)",
+            cand.alternate.as_deref().unwrap_or_default()
+        );
+        let mark = if cand.elected && entered.contains(&cand.candidate.as_str()) {
+            "elected (parity)"
+        } else if cand.elected {
             "elected"
+        } else if cand.seated_by_alternate {
+            alternate.as_str()
+        } else if left.contains(&cand.candidate.as_str()) {
+            "gave way (parity)"
         } else if c
             .runoff
             .as_ref()
@@ -633,12 +877,11 @@ fn candidates_table(c: &ContestReport, has_lists: bool) -> Table {
         } else {
             ""
         };
-        row.extend([
-            cand.party.clone().unwrap_or_default(),
-            thousands(cand.votes),
-            percent(cand.share),
-            mark.to_string(),
-        ]);
+        row.push(cand.party.clone().unwrap_or_default());
+        if has_sex {
+            row.push(cand.sex.clone().unwrap_or_default());
+        }
+        row.extend([thousands(cand.votes), percent(cand.share), mark.to_string()]);
         table.row(row);
     }
     table

@@ -4,7 +4,9 @@
 //! column name, with the csv crate), the engine never sees it. Every contest must match
 //! but the exceptions named here, each with the reason the data's README gives.
 
-use cifra_core::{Basis, Contest, Decision, Lottery, System};
+use cifra_core::{
+    Ballot, Basis, Contest, CorrectionRule, Corrections, Decision, Lottery, Pool, Sex, System,
+};
 use cifra_results::{read_results, read_seats_file, Seats};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -151,17 +153,30 @@ fn parties_are_read_as_the_law_counts_them() {
         .all(|c| c.party() != Some("INDEPENDIENTES")));
 }
 
-/// Every contest's decision under `system`, with the seats of the seats file.
+/// Every contest's decision under `system`, decided together with the seats (and
+/// registered voters) of the seats file, corrections applied.
 fn decide(system: System, contests: &[Contest], seats: &Seats) -> Vec<Decision> {
-    contests
+    decide_with(system, contests, seats, Corrections::Apply)
+}
+
+/// [`decide`], with or without the corrections.
+fn decide_with(
+    system: System,
+    contests: &[Contest],
+    seats: &Seats,
+    corrections: Corrections,
+) -> Vec<Decision> {
+    let ballots: Vec<Ballot> = contests
         .iter()
-        .map(|c| {
-            let given = seats.for_district(&c.district).unwrap();
-            system
-                .decide(c, given, &Lottery::default())
-                .unwrap_or_else(|e| panic!("{}: {e}", c.district))
+        .map(|contest| Ballot {
+            contest,
+            seats: seats.for_district(&contest.district).unwrap(),
+            registered: seats.registered_for(&contest.district),
         })
-        .collect()
+        .collect();
+    system
+        .decide_all(&ballots, &Lottery::default(), corrections)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The contests where the engine's elected differ from the official ones, each printed
@@ -297,4 +312,210 @@ fn regional_council_shares_a_partys_own_list_with_its_independents() {
         assert!(!names(&sharing[at]).contains(&passed_over.to_string()));
         assert!(names(&most_voted[at]).contains(&passed_over.to_string()));
     }
+}
+
+/// (district, who left, who entered, where from) for every correction, in order.
+fn swaps(contests: &[Contest], decisions: &[Decision]) -> Vec<(String, String, String, String)> {
+    contests
+        .iter()
+        .zip(decisions)
+        .flat_map(|(c, d)| {
+            d.corrections.iter().map(move |x| {
+                let name = |i: usize| c.candidates[i].name.clone();
+                let entered = match x.pool {
+                    Pool::Alternate => c.candidates[x.left].alternate.clone().unwrap(),
+                    _ => name(x.entered),
+                };
+                let from = match &x.pool {
+                    Pool::Party(p) => format!("party {p}"),
+                    Pool::List(l) => format!("list {}", l.name()),
+                    Pool::ListPastParty(l) => format!("list {} past the party", l.name()),
+                    Pool::Alternate => "alternate".to_string(),
+                };
+                (c.district.clone(), name(x.left), entered, from)
+            })
+        })
+        .collect()
+}
+
+/// The elected's sexes, per contest: (women, men).
+fn sexes(contest: &Contest, decision: &Decision) -> (usize, usize) {
+    let seated = |sex| {
+        decision
+            .elected
+            .iter()
+            .filter(|&&i| {
+                let own = contest.candidates[i].sex.unwrap();
+                let holds = if decision.seated_by_alternate(i) {
+                    own.other()
+                } else {
+                    own
+                };
+                holds == sex
+            })
+            .count()
+    };
+    (seated(Sex::Female), seated(Sex::Male))
+}
+
+// Ley 21.200 and Ley 21.216: the deputies' D'Hondt with pacts, then gender parity in each
+// district. Every district of the file (1 to 14, 76 seats) as TRICEL proclaimed it, after
+// the correction, with no lottery.
+#[test]
+fn convention_reproduces_districts_1_to_14_after_parity() {
+    let (contests, seats) = load("cl-2021-convention");
+    let decisions = decide(System::ClConvention2021, &contests, &seats);
+    for (c, d) in contests.iter().zip(&decisions) {
+        assert!(d.lotteries.is_empty(), "{}: no lottery", c.district);
+        let (women, men) = sexes(c, d);
+        assert!(
+            women.abs_diff(men) <= (women + men) % 2,
+            "{}: parity",
+            c.district
+        );
+    }
+    let differing = mismatches("cl-2021-convention", &contests, &decisions);
+    assert!(differing.is_empty(), "{differing:?}");
+}
+
+// The correction changed 7 seats (data/README.md: D3, D6 twice, D7, D12, D13, D14). Who
+// left, who entered and from where, as TRICEL's final list shows: in D3 and D13 the party
+// of the member who left had no man left, so the list's most voted man entered; in D6
+// and D12 the lists are of independents.
+#[test]
+fn convention_parity_made_exactly_the_seven_official_swaps() {
+    let (contests, seats) = load("cl-2021-convention");
+    let decisions = decide(System::ClConvention2021, &contests, &seats);
+    let s = |d: &str, left: &str, entered: &str, from: &str| {
+        (
+            d.to_string(),
+            left.to_string(),
+            entered.to_string(),
+            from.to_string(),
+        )
+    };
+    assert_eq!(
+        swaps(&contests, &decisions),
+        [
+            s(
+                "3",
+                "MARIA ANGELICA OJEDA GONZALEZ",
+                "HERNAN JESUS VELASQUEZ NUÑEZ",
+                "list 4 past the party"
+            ),
+            s(
+                "6",
+                "ROCIO FERNANDA VEAS SOLIS",
+                "MIGUEL ANGEL BOTTO SALINAS",
+                "list 9"
+            ),
+            s(
+                "6",
+                "LORENA PAZ VICENCIO ARRIAGADA",
+                "CRISTOBAL PATRICIO ANDRADE LEON",
+                "list 1"
+            ),
+            s(
+                "7",
+                "CRISTIAN IVAN BELLEI CARVACHO",
+                "MARIA JOSE OYARZUN SOLIS",
+                "party RD"
+            ),
+            s(
+                "12",
+                "MARIA SOLEDAD CISTERNAS REYES",
+                "JUAN JOSE MARTIN BRAVO",
+                "list 8"
+            ),
+            s(
+                "13",
+                "NATALIA ARAVENA CONTRERAS",
+                "MARCOS PATRICIO BARRAZA GOMEZ",
+                "list 5 past the party"
+            ),
+            s(
+                "14",
+                "JAIME COLOMA ALAMOS",
+                "CLAUDIA MABEL CASTRO GUTIERREZ",
+                "party UDI"
+            ),
+        ]
+    );
+    for d in &decisions {
+        for c in &d.corrections {
+            assert_eq!(c.rule, CorrectionRule::GenderParity);
+        }
+    }
+    // Without the correction, exactly those seven districts' seats differ from the final
+    // list, and each list keeps its seats either way.
+    let before = decide_with(
+        System::ClConvention2021,
+        &contests,
+        &seats,
+        Corrections::Omit,
+    );
+    let differing = mismatches("cl-2021-convention", &contests, &before);
+    assert_eq!(differing, ["3", "6", "7", "12", "13", "14"]);
+    for (after, before) in decisions.iter().zip(&before) {
+        let seats = |d: &Decision| {
+            d.lists
+                .iter()
+                .map(|l| (l.key.clone(), l.seats))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(seats(after), seats(before));
+        assert!(before.corrections.is_empty());
+    }
+}
+
+// Ley 21.298: the most voted of each people, then parity among the eight peoples electing
+// one seat (6 women, 2 men elected): the two women with the fewest votes per registered
+// voter of their people, Atacameño (1,403 / 22,569) and Diaguita (3,652 / 53,887), give
+// way to their alternates, as TRICEL proclaimed. Every people of the file matches.
+#[test]
+fn convention_indigenous_reproduces_every_people_with_two_alternates() {
+    let (peoples, seats) = load("cl-2021-convention-indigenous");
+    let decisions = decide(System::ClConvention2021Indigenous, &peoples, &seats);
+    let differing = mismatches("cl-2021-convention-indigenous", &peoples, &decisions);
+    assert!(differing.is_empty(), "{differing:?}");
+    let s = |d: &str, left: &str, entered: &str| {
+        (
+            d.to_string(),
+            left.to_string(),
+            entered.to_string(),
+            "alternate".to_string(),
+        )
+    };
+    assert_eq!(
+        swaps(&peoples, &decisions),
+        [
+            s(
+                "Atacameño",
+                "XIMENA ANZA COLAMAR",
+                "FELIX RAMON GALLEGUILLOS AYMANI"
+            ),
+            s(
+                "Diaguita",
+                "MARIA GABRIELA CALDERON ALVAREZ",
+                "ERIC JOHANNY CHINGA FERREIRA"
+            ),
+        ]
+    );
+    let atacameno = &decisions[peoples
+        .iter()
+        .position(|p| p.district == "Atacameño")
+        .unwrap()];
+    assert_eq!(
+        atacameno.corrections[0].ranked_by,
+        cifra_core::Quotient::new(1_403, 22_569)
+    );
+    let (mut women, mut men) = (0, 0);
+    for (p, d) in peoples.iter().zip(&decisions) {
+        assert!(d.lotteries.is_empty());
+        if d.seats == 1 {
+            let (w, m) = sexes(p, d);
+            (women, men) = (women + w, men + m);
+        }
+    }
+    assert_eq!((women, men), (4, 4));
 }
