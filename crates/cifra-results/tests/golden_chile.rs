@@ -220,6 +220,12 @@ fn council_reproduces_every_2024_comuna_but_caldera() {
         differing, COUNCIL_EXCEPTIONS,
         "exactly the named exceptions differ"
     );
+    // The regional councils' reading (a party's own list shared among the party and each
+    // independent) would miss 17 more comunas: councils elect such a list's most voted.
+    let shared = decide(System::ClRegionalCouncil, &contests, &seats);
+    let differing = mismatches("cl-2024-councils", &contests, &shared);
+    assert_eq!(differing.len(), 18, "{differing:?}");
+    assert!(differing.contains(&"CALDERA".to_string()));
 }
 
 // Diego de Almagro, 6 seats: list A (2,214) ÷ 3 and list U (738) ÷ 1 tie at 738 for the
