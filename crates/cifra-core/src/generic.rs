@@ -198,21 +198,22 @@ pub(crate) fn list_proportional(
         .filter_map(|&list| sequences[list].pop_front())
         .collect();
     let capped = capped_lists(&lists, &among_lists, method);
-    let settled = among_lists.settled.map(|tie| {
+    let settled = among_lists.settled.and_then(|tie| {
+        // The candidates the two quotients would seat, as the look-ahead found them.
         let seat = |(list, divisor, _): (usize, u64, u64)| {
-            let candidate = ahead[list][divisor as usize - 1];
-            TiedSeat {
+            let &candidate = ahead.get(list)?.get(divisor as usize - 1)?;
+            Some(TiedSeat {
                 list: lists[list].key.clone(),
                 divisor,
                 candidate: contest.candidates[candidate].name.clone(),
                 votes: contest.candidates[candidate].votes,
-            }
+            })
         };
-        VotesTie {
+        Some(VotesTie {
             quotient: tie.quotient,
-            won: seat(tie.won),
-            lost: seat(tie.lost),
-        }
+            won: seat(tie.won)?,
+            lost: seat(tie.lost)?,
+        })
     });
     let decision = Decision::new(
         contest,

@@ -444,11 +444,16 @@ impl ResultsBuilder {
         let kind = parse_kind(&self.file, line, field(header.kind))?;
         let votes = parse_votes(&self.file, line, field(header.votes))?;
         let columns = &header.details;
-        let details = Details {
-            pact: optional(columns.pact),
-            subpact: optional(columns.subpact),
-            sex: optional(columns.sex),
-            alternate: optional(columns.alternate),
+        // Most files have none of the optional descriptive columns: nothing to read then.
+        let details = if *columns == DetailColumns::default() {
+            Details::NONE
+        } else {
+            Details {
+                pact: optional(columns.pact),
+                subpact: optional(columns.subpact),
+                sex: optional(columns.sex),
+                alternate: optional(columns.alternate),
+            }
         };
         if !matches!(details.sex, b"" | b"F" | b"M" | b"f" | b"m") {
             return Err(InputError::field(
