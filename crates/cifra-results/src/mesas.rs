@@ -69,7 +69,7 @@ impl Dataset {
 
 /// Reads mesas from CSV with a header line. `groups` and `options` name the count columns
 /// to read (each must be in the header); `by` names the territory column. Counts must be
-/// whole numbers of at most 9 digits; `path` names the file in errors.
+/// whole numbers of at most 999,999,999; `path` names the file in errors.
 pub fn read_mesas<R: Read>(
     reader: R,
     path: &str,
@@ -147,21 +147,28 @@ pub fn read_mesas<R: Read>(
     })
 }
 
+/// The largest count a mesa can hold: 9 digits.
+const MAX_COUNT: &str = "999,999,999";
+
 fn parse_count(raw: &[u8], path: &str, line: u64, column: &str) -> Result<u32, InputError> {
     let text = raw.trim_ascii();
-    let value = (!text.is_empty() && text.len() <= 9 && text.iter().all(u8::is_ascii_digit))
-        .then(|| text.iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0')));
-    value.ok_or_else(|| {
-        InputError::field(
-            path,
-            line,
-            column,
-            format!(
-                "expected a non-negative integer, found \"{}\"",
-                String::from_utf8_lossy(raw)
-            ),
-        )
-    })
+    let error = |message: String| InputError::field(path, line, column, message);
+    if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
+        return Err(error(format!(
+            "expected a non-negative integer, found \"{}\"",
+            String::from_utf8_lossy(raw)
+        )));
+    }
+    let digits = &text[text.iter().position(|&d| d != b'0').unwrap_or(text.len())..];
+    if digits.len() > 9 {
+        return Err(error(format!(
+            "expected a count of at most {MAX_COUNT}, found {}: too large",
+            String::from_utf8_lossy(text)
+        )));
+    }
+    Ok(digits
+        .iter()
+        .fold(0u32, |v, d| v * 10 + u32::from(d - b'0')))
 }
 
 fn csv_error(path: &str, e: csv::Error) -> ReadError {

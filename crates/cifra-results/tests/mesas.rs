@@ -90,3 +90,28 @@ fn file_with(bytes: &[u8]) -> tempfile::NamedTempFile {
     file.write_all(bytes).unwrap();
     file
 }
+
+#[test]
+fn a_count_of_ten_digits_or_more_is_too_large_not_malformed() {
+    let read = |csv: &str| read_mesas(csv.as_bytes(), "m.csv", &names("g"), &names("a,b"), None);
+    assert_eq!(
+        read("g,a,b\n12345678901,1,2\n").unwrap_err().to_string(),
+        "m.csv: line 2, column \"g\": expected a count of at most 999,999,999, found \
+         12345678901: too large"
+    );
+    assert!(read("g,a,b\n1000000000,1,2\n")
+        .unwrap_err()
+        .to_string()
+        .ends_with("found 1000000000: too large"));
+    let huge = format!("g,a,b\n2,1,{}\n", "9".repeat(40));
+    assert!(read(&huge)
+        .unwrap_err()
+        .to_string()
+        .ends_with(": too large"));
+    // The largest count, and leading zeros that do not make a count larger.
+    let d = read("g,a,b\n999999999,0000000001,00\n").unwrap();
+    assert_eq!(
+        (d.voters[0], d.votes[..].to_vec()),
+        (999_999_999, vec![1, 0])
+    );
+}
