@@ -294,3 +294,12 @@ fn standard_input_is_named_stdin_as_in_cifra_tally() {
         fails_with(&[&base[..], &["-"]].concat(), stdin, message);
     }
 }
+
+#[test]
+fn an_unclosed_quote_is_named_by_the_line_it_opens() {
+    fails_with(
+        &["ei", "--groups", "young,old", "--options", "yes,no", "-"],
+        "young,old,yes,no\n1,1,2,0\n\"1,1,2,0\n1,1,2,0\n",
+        "cifra: error: <stdin>: line 3: a quoted field opened here is never closed",
+    );
+}
