@@ -73,10 +73,12 @@ pub enum Format {
 #[derive(clap::Args, Debug)]
 pub struct EiArgs {
     /// Group columns (voters per group in each mesa), comma-separated, e.g. age_18_19,age_20_29.
-    #[arg(long, value_delimiter = ',', required = true)]
+    // Every occurrence is kept (and split by `columns`), so a repeated --groups is refused
+    // rather than silently appended.
+    #[arg(long, required = true, action = clap::ArgAction::Append)]
     pub groups: Vec<String>,
     /// Option columns (votes per option in each mesa), comma-separated.
-    #[arg(long, value_delimiter = ',', required = true)]
+    #[arg(long, required = true, action = clap::ArgAction::Append)]
     pub options: Vec<String>,
     /// E-step: mult (default, as fastei), mvn_pdf, or exact (small mesas only).
     #[arg(long, value_enum, default_value = "mult")]
@@ -125,9 +127,15 @@ pub fn run(args: &EiArgs) -> Result<String, CliError> {
     let file = open(&args.file)?;
     // The column lists are checked once the file is open, as they always were: a file
     // that cannot be opened is reported first.
-    check_names(&args.groups, "--groups", 1)?;
-    check_names(&args.options, "--options", 2)?;
-    let data = read_mesas(file, &name, &args.groups, &args.options, args.by.as_deref())?;
+    let groups = columns(&args.groups, "--groups", "groups", 1)?;
+    let option_columns = columns(&args.options, "--options", "options", 2)?;
+    if let Some(both) = groups.iter().find(|g| option_columns.contains(g)) {
+        return Err(CliError::Usage(format!(
+            "column \"{both}\" is given both in --groups and in --options: a column counts \
+             either a group's voters or an option's votes"
+        )));
+    }
+    let data = read_mesas(file, &name, &groups, &option_columns, args.by.as_deref())?;
     let problem = problem(&data)?;
     let labels = Labels {
         groups: &data.groups,
@@ -195,24 +203,40 @@ fn with_flag(e: Error) -> CliError {
     }
 }
 
-/// Checks a list of columns given with `flag`: at least `at_least` names, none empty, none
-/// twice.
-fn check_names(names: &[String], flag: &str, at_least: usize) -> Result<(), CliError> {
-    if names.len() < at_least || names.iter().any(|n| n.is_empty()) {
-        return Err(CliError::Usage(format!(
-            "{flag} needs at least {at_least} comma-separated column name{}, got \"{}\"",
+/// The columns given with `flag` (`what` names them in messages): one comma-separated list,
+/// each name trimmed of spaces, at least `at_least` names, none empty, none twice.
+fn columns(
+    given: &[String],
+    flag: &str,
+    what: &str,
+    at_least: usize,
+) -> Result<Vec<String>, CliError> {
+    let usage = |message: String| Err(CliError::Usage(message));
+    let [list] = given else {
+        let times = match given.len() {
+            2 => "twice".to_string(),
+            n => format!("{n} times"),
+        };
+        return usage(format!(
+            "{flag} is given {times}; list all the {what} in one {flag}, comma-separated"
+        ));
+    };
+    let names: Vec<String> = list.split(',').map(|n| n.trim().to_string()).collect();
+    if list.trim().is_empty() || names.len() < at_least {
+        return usage(format!(
+            "{flag} needs at least {at_least} comma-separated column name{}, got \"{list}\"",
             if at_least == 1 { "" } else { "s" },
-            names.join(",")
-        )));
+        ));
+    }
+    if names.iter().any(String::is_empty) {
+        return usage(format!("{flag} \"{list}\" has an empty column name"));
     }
     for (i, n) in names.iter().enumerate() {
         if names[..i].contains(n) {
-            return Err(CliError::Usage(format!(
-                "{flag}: column \"{n}\" is listed twice"
-            )));
+            return usage(format!("{flag}: column \"{n}\" is listed twice"));
         }
     }
-    Ok(())
+    Ok(names)
 }
 
 /// The estimation problem of the mesas read: their groups' voters and options' votes,

@@ -303,3 +303,86 @@ fn an_unclosed_quote_is_named_by_the_line_it_opens() {
         "cifra: error: <stdin>: line 3: a quoted field opened here is never closed",
     );
 }
+
+#[test]
+fn a_column_is_a_group_or_an_option_not_both() {
+    fails_with(
+        &["ei", "--groups", "young,old", "--options", "young,no", "-"],
+        SMALL,
+        "column \"young\" is given both in --groups and in --options",
+    );
+}
+
+#[test]
+fn column_lists_are_trimmed_and_checked_like_cifra_tally_does() {
+    let out = cifra()
+        .args(["ei", "--groups", " young , old", "--options", "yes, no "])
+        .args(["--format", "json", "-"])
+        .write_stdin(SMALL)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out.stdout);
+    assert_eq!(v["groups"], serde_json::json!(["young", "old"]));
+    assert_eq!(v["options"], serde_json::json!(["yes", "no"]));
+
+    fails_with(
+        &["ei", "--groups", "young,old,", "--options", "yes,no", "-"],
+        SMALL,
+        "--groups \"young,old,\" has an empty column name",
+    );
+    fails_with(
+        &["ei", "--groups", "young,old", "--options", "yes,,no", "-"],
+        SMALL,
+        "--options \"yes,,no\" has an empty column name",
+    );
+    fails_with(
+        &[
+            "ei",
+            "--groups",
+            "young",
+            "--groups",
+            "old",
+            "--options",
+            "yes,no",
+            "-",
+        ],
+        SMALL,
+        "--groups is given twice; list all the groups in one --groups, comma-separated",
+    );
+    fails_with(
+        &[
+            "ei",
+            "--groups",
+            "young,old",
+            "--options",
+            "yes",
+            "--options",
+            "no",
+            "-",
+        ],
+        SMALL,
+        "--options is given twice; list all the options in one --options, comma-separated",
+    );
+    fails_with(
+        &["ei", "--groups", "young,old", "--options", "yes", "-"],
+        SMALL,
+        "--options needs at least 2 comma-separated column names, got \"yes\"",
+    );
+    fails_with(
+        &[
+            "ei",
+            "--groups",
+            "young,old,young ",
+            "--options",
+            "yes,no",
+            "-",
+        ],
+        SMALL,
+        "--groups: column \"young\" is listed twice",
+    );
+}
