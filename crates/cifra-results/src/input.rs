@@ -66,14 +66,64 @@ pub fn read_results(file: &str, bytes: &[u8]) -> Result<Vec<Contest>, InputError
     total.finish()
 }
 
-/// Orders district names as people expect: numbers by value, before names.
+/// Orders district names as people expect: pure numbers (ASCII digits, surrounding
+/// whitespace ignored) first, by value; then names, compared byte by byte except that
+/// runs of digits compare by value (`D1 < D2 < D10`, `Distrito 9 < Distrito 10`). A digit
+/// run against any other character compares as its first digit does (`A 1 < A1 < AB`).
+/// Names equal so far (leading zeros: `D01` and `D1`; whitespace around a number) are
+/// ordered by their bytes, so the order is total and never depends on the input's order.
 pub fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
-    match (a.trim().parse::<u64>(), b.trim().parse::<u64>()) {
-        (Ok(x), Ok(y)) => x.cmp(&y).then(a.cmp(b)),
-        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
-        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
-        (Err(_), Err(_)) => a.cmp(b),
+    let (x, y) = (a.trim(), b.trim());
+    let (x_number, y_number) = (is_number(x), is_number(y));
+    let natural = match (x_number, y_number) {
+        (true, true) => digit_runs(x.as_bytes(), y.as_bytes()),
+        (true, false) => std::cmp::Ordering::Less,
+        (false, true) => std::cmp::Ordering::Greater,
+        (false, false) => digit_runs(a.as_bytes(), b.as_bytes()),
+    };
+    natural.then_with(|| a.cmp(b))
+}
+
+/// Whether a (trimmed) name is a pure number: one or more ASCII digits.
+fn is_number(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Compares byte by byte, each maximal run of ASCII digits as one number (by value, of any
+/// length: leading zeros skipped, then the longer run is larger, then digit by digit).
+fn digit_runs(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        if !(x.is_ascii_digit() && y.is_ascii_digit()) {
+            // A digit against anything else: every digit compares alike, so the first
+            // digit's byte stands for the whole run.
+            if x != y {
+                return x.cmp(&y);
+            }
+            i += 1;
+            j += 1;
+            continue;
+        }
+        let ((x, end_a), (y, end_b)) = (digit_run(a, i), digit_run(b, j));
+        match x.len().cmp(&y.len()).then_with(|| x.cmp(y)) {
+            Ordering::Equal => (i, j) = (end_a, end_b),
+            unequal => return unequal,
+        }
     }
+    (a.len() - i).cmp(&(b.len() - j))
+}
+
+/// The digits of the run that starts at `from`, leading zeros skipped, and where it ends.
+fn digit_run(s: &[u8], from: usize) -> (&[u8], usize) {
+    let end = s[from..]
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .map_or(s.len(), |n| from + n);
+    let digits = &s[from..end];
+    let zeros = digits.iter().take_while(|&&d| d == b'0').count();
+    (&digits[zeros..], end)
 }
 
 fn split_header<'a>(file: &str, bytes: &'a [u8]) -> Result<(&'a [u8], &'a [u8], u64), InputError> {
@@ -776,6 +826,54 @@ mod tests {
         let mut names = vec!["10", "2", "Arica", "1"];
         names.sort_by(|a, b| natural_order(a, b));
         assert_eq!(names, ["1", "2", "10", "Arica"]);
+    }
+
+    #[test]
+    fn natural_order_compares_numbers_inside_names_by_value() {
+        let mut names = vec![
+            "D10",
+            "Distrito 10",
+            "D2",
+            "Arica",
+            "D1",
+            "Distrito 9",
+            "10",
+            "D01",
+            "2 Norte",
+            "D1a",
+            "D1 a",
+            "9",
+            "D18446744073709551616",
+            "D99999999999999999999",
+            "D002",
+        ];
+        names.sort_by(|a, b| natural_order(a, b));
+        assert_eq!(
+            names,
+            [
+                "9",
+                "10",
+                "2 Norte",
+                "Arica",
+                "D01",
+                "D1",
+                "D1 a",
+                "D1a",
+                "D002",
+                "D2",
+                "D10",
+                "D18446744073709551616",
+                "D99999999999999999999",
+                "Distrito 9",
+                "Distrito 10",
+            ]
+        );
+        // Leading zeros and surrounding whitespace tie by value, then go by bytes.
+        use std::cmp::Ordering::*;
+        assert_eq!(natural_order("007", "7"), Less);
+        assert_eq!(natural_order(" 7", "7"), Less);
+        assert_eq!(natural_order("7", "7"), Equal);
+        assert_eq!(natural_order("D7x", "D07x"), Greater);
     }
 
     #[test]
