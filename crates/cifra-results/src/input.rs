@@ -726,12 +726,19 @@ fn parse_votes(file: &str, line: u64, votes: &[u8]) -> Result<u64, InputError> {
     if ok {
         return Ok(value);
     }
+    // Off the hot path: all digits but more than 64 bits hold is a size, not a shape,
+    // problem.
+    let too_large = if !votes.is_empty() && votes.iter().all(u8::is_ascii_digit) {
+        format!(": too large (at most {})", u64::MAX)
+    } else {
+        String::new()
+    };
     Err(InputError::field(
         file,
         line,
         "votes",
         format!(
-            "expected a whole number of votes, 0 or more, found \"{}\"",
+            "expected a whole number of votes, 0 or more, found \"{}\"{too_large}",
             String::from_utf8_lossy(votes)
         ),
     ))
@@ -796,6 +803,18 @@ mod tests {
     fn errors_name_file_line_and_column() {
         let err = read("1,a,candidate,A,P,Ana,-3,\n").unwrap_err();
         assert_eq!(err.to_string(), "t.csv: line 2, column \"votes\": expected a whole number of votes, 0 or more, found \"-3\"");
+        let err = read("1,a,candidate,A,P,Ana,99999999999999999999,\n").unwrap_err();
+        assert_eq!(err.to_string(), "t.csv: line 2, column \"votes\": expected a whole number of votes, 0 or more, found \"99999999999999999999\": too large (at most 18446744073709551615)");
+        let most = format!("1,a,candidate,A,P,Ana,00{},\n", u64::MAX);
+        assert_eq!(read(&most).unwrap()[0].candidates[0].votes, u64::MAX);
+        let err = read("1,a,candidate,A,P,Ana,18446744073709551616,\n").unwrap_err();
+        assert!(
+            err.message
+                .ends_with(": too large (at most 18446744073709551615)"),
+            "{err}"
+        );
+        let err = read("1,a,candidate,A,P,Ana,1e400,\n").unwrap_err();
+        assert!(err.message.ends_with("found \"1e400\""), "{err}");
         let err = read("1,a,candidate,A,P,Ana,3,\n1,a,candidate,B,P,Ana,3,\n").unwrap_err();
         assert_eq!(err.line, Some(3));
         assert!(
