@@ -13,6 +13,7 @@ use cifra_report::plot;
 use cifra_report::table::thousands;
 use cifra_results::mesas::{read_mesas, Dataset};
 use cifra_results::source::{display_name, open};
+use cifra_results::InputError;
 use rayon::prelude::*;
 
 /// The E-step, as named on the command line (and in fastei).
@@ -113,8 +114,17 @@ pub struct EiArgs {
     pub file: String,
 }
 
-/// Runs `cifra ei` and returns what it prints on stdout.
-pub fn run(args: &EiArgs) -> Result<String, CliError> {
+/// What `cifra ei` prints: the output, and warnings for stderr.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EiOutput {
+    /// Everything for stdout.
+    pub stdout: String,
+    /// Notes for stderr (e.g. an option without votes).
+    pub warnings: Vec<String>,
+}
+
+/// Runs `cifra ei`.
+pub fn run(args: &EiArgs) -> Result<EiOutput, CliError> {
     let options = Options {
         method: args.method.into(),
         tolerance: args.tolerance,
@@ -136,6 +146,7 @@ pub fn run(args: &EiArgs) -> Result<String, CliError> {
         )));
     }
     let data = read_mesas(file, &name, &groups, &option_columns, args.by.as_deref())?;
+    let warnings = options_without_votes(&data)?;
     let problem = problem(&data)?;
     let labels = Labels {
         groups: &data.groups,
@@ -173,7 +184,43 @@ pub fn run(args: &EiArgs) -> Result<String, CliError> {
         }
     };
     bar.finish_and_clear();
-    Ok(result)
+    Ok(EiOutput {
+        stdout: result,
+        warnings,
+    })
+}
+
+/// Refuses mesas without a single vote (EM would report its starting point as the
+/// estimate), and warns of each option without votes (its estimate is 0: a wrong column?).
+fn options_without_votes(data: &Dataset) -> Result<Vec<String>, CliError> {
+    let mut voted = vec![false; data.options.len()];
+    for b in 0..data.mesas() {
+        for (voted, &x) in voted.iter_mut().zip(data.votes(b)) {
+            *voted |= x > 0;
+        }
+    }
+    if !voted.contains(&true) {
+        return Err(InputError::file(
+            &data.path,
+            format!(
+                "no mesa has a vote for any of the options ({}): nothing to estimate",
+                data.options.join(", ")
+            ),
+        )
+        .into());
+    }
+    Ok(data
+        .options
+        .iter()
+        .zip(voted)
+        .filter(|(_, voted)| !voted)
+        .map(|(option, _)| {
+            format!(
+                "{}: option \"{option}\" has no votes in any mesa: every group's estimate for it is 0",
+                data.path
+            )
+        })
+        .collect())
 }
 
 fn check_args(args: &EiArgs, options: &Options) -> Result<(), CliError> {

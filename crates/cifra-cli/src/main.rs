@@ -51,7 +51,10 @@ fn main() -> ExitCode {
             let notes = o.notes.into_iter().map(|n| format!("note: {n}"));
             (o.stdout, warnings.chain(notes).collect())
         }),
-        Some(Command::Ei(args)) => ei::run(args).map(|out| (out, Vec::new())),
+        Some(Command::Ei(args)) => ei::run(args).map(|o| {
+            let warnings = o.warnings.into_iter().map(|w| format!("warning: {w}"));
+            (o.stdout, warnings.collect())
+        }),
         Some(Command::Systems) => Ok((systems::list(), Vec::new())),
     };
     match result {

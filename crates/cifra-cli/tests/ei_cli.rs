@@ -386,3 +386,74 @@ fn column_lists_are_trimmed_and_checked_like_cifra_tally_does() {
         "--groups: column \"young\" is listed twice",
     );
 }
+
+/// Runs `cifra ei` on `stdin`; it must succeed. Returns (stdout, stderr).
+fn succeeds(args: &[&str], stdin: &str) -> (String, String) {
+    let out = cifra()
+        .args(args)
+        .write_stdin(stdin.to_string())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
+    (String::from_utf8(out.stdout).unwrap(), stderr)
+}
+
+#[test]
+fn no_votes_at_all_is_refused_and_an_option_without_votes_is_flagged() {
+    fails_with(
+        &["ei", "--groups", "g1,g2", "--options", "a,b", "-"],
+        "g1,g2,a,b\n3,2,0,0\n1,4,0,0\n",
+        "<stdin>: no mesa has a vote for any of the options (a, b): nothing to estimate",
+    );
+    let (stdout, stderr) = succeeds(
+        &["ei", "--groups", "g1,g2", "--options", "a,b,c", "-"],
+        "g1,g2,a,b,c\n3,2,5,0,0\n1,4,2,3,0\n2,2,1,3,0\n",
+    );
+    assert!(
+        stderr.contains(
+            "cifra: warning: <stdin>: option \"c\" has no votes in any mesa: every group's \
+             estimate for it is 0"
+        ),
+        "{stderr}"
+    );
+    assert!(stdout.contains("group  "), "{stdout}");
+}
+
+#[test]
+fn a_group_without_an_estimate_says_why_under_the_table() {
+    // g2 has no voters; g3 has voters only in the mesa without votes.
+    let csv = "g1,g2,g3,a,b\n3,0,0,2,1\n1,0,0,0,1\n0,0,4,0,0\n";
+    let args = ["ei", "--groups", "g1,g2,g3", "--options", "a,b"];
+    let (text, _) = succeeds(&[&args[..], &["-"]].concat(), csv);
+    assert!(
+        text.contains(
+            "Note: group g2 has no voters in these mesas: no estimate.\n\
+             Note: group g3 has voters only in mesas without votes: no estimate.\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("g2") && l.ends_with('—')),
+        "{text}"
+    );
+    let (json, _) = succeeds(&[&args[..], &["--format", "json", "-"]].concat(), csv);
+    let p = &serde_json::from_str::<serde_json::Value>(&json).unwrap()["probabilities"];
+    assert_eq!(p[1], serde_json::json!([null, null]));
+    assert_eq!(p[2], serde_json::json!([null, null]));
+    let (csv_out, _) = succeeds(&[&args[..], &["--format", "csv", "-"]].concat(), csv);
+    assert!(csv_out.contains("\ng2,,\ng3,,\n"), "{csv_out}");
+    // A territory without any vote: each group says why, and the others get answers.
+    let by = "t,g1,g2,g3,a,b\nA,3,0,0,2,1\nB,1,2,0,0,0\n";
+    let (text, _) = succeeds(&[&args[..], &["--by", "t", "-"]].concat(), by);
+    let b = &text[text.find("t B:").unwrap()..];
+    assert!(
+        b.contains(
+            "Note: group g1 has voters only in mesas without votes: no estimate.\n\
+             Note: group g2 has voters only in mesas without votes: no estimate.\n\
+             Note: group g3 has no voters in these mesas: no estimate.\n"
+        ),
+        "{text}"
+    );
+}

@@ -239,7 +239,10 @@ pub struct Estimate {
     pub groups: usize,
     /// Number of options (C).
     pub options: usize,
-    /// `p[g][c]`, row-major G×C; a group with no voters at all has a row of NaN.
+    /// `p[g][c]`, row-major G×C. A group without an estimate has a row of NaN: one with no
+    /// voters at all (see [`Estimate::voters`]), or one whose voters are all in mesas
+    /// without votes (which say nothing of how anyone voted) or, with the exact method, in
+    /// mesas it leaves out.
     pub probabilities: Vec<f64>,
     /// EM iterations done.
     pub iterations: usize,
@@ -249,12 +252,15 @@ pub struct Estimate {
     pub last_change: f64,
     /// Mesas in the problem.
     pub mesas: usize,
+    /// Voters of each group in the problem's mesas, each mesa counted as many times as it
+    /// was drawn in a bootstrap resample (whether or not the method leaves it out).
+    pub voters: Vec<f64>,
     /// Bootstrap standard errors, row-major G×C, when computed.
     pub std_errors: Option<Vec<f64>>,
 }
 
 impl Estimate {
-    /// `p[g][c]`: NaN when group `g` has no voters.
+    /// `p[g][c]`: NaN when group `g` has no estimate (see [`Estimate::probabilities`]).
     pub fn probability(&self, g: usize, c: usize) -> f64 {
         self.probabilities[g * self.options + c]
     }

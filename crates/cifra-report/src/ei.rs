@@ -1,12 +1,13 @@
 //! Rendering estimates as text, JSON or CSV. Probabilities are printed as fractions in JSON
-//! and CSV (full precision) and as percentages in text; a group without voters prints as
-//! `null` (JSON), an empty field (CSV) or `—` (text).
+//! and CSV (full precision) and as percentages in text; a group without an estimate (no
+//! voters, or voters only in mesas without votes) prints as `null` (JSON), an empty field
+//! (CSV) or `—` (text, with a note under the table saying why).
 
 use serde_json::{json, Value};
 
 use crate::csv_text;
 use crate::table::{thousands, Align, Table};
-use cifra_ei::Estimate;
+use cifra_ei::{Estimate, Method};
 
 /// Group and option names, in the order of the estimate's rows and columns.
 #[derive(Debug, Clone, Copy)]
@@ -144,10 +145,12 @@ fn csv_number(v: f64) -> String {
     }
 }
 
-/// A readable table: one row per group, one column per option, percentages.
+/// A readable table: one row per group, one column per option, percentages; under it, a
+/// note for each group without an estimate, saying why.
 pub fn text(est: &Estimate, labels: Labels<'_>) -> String {
     let mut out = summary_line(est, None);
     out.push_str(&table(est, labels));
+    out.push_str(&notes(est, labels));
     out
 }
 
@@ -160,6 +163,27 @@ pub fn text_by(by: &str, results: &[Territorial], labels: Labels<'_>) -> String 
         }
         out.push_str(&summary_line(&t.estimate, Some((by, &t.key))));
         out.push_str(&table(&t.estimate, labels));
+        out.push_str(&notes(&t.estimate, labels));
+    }
+    out
+}
+
+/// One line per group without an estimate (a row of `—` in the table), saying why.
+fn notes(est: &Estimate, labels: Labels<'_>) -> String {
+    let mut out = String::new();
+    for (g, name) in labels.groups.iter().enumerate() {
+        if est.row(g).iter().all(|v| v.is_finite()) {
+            continue;
+        }
+        let why = if est.voters[g] == 0.0 {
+            "has no voters in these mesas"
+        } else if est.method == Method::Exact {
+            "has voters only in mesas the exact method leaves out (without votes, or whose \
+             voters and votes differ)"
+        } else {
+            "has voters only in mesas without votes"
+        };
+        out.push_str(&format!("Note: group {name} {why}: no estimate.\n"));
     }
     out
 }
