@@ -457,3 +457,43 @@ fn a_group_without_an_estimate_says_why_under_the_table() {
         "{text}"
     );
 }
+
+#[test]
+fn a_one_mesa_territory_has_unknown_standard_errors_not_zero() {
+    let args = [
+        "ei",
+        "--groups",
+        "young,old",
+        "--options",
+        "yes,no",
+        "--by",
+        "comuna",
+        "--bootstrap",
+        "5",
+    ];
+    let (json, _) = succeeds(&[&args[..], &["--format", "json", "-"]].concat(), SMALL);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let (a, b) = (&v["results"][0], &v["results"][1]);
+    assert!(a["std_errors"][0][0].as_f64().unwrap() > 0.0);
+    assert_eq!(b["mesas"], 1);
+    assert_eq!(
+        b["std_errors"],
+        serde_json::json!([[null, null], [null, null]])
+    );
+    assert!(b["probabilities"][0][0].is_f64());
+    let (csv, _) = succeeds(&[&args[..], &["--format", "csv", "-"]].concat(), SMALL);
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("B,young,0.6") && l.ends_with(",,")),
+        "{csv}"
+    );
+    let (text, _) = succeeds(&[&args[..], &["-"]].concat(), SMALL);
+    let b = &text[text.find("comuna B:").unwrap()..];
+    assert!(!b.contains("±0.0"), "{text}");
+    assert!(
+        b.contains(
+            "Note: no standard errors: with 1 mesa, every bootstrap resample is that same mesa.\n"
+        ),
+        "{text}"
+    );
+}

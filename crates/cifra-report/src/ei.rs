@@ -1,7 +1,8 @@
 //! Rendering estimates as text, JSON or CSV. Probabilities are printed as fractions in JSON
 //! and CSV (full precision) and as percentages in text; a group without an estimate (no
 //! voters, or voters only in mesas without votes) prints as `null` (JSON), an empty field
-//! (CSV) or `—` (text, with a note under the table saying why).
+//! (CSV) or `—` (text, with a note under the table saying why). So does a standard error
+//! the bootstrap cannot measure (one mesa, resampled, is always that mesa).
 
 use serde_json::{json, Value};
 
@@ -168,7 +169,8 @@ pub fn text_by(by: &str, results: &[Territorial], labels: Labels<'_>) -> String 
     out
 }
 
-/// One line per group without an estimate (a row of `—` in the table), saying why.
+/// One line per group without an estimate (a row of `—` in the table), saying why; and
+/// one when the bootstrap had a single mesa to resample (no standard errors).
 fn notes(est: &Estimate, labels: Labels<'_>) -> String {
     let mut out = String::new();
     for (g, name) in labels.groups.iter().enumerate() {
@@ -184,6 +186,11 @@ fn notes(est: &Estimate, labels: Labels<'_>) -> String {
             "has voters only in mesas without votes"
         };
         out.push_str(&format!("Note: group {name} {why}: no estimate.\n"));
+    }
+    if est.std_errors.is_some() && est.mesas < 2 {
+        out.push_str(
+            "Note: no standard errors: with 1 mesa, every bootstrap resample is that same mesa.\n",
+        );
     }
     out
 }
