@@ -10,7 +10,7 @@ use crate::error::CliError;
 use cifra_ei::{bootstrap, estimate, Adjust, Bootstrap, Error, Estimate, Method, Options, Problem};
 use cifra_report::ei::{self as report, Labels, Territorial};
 use cifra_report::plot;
-use cifra_report::table::thousands;
+use cifra_report::table::{plural, thousands};
 use cifra_results::mesas::{read_mesas, Dataset};
 use cifra_results::source::{display_name, open};
 use cifra_results::InputError;
@@ -169,9 +169,10 @@ pub fn run(args: &EiArgs) -> Result<EiOutput, CliError> {
             let est = estimate_one(&problem, &options, args, &tick).map_err(in_file)?;
             if let Some(path) = &args.plot {
                 let title = format!(
-                    "Who voted how ({}, {} mesas)",
+                    "Who voted how ({}, {} {})",
                     options.method,
-                    thousands(est.mesas as u64)
+                    thousands(est.mesas as u64),
+                    plural(est.mesas as u64, "mesa", "mesas")
                 );
                 write_atomically(path, &plot::heatmap(&est, labels, &title))?;
             }

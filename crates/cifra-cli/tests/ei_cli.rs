@@ -497,3 +497,51 @@ fn a_one_mesa_territory_has_unknown_standard_errors_not_zero() {
         "{text}"
     );
 }
+
+#[test]
+fn csv_prints_tiny_numbers_as_json_does_not_with_dozens_of_zeros() {
+    // An option without votes is estimated within rounding of 0 (about 1e-17).
+    let (csv, _) = succeeds(
+        &[
+            "ei",
+            "--groups",
+            "g1,g2",
+            "--options",
+            "a,b,c",
+            "--format",
+            "csv",
+            "-",
+        ],
+        "g1,g2,a,b,c\n3,2,5,0,0\n1,4,2,3,0\n2,2,1,3,0\n",
+    );
+    assert!(csv.contains("e-"), "{csv}");
+    assert!(
+        csv.split([',', '\n']).all(|field| field.len() < 25),
+        "{csv}"
+    );
+}
+
+#[test]
+fn one_mesa_is_singular_in_the_text_and_the_plot() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.svg");
+    let (text, _) = succeeds(
+        &[
+            "ei",
+            "--groups",
+            "g",
+            "--options",
+            "a,b",
+            "--plot",
+            path.to_str().unwrap(),
+            "-",
+        ],
+        "g,a,b\n1,1,0\n",
+    );
+    assert!(
+        text.starts_with("1 mesa, method mult, 1 iteration (converged)\n"),
+        "{text}"
+    );
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.contains("Who voted how (mult, 1 mesa)"), "{svg}");
+}

@@ -101,6 +101,15 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// The noun that agrees with `n`: `one` for 1, `many` otherwise (`0 mesas`, `1 mesa`).
+pub fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
 /// A fraction as a percentage with two decimals, `0.2791` as `27.91 %`.
 pub fn percent(fraction: f64) -> String {
     format!("{:.2} %", fraction * 100.0)
@@ -115,6 +124,9 @@ mod tests {
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(1_953_207), "1,953,207");
         assert_eq!(percent(0.27914), "27.91 %");
+        assert_eq!(plural(1, "mesa", "mesas"), "mesa");
+        assert_eq!(plural(0, "mesa", "mesas"), "mesas");
+        assert_eq!(plural(46_606, "mesa", "mesas"), "mesas");
     }
 
     #[test]
