@@ -2,7 +2,9 @@
 //!
 //! Reads mesas from a CSV (plain or gzip, `-` for stdin, named `<stdin>` in messages),
 //! estimates how each group voted with `cifra_ei`, and returns the whole output as a string
-//! so nothing is half-printed on an error. The `--plot` file is written atomically (temporary file, then rename).
+//! so nothing is half-printed on an error. Bootstrap progress goes to stderr: a bar on a
+//! terminal, plain lines elsewhere. The `--plot` file is written atomically (temporary
+//! file, then rename).
 
 use std::path::Path;
 
@@ -162,8 +164,8 @@ pub fn run(args: &EiArgs) -> Result<EiOutput, CliError> {
         },
         other => with_flag(other),
     };
-    let bar = progress_bar(args, &data);
-    let tick = || bar.inc(1);
+    let progress = Progress::new(args, &data);
+    let tick = || progress.tick();
     let result = match &args.by {
         None => {
             let est = estimate_one(&problem, &options, args, &tick).map_err(in_file)?;
@@ -184,7 +186,7 @@ pub fn run(args: &EiArgs) -> Result<EiOutput, CliError> {
             render_by(args.format, by, &results, labels)
         }
     };
-    bar.finish_and_clear();
+    progress.finish();
     Ok(EiOutput {
         stdout: result,
         warnings,
@@ -297,25 +299,76 @@ pub fn problem(data: &Dataset) -> Result<Problem, Error> {
     )
 }
 
-fn progress_bar(args: &EiArgs, data: &Dataset) -> indicatif::ProgressBar {
-    if args.bootstrap == 0 {
-        return indicatif::ProgressBar::hidden();
+/// How the bootstrap shows its progress on stderr: a bar on a terminal; elsewhere (a pipe, a
+/// log), where the bar would hide itself, plain lines at every tenth of the way and at
+/// least every [`Progress::EVERY`] in between.
+enum Progress {
+    /// No bootstrap, nothing to show.
+    Silent,
+    /// A bar, on a terminal.
+    Bar(indicatif::ProgressBar),
+    /// Plain lines.
+    Lines {
+        total: usize,
+        /// Resamples done, and when the last line was printed.
+        state: std::sync::Mutex<(usize, std::time::Instant)>,
+    },
+}
+
+impl Progress {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+    fn new(args: &EiArgs, data: &Dataset) -> Progress {
+        if args.bootstrap == 0 {
+            return Progress::Silent;
+        }
+        let territories = if args.by.is_some() {
+            data.territories().len()
+        } else {
+            1
+        };
+        let total = args.bootstrap * territories;
+        if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            let state = std::sync::Mutex::new((0, std::time::Instant::now()));
+            return Progress::Lines { total, state };
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "bootstrap {bar:40} {pos}/{len} resamples, {eta} left",
+        ) {
+            bar.set_style(style);
+        }
+        Progress::Bar(bar)
     }
-    let territories = if args.by.is_some() {
-        data.territories().len()
-    } else {
-        1
-    };
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some((args.bootstrap * territories) as u64),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "bootstrap {bar:40} {pos}/{len} resamples, {eta} left",
-    ) {
-        bar.set_style(style);
+
+    /// One more resample done (called from any thread).
+    fn tick(&self) {
+        match self {
+            Progress::Silent => {}
+            Progress::Bar(bar) => bar.inc(1),
+            Progress::Lines { total, state } => {
+                let Ok(mut state) = state.lock() else {
+                    return;
+                };
+                let (done, last) = &mut *state;
+                *done += 1;
+                let tenth = *done * 10 / total != (*done - 1) * 10 / total;
+                if tenth || last.elapsed() >= Self::EVERY {
+                    eprintln!("cifra: bootstrap {done}/{total} resamples");
+                    *last = std::time::Instant::now();
+                }
+            }
+        }
     }
-    bar
+
+    fn finish(&self) {
+        if let Progress::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 fn estimate_one(

@@ -545,3 +545,46 @@ fn one_mesa_is_singular_in_the_text_and_the_plot() {
     let svg = std::fs::read_to_string(&path).unwrap();
     assert!(svg.contains("Who voted how (mult, 1 mesa)"), "{svg}");
 }
+
+#[test]
+fn bootstrap_progress_is_plain_lines_when_stderr_is_not_a_terminal() {
+    // assert_cmd's stderr is a pipe: the progress bar would hide itself.
+    let (_, stderr) = succeeds(
+        &[
+            "ei",
+            "--groups",
+            "young,old",
+            "--options",
+            "yes,no",
+            "--bootstrap",
+            "20",
+            "-",
+        ],
+        SMALL,
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(lines.len() >= 10 && lines.len() <= 20, "{stderr}");
+    assert_eq!(lines[0], "cifra: bootstrap 2/20 resamples", "{stderr}");
+    assert_eq!(
+        lines.last(),
+        Some(&"cifra: bootstrap 20/20 resamples"),
+        "{stderr}"
+    );
+    let (_, stderr) = succeeds(
+        &[
+            "ei",
+            "--groups",
+            "young,old",
+            "--options",
+            "yes,no",
+            "--by",
+            "comuna",
+            "-",
+        ],
+        SMALL,
+    );
+    assert!(
+        stderr.is_empty(),
+        "no progress without --bootstrap: {stderr}"
+    );
+}
