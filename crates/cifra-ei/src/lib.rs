@@ -51,7 +51,7 @@ pub enum Error {
     #[error("no mesas: there is nothing to estimate from")]
     NoMesas,
     /// Vote counts that do not make whole mesas.
-    #[error("{counts} vote counts do not split into mesas of {options} options")]
+    #[error("vote counts do not split into mesas of {options} options: {counts} given")]
     RaggedVotes {
         /// How many vote counts were given.
         counts: usize,
@@ -59,9 +59,9 @@ pub enum Error {
         options: usize,
     },
     /// A list of values of the wrong length.
-    #[error("expected {expected} {what}, got {got}")]
+    #[error("{what}: expected {expected}, got {got}")]
     WrongLength {
-        /// What the values are (`"voter counts"`, `"weights"`).
+        /// What the values are (`"voter counts (one per mesa and group)"`).
         what: &'static str,
         /// How many there should be.
         expected: usize,
@@ -291,7 +291,7 @@ pub fn estimate_weighted(
 ) -> Result<Estimate, Error> {
     if weights.len() != problem.mesas() {
         return Err(Error::WrongLength {
-            what: "weights, one per mesa",
+            what: "weights (one per mesa)",
             expected: problem.mesas(),
             got: weights.len(),
         });

@@ -201,6 +201,11 @@ fn each_invalid_input_has_its_own_error_in_the_domain_words() {
         "counts of votes and voters must be whole numbers, 0 or more, found 0.5"
     );
 
+    assert_eq!(
+        err(Problem::new(2, 2, vec![1.0, 1.0], vec![1.0])).to_string(),
+        "voter counts (one per mesa and group): expected 2, got 1"
+    );
+
     let p = Problem::new(1, 2, vec![1.0, 1.0], vec![2.0]).unwrap();
     let o = Options {
         tolerance: -1.0,
