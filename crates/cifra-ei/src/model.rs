@@ -39,7 +39,7 @@ impl Problem {
         if options < 2 {
             return Err(Error::TooFewOptions(options));
         }
-        if votes.len() % options != 0 {
+        if !votes.len().is_multiple_of(options) {
             return Err(Error::RaggedVotes {
                 counts: votes.len(),
                 options,
