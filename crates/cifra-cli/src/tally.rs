@@ -1,9 +1,11 @@
 //! `cifra tally`: results in the long format → what the law decides, per district.
 
 use crate::error::CliError;
-use cifra_core::{Lottery, System, SystemError};
-use cifra_report::tally::{to_csv, to_json, to_text, ContestReport, TallyReport};
+use cifra_core::{Contest, Lottery, System, SystemError};
+use cifra_report::tally::{self as report, ContestReport};
 use cifra_results::{display_name, read_results, read_seats_file, read_source, InputError, Seats};
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 /// Output formats.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,8 +47,8 @@ pub struct TallyArgs {
 /// What `cifra tally` prints: the output, and warnings for stderr.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TallyOutput {
-    /// Everything for stdout.
-    pub stdout: String,
+    /// Everything for stdout, in pieces to write one after the other (UTF-8 text).
+    pub stdout: Vec<Vec<u8>>,
     /// Warnings for stderr (e.g. unfilled seats).
     pub warnings: Vec<String>,
     /// Notes for stderr: every tie decided by lot, so that a draw is reported whatever
@@ -54,24 +56,92 @@ pub struct TallyOutput {
     pub notes: Vec<String>,
 }
 
+/// A run of consecutive contests, decided and rendered.
+struct Run {
+    out: Vec<u8>,
+    warnings: Vec<String>,
+    notes: Vec<String>,
+}
+
 /// Runs `cifra tally`.
+///
+/// Contests are decided and rendered in parallel, in runs of consecutive contests joined
+/// in order, so the output is the same whatever the number of threads; each contest's
+/// decision and report are dropped once rendered, so memory holds the output and the
+/// contests, not every intermediate value at once. If contests fail, the error is the
+/// first failing contest's, as if they were decided one by one.
 pub fn run(args: &TallyArgs) -> Result<TallyOutput, CliError> {
     let seats = resolve_seats(args)?;
     let name = display_name(&args.file);
-    let bytes = read_source(&args.file)?;
-    let contests = read_results(&name, &bytes)?;
+    // The file's bytes are released once read.
+    let contests = read_results(&name, &read_source(&args.file)?)?;
     seats.check_districts(contests.iter().map(|c| c.district.as_str()))?;
+    let format = match args.format {
+        Format::Text => report::Format::Text,
+        Format::Json => report::Format::Json,
+        Format::Csv => report::Format::Csv,
+    };
+    let count = contests.len();
+    let size = count
+        .div_ceil(rayon::current_num_threads() * 8)
+        .clamp(1, 1024);
+    // The first run that failed: later runs are skipped, earlier ones still run, so the
+    // error reported is always the first contest's that fails.
+    let failed = AtomicUsize::new(usize::MAX);
+    let runs: Vec<Result<Run, CliError>> = contests
+        .into_par_iter()
+        .chunks(size)
+        .enumerate()
+        .map(|(k, run)| {
+            if k > failed.load(Relaxed) {
+                return Ok(Run {
+                    out: Vec::new(),
+                    warnings: Vec::new(),
+                    notes: Vec::new(),
+                });
+            }
+            let done = decide_run(args, &name, &seats, format, k * size, run);
+            if done.is_err() {
+                failed.fetch_min(k, Relaxed);
+            }
+            done
+        })
+        .collect();
+    let mut stdout = vec![report::head(format, args.system.id(), args.seed).into_bytes()];
+    let (mut warnings, mut notes) = (Vec::new(), Vec::new());
+    for run in runs {
+        let run = run?;
+        stdout.push(run.out);
+        warnings.extend(run.warnings);
+        notes.extend(run.notes);
+    }
+    stdout.push(report::tail(format, count).into_bytes());
+    Ok(TallyOutput {
+        stdout,
+        warnings,
+        notes,
+    })
+}
+
+/// Decides and renders `contests`, the first being the report's contest number `first`.
+fn decide_run(
+    args: &TallyArgs,
+    file: &str,
+    seats: &Seats,
+    format: report::Format,
+    first: usize,
+    contests: Vec<Contest>,
+) -> Result<Run, CliError> {
     let lottery = Lottery::new(args.seed);
-    let mut reports = Vec::with_capacity(contests.len());
-    let mut warnings = Vec::new();
-    let mut notes = Vec::new();
-    for contest in &contests {
+    let mut rendered = report::Contests::new(format, args.system.id(), first);
+    let (mut warnings, mut notes) = (Vec::new(), Vec::new());
+    for contest in contests {
         let given = seats.for_district(&contest.district)?;
         let decision = args
             .system
-            .decide(contest, given, &lottery)
+            .decide(&contest, given, &lottery)
             .map_err(|source| CliError::Decide {
-                file: name.clone(),
+                file: file.to_string(),
                 district: contest.district.clone(),
                 source,
             })?;
@@ -81,27 +151,17 @@ pub fn run(args: &TallyArgs) -> Result<TallyOutput, CliError> {
                 contest.district, decision.unfilled_seats, decision.seats
             ));
         }
-        let report = ContestReport::new(args.system, contest, &decision);
+        let report = ContestReport::new(args.system, &contest, &decision);
         notes.extend(report.lotteries.iter().map(|lot| {
             format!(
                 "district \"{}\": drawn by lot (seed {}): {}",
                 contest.district, args.seed, lot.description
             )
         }));
-        reports.push(report);
+        rendered.push(&report);
     }
-    let report = TallyReport {
-        system: args.system.id().to_string(),
-        seed: args.seed,
-        contests: reports,
-    };
-    let stdout = match args.format {
-        Format::Text => to_text(&report),
-        Format::Json => to_json(&report),
-        Format::Csv => to_csv(&report),
-    };
-    Ok(TallyOutput {
-        stdout,
+    Ok(Run {
+        out: rendered.finish(),
         warnings,
         notes,
     })

@@ -18,7 +18,22 @@ where
     let _ = writer.write_record(fields);
 }
 
+/// Writes one field of a record written field by field; [`end_record`] ends it.
+pub(crate) fn field(writer: &mut Writer, field: &str) {
+    let _ = writer.write_field(field);
+}
+
+/// Ends a record written with [`field`].
+pub(crate) fn end_record(writer: &mut Writer) {
+    let _ = writer.write_record(None::<&[u8]>);
+}
+
 /// Everything written, as text (the fields written were all UTF-8).
 pub(crate) fn finish(writer: Writer) -> String {
-    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+    String::from_utf8(finish_bytes(writer)).unwrap_or_default()
+}
+
+/// Everything written, as the bytes of UTF-8 text.
+pub(crate) fn finish_bytes(writer: Writer) -> Vec<u8> {
+    writer.into_inner().unwrap_or_default()
 }

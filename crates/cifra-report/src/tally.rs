@@ -396,108 +396,271 @@ fn explain(system: System, contest: &Contest, decision: &Decision) -> String {
     text
 }
 
-/// The report as pretty JSON.
-pub fn to_json(report: &TallyReport) -> String {
-    // These structs have string keys and finite or null numbers: serialising them cannot
-    // fail, and the fallback only keeps the function total.
-    let mut out = serde_json::to_string_pretty(report).unwrap_or_default();
-    out.push('\n');
-    out
+/// The formats a tally report renders to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned tables for people ([`to_text`]).
+    Text,
+    /// One pretty JSON object ([`to_json`]).
+    Json,
+    /// One row per candidate and contest ([`to_csv`]).
+    Csv,
 }
+
+/// The start of a report's output, before its first contest: for JSON the object's
+/// `system` and `seed` and the opening of `contests`, for CSV the header row, for text
+/// nothing.
+///
+/// A report is rendered contest by contest as [`head`], then the contests in order
+/// through one or more [`Contests`] (each a run of consecutive contests, which may be
+/// rendered apart, e.g. on several threads, and joined in order), then [`tail`]: the
+/// bytes are those of [`to_json`], [`to_csv`] or [`to_text`] of the whole report, without
+/// every contest's report in memory at once.
+pub fn head(format: Format, system: &str, seed: u64) -> String {
+    match format {
+        Format::Json => {
+            // A JSON string of a `&str` cannot fail to serialise.
+            let system = serde_json::to_string(system).unwrap_or_default();
+            format!("{{\n  \"system\": {system},\n  \"seed\": {seed},\n  \"contests\": [")
+        }
+        Format::Csv => {
+            let mut writer = csv_text::writer();
+            csv_text::record(&mut writer, CSV_HEADER);
+            csv_text::finish(writer)
+        }
+        Format::Text => String::new(),
+    }
+}
+
+/// The end of a report's output, after its `contests` contests (see [`head`]).
+pub fn tail(format: Format, contests: usize) -> String {
+    match (format, contests) {
+        (Format::Json, 0) => "]\n}\n".to_string(),
+        (Format::Json, _) => "\n  ]\n}\n".to_string(),
+        (Format::Csv | Format::Text, _) => String::new(),
+    }
+}
+
+/// A run of consecutive contests of a report, rendered one at a time into bytes (UTF-8):
+/// each contest's report can be dropped as soon as it is pushed. See [`head`].
+#[derive(Debug)]
+pub struct Contests {
+    format: Format,
+    system: String,
+    /// The position in the whole report of the next contest pushed.
+    next: usize,
+    out: Vec<u8>,
+    csv: Option<csv_text::Writer>,
+}
+
+impl Contests {
+    /// An empty run whose first contest is the report's contest number `first` (from 0),
+    /// for a report of `system` (its id) in `format`.
+    pub fn new(format: Format, system: &str, first: usize) -> Self {
+        Contests {
+            format,
+            system: system.to_string(),
+            next: first,
+            out: Vec::new(),
+            csv: (format == Format::Csv).then(csv_text::writer),
+        }
+    }
+
+    /// Renders the next contest.
+    pub fn push(&mut self, contest: &ContestReport) {
+        let first = self.next == 0;
+        self.next += 1;
+        match self.format {
+            Format::Json => json_contest(&mut self.out, first, contest),
+            Format::Csv => {
+                if let Some(writer) = &mut self.csv {
+                    csv_contest(writer, contest);
+                }
+            }
+            Format::Text => {
+                if !first {
+                    self.out.push(b'\n');
+                }
+                self.out
+                    .extend_from_slice(contest_text(&self.system, contest).as_bytes());
+            }
+        }
+    }
+
+    /// The bytes of the contests pushed.
+    pub fn finish(self) -> Vec<u8> {
+        match self.csv {
+            Some(writer) => csv_text::finish_bytes(writer),
+            None => self.out,
+        }
+    }
+}
+
+/// Renders a whole report through [`head`], [`Contests`] and [`tail`].
+fn render(report: &TallyReport, format: Format) -> String {
+    let mut contests = Contests::new(format, &report.system, 0);
+    for contest in &report.contests {
+        contests.push(contest);
+    }
+    let mut out = head(format, &report.system, report.seed).into_bytes();
+    out.extend(contests.finish());
+    out.extend(tail(format, report.contests.len()).into_bytes());
+    // Every piece is UTF-8 (serde_json, the csv crate and the text all write text).
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The report as pretty JSON: `serde_json::to_string_pretty` of the report and a line
+/// break.
+pub fn to_json(report: &TallyReport) -> String {
+    render(report, Format::Json)
+}
+
+/// One contest of the JSON report, as `serde_json::to_string_pretty` of the whole report
+/// writes it: after its separator, indented two levels (inside the report's object and
+/// its `contests` array).
+fn json_contest(out: &mut Vec<u8>, first: bool, contest: &ContestReport) {
+    use serde_json::ser::{Formatter, PrettyFormatter};
+    out.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+    let mut formatter = PrettyFormatter::new();
+    // Enter the report's object and the contests array, so the contest is indented as
+    // inside them. Writing to a sink cannot fail.
+    let _ = formatter.begin_object(&mut std::io::sink());
+    let _ = formatter.begin_array(&mut std::io::sink());
+    // These structs have string keys and finite or null numbers: serialising them cannot
+    // fail, and writing into memory neither.
+    let _ = contest.serialize(&mut serde_json::Serializer::with_formatter(out, formatter));
+}
+
+const CSV_HEADER: [&str; 17] = [
+    "district",
+    "candidate",
+    "list",
+    "party",
+    "votes",
+    "share",
+    "elected",
+    "election_order",
+    "list_votes",
+    "list_seats",
+    "seats",
+    "valid_votes",
+    "blank",
+    "null",
+    "outcome",
+    "in_runoff",
+    "lotteries",
+];
 
 /// The report as CSV: one row per candidate and contest. The last column, `lotteries`,
 /// repeats on every row of a contest the ties its result drew by lot (descriptions joined
 /// by ` | `; empty when none), so a draw is never lost to a reader of the CSV alone.
 pub fn to_csv(report: &TallyReport) -> String {
-    let mut writer = csv_text::writer();
-    let header = [
-        "district",
-        "candidate",
-        "list",
-        "party",
-        "votes",
-        "share",
-        "elected",
-        "election_order",
-        "list_votes",
-        "list_seats",
-        "seats",
-        "valid_votes",
-        "blank",
-        "null",
-        "outcome",
-        "in_runoff",
-        "lotteries",
-    ];
-    csv_text::record(&mut writer, header);
-    for contest in &report.contests {
-        // Look-ups by name, built once per contest: per-candidate scans of the lists and
-        // of the elected made 100,000 candidates take half a minute.
-        let lists: HashMap<(Option<&str>, Option<&str>), &ListRow> = contest
+    render(report, Format::Csv)
+}
+
+/// Look-ups by key, built once per contest: a scan for the few keys of a small contest,
+/// a hash map for many (per-candidate scans of the lists and of the elected made 100,000
+/// candidates take half a minute).
+enum Lookup<K, V> {
+    Few(Vec<(K, V)>),
+    Many(HashMap<K, V>),
+}
+
+impl<K: Eq + std::hash::Hash, V: Copy> Lookup<K, V> {
+    /// Up to this many keys are scanned.
+    const FEW: usize = 16;
+
+    fn new(entries: impl ExactSizeIterator<Item = (K, V)>) -> Self {
+        if entries.len() <= Self::FEW {
+            Lookup::Few(entries.collect())
+        } else {
+            Lookup::Many(entries.collect())
+        }
+    }
+
+    fn get(&self, key: &K) -> Option<V> {
+        match self {
+            Lookup::Few(entries) => entries.iter().find(|(k, _)| k == key).map(|e| e.1),
+            Lookup::Many(map) => map.get(key).copied(),
+        }
+    }
+}
+
+/// One contest's rows of the CSV report.
+fn csv_contest(writer: &mut csv_text::Writer, contest: &ContestReport) {
+    use std::fmt::Write;
+    let lists = Lookup::new(
+        contest
             .lists
             .iter()
-            .map(|l| ((l.list.as_deref(), l.candidate.as_deref()), l))
-            .collect();
-        let order: HashMap<&str, usize> = contest
+            .map(|l| ((l.list.as_deref(), l.candidate.as_deref()), l)),
+    );
+    let order = Lookup::new(
+        contest
             .elected
             .iter()
             .enumerate()
-            .map(|(k, name)| (name.as_str(), k + 1))
-            .collect();
-        let lotteries = contest
-            .lotteries
-            .iter()
-            .map(|l| l.description.as_str())
-            .collect::<Vec<_>>()
-            .join(" | ");
-        for c in &contest.candidates {
-            let list = match &c.list {
-                Some(name) => lists.get(&(Some(name.as_str()), None)),
-                None => lists.get(&(None, Some(c.candidate.as_str()))),
-            };
-            let order = order.get(c.candidate.as_str());
-            let in_runoff = contest
-                .runoff
-                .as_ref()
-                .is_some_and(|r| r.contains(&c.candidate));
-            csv_text::record(
-                &mut writer,
-                [
-                    contest.district.as_str(),
-                    &c.candidate,
-                    c.list.as_deref().unwrap_or(""),
-                    c.party.as_deref().unwrap_or(""),
-                    &c.votes.to_string(),
-                    &format!("{:.6}", c.share),
-                    if c.elected { "true" } else { "false" },
-                    &order.map_or(String::new(), |o| o.to_string()),
-                    &list.map_or(String::new(), |l| l.votes.to_string()),
-                    &list.map_or(String::new(), |l| l.seats.to_string()),
-                    &contest.seats.to_string(),
-                    &contest.valid_votes.to_string(),
-                    &contest.blank.to_string(),
-                    &contest.null.to_string(),
-                    contest.outcome.id(),
-                    if in_runoff { "true" } else { "false" },
-                    &lotteries,
-                ],
-            );
+            .map(|(k, name)| (name.as_str(), k + 1)),
+    );
+    let lotteries = contest
+        .lotteries
+        .iter()
+        .map(|l| l.description.as_str())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    // Numbers are written through one buffer, without a string per field.
+    let mut number = String::new();
+    let mut field = |writer: &mut csv_text::Writer, value: std::fmt::Arguments<'_>| {
+        number.clear();
+        let _ = number.write_fmt(value);
+        csv_text::field(writer, &number);
+    };
+    for c in &contest.candidates {
+        let list = match &c.list {
+            Some(name) => lists.get(&(Some(name.as_str()), None)),
+            None => lists.get(&(None, Some(c.candidate.as_str()))),
+        };
+        let order = order.get(&c.candidate.as_str());
+        let in_runoff = contest
+            .runoff
+            .as_ref()
+            .is_some_and(|r| r.contains(&c.candidate));
+        csv_text::field(writer, &contest.district);
+        csv_text::field(writer, &c.candidate);
+        csv_text::field(writer, c.list.as_deref().unwrap_or(""));
+        csv_text::field(writer, c.party.as_deref().unwrap_or(""));
+        field(writer, format_args!("{}", c.votes));
+        field(writer, format_args!("{:.6}", c.share));
+        csv_text::field(writer, if c.elected { "true" } else { "false" });
+        match order {
+            Some(o) => field(writer, format_args!("{o}")),
+            None => csv_text::field(writer, ""),
         }
+        match list {
+            Some(l) => {
+                field(writer, format_args!("{}", l.votes));
+                field(writer, format_args!("{}", l.seats));
+            }
+            None => {
+                csv_text::field(writer, "");
+                csv_text::field(writer, "");
+            }
+        }
+        field(writer, format_args!("{}", contest.seats));
+        field(writer, format_args!("{}", contest.valid_votes));
+        field(writer, format_args!("{}", contest.blank));
+        field(writer, format_args!("{}", contest.null));
+        csv_text::field(writer, contest.outcome.id());
+        csv_text::field(writer, if in_runoff { "true" } else { "false" });
+        csv_text::field(writer, &lotteries);
+        csv_text::end_record(writer);
     }
-    csv_text::finish(writer)
 }
 
 /// The report as text for people: per contest, lists and candidates with votes and
 /// shares, who is elected and why.
 pub fn to_text(report: &TallyReport) -> String {
-    let mut out = String::new();
-    for (i, contest) in report.contests.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str(&contest_text(&report.system, contest));
-    }
-    out
+    render(report, Format::Text)
 }
 
 fn contest_text(system: &str, c: &ContestReport) -> String {
@@ -610,4 +773,98 @@ fn candidates_table(c: &ContestReport, has_lists: bool) -> Table {
         table.row(row);
     }
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cifra_core::{Candidate, Lottery};
+
+    /// A report with a pact (parties inside a list), a candidate outside any list, a tie
+    /// drawn by lot, an unfilled seat and a runoff: every nesting the JSON has.
+    fn report(contests: usize) -> TallyReport {
+        let made = [
+            (
+                System::ClDhondt,
+                Some(3),
+                Contest::new(
+                    "Distrito \"1\"",
+                    vec![
+                        Candidate::new("Ana", 100).in_list("A").of_party("P"),
+                        Candidate::new("Bo", 60).in_list("A").of_party("Q"),
+                        Candidate::new("Cy", 50).in_list("B"),
+                        Candidate::new("Di", 50).in_list("B"),
+                        Candidate::new("Eve, alone", 10),
+                    ],
+                ),
+            ),
+            (
+                System::Plurality,
+                Some(3),
+                Contest::new("2", vec![Candidate::new("Ana", 5)]),
+            ),
+            (
+                System::ClPresidential,
+                None,
+                Contest::new(
+                    "Ñuble",
+                    vec![
+                        Candidate::new("X", 40),
+                        Candidate::new("Y", 30),
+                        Candidate::new("Z", 30),
+                    ],
+                ),
+            ),
+        ];
+        let lottery = Lottery::default();
+        let contests = made
+            .iter()
+            .cycle()
+            .take(contests)
+            .map(|(system, seats, contest)| {
+                let decision = system.decide(contest, *seats, &lottery).unwrap();
+                ContestReport::new(*system, contest, &decision)
+            })
+            .collect();
+        TallyReport {
+            system: "cl-dhondt".to_string(),
+            seed: lottery.seed(),
+            contests,
+        }
+    }
+
+    #[test]
+    fn json_is_the_whole_report_pretty_printed() {
+        for n in 0..4 {
+            let report = report(n);
+            let whole = serde_json::to_string_pretty(&report).unwrap() + "\n";
+            assert_eq!(to_json(&report), whole, "{n} contests");
+        }
+        assert!(
+            !report(3).contests[2].lotteries.is_empty(),
+            "a tie is drawn"
+        );
+    }
+
+    #[test]
+    fn contests_rendered_in_runs_join_into_the_whole_report() {
+        let report = report(6);
+        for format in [Format::Json, Format::Csv, Format::Text] {
+            let whole = render(&report, format);
+            for cut in 0..=report.contests.len() {
+                let mut out = head(format, &report.system, report.seed).into_bytes();
+                for (first, run) in [(0, &report.contests[..cut]), (cut, &report.contests[cut..])] {
+                    let mut contests = Contests::new(format, &report.system, first);
+                    run.iter().for_each(|c| contests.push(c));
+                    out.extend(contests.finish());
+                }
+                out.extend(tail(format, report.contests.len()).into_bytes());
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    whole,
+                    "{format:?}, cut {cut}"
+                );
+            }
+        }
+    }
 }
