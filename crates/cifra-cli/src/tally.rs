@@ -1,10 +1,13 @@
 //! `cifra tally`: results in the long format → what the law decides, per district.
 
 use crate::error::CliError;
-use cifra_core::{Contest, Lottery, System, SystemError};
+use cifra_core::{Lottery, System, SystemError};
 use cifra_report::tally::{self as report, ContestReport};
-use cifra_results::{display_name, read_results, read_seats_file, read_source, InputError, Seats};
+use cifra_results::{
+    display_name, read_seats_file, read_source, read_totals, InputError, Seats, Totals,
+};
 use rayon::prelude::*;
+use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 /// Output formats.
@@ -74,25 +77,23 @@ pub fn run(args: &TallyArgs) -> Result<TallyOutput, CliError> {
     let seats = resolve_seats(args)?;
     let name = display_name(&args.file);
     // The file's bytes are released once read.
-    let contests = read_results(&name, &read_source(&args.file)?)?;
-    seats.check_districts(contests.iter().map(|c| c.district.as_str()))?;
+    let totals = read_totals(&name, &read_source(&args.file)?)?;
+    seats.check_districts(totals.districts())?;
     let format = match args.format {
         Format::Text => report::Format::Text,
         Format::Json => report::Format::Json,
         Format::Csv => report::Format::Csv,
     };
-    let count = contests.len();
+    let count = totals.len();
     let size = count
         .div_ceil(rayon::current_num_threads() * 8)
         .clamp(1, 1024);
     // The first run that failed: later runs are skipped, earlier ones still run, so the
     // error reported is always the first contest's that fails.
     let failed = AtomicUsize::new(usize::MAX);
-    let runs: Vec<Result<Run, CliError>> = contests
+    let runs: Vec<Result<Run, CliError>> = (0..count.div_ceil(size))
         .into_par_iter()
-        .chunks(size)
-        .enumerate()
-        .map(|(k, run)| {
+        .map(|k| {
             if k > failed.load(Relaxed) {
                 return Ok(Run {
                     out: Vec::new(),
@@ -100,7 +101,8 @@ pub fn run(args: &TallyArgs) -> Result<TallyOutput, CliError> {
                     notes: Vec::new(),
                 });
             }
-            let done = decide_run(args, &name, &seats, format, k * size, run);
+            let run = k * size..count.min((k + 1) * size);
+            let done = decide_run(args, &name, &seats, format, &totals, run);
             if done.is_err() {
                 failed.fetch_min(k, Relaxed);
             }
@@ -123,19 +125,19 @@ pub fn run(args: &TallyArgs) -> Result<TallyOutput, CliError> {
     })
 }
 
-/// Decides and renders `contests`, the first being the report's contest number `first`.
+/// Decides and renders the contests numbered `run` (in natural order of districts).
 fn decide_run(
     args: &TallyArgs,
     file: &str,
     seats: &Seats,
     format: report::Format,
-    first: usize,
-    contests: Vec<Contest>,
+    totals: &Totals,
+    run: Range<usize>,
 ) -> Result<Run, CliError> {
     let lottery = Lottery::new(args.seed);
-    let mut rendered = report::Contests::new(format, args.system.id(), first);
+    let mut rendered = report::Contests::new(format, args.system.id(), run.start);
     let (mut warnings, mut notes) = (Vec::new(), Vec::new());
-    for contest in contests {
+    for contest in run.map(|k| totals.contest(k)) {
         let given = seats.for_district(&contest.district)?;
         let decision = args
             .system

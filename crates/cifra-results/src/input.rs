@@ -18,22 +18,30 @@
 //! filled apart, and [`ResultsBuilder::finish`] checks the totals and returns the contests.
 
 use crate::error::InputError;
-use cifra_core::{Affiliation, Candidate, Contest};
+use crate::totals::{hash, Full, Store, Totals};
+use cifra_core::Contest;
+use hashbrown::HashTable;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap as HashMap;
 
 /// Chunks smaller than this are not worth a thread.
 const MIN_CHUNK: usize = 1 << 20;
 
 /// Reads results in the long format from `bytes`; `file` names the source in errors.
-/// Returns one contest per district, in natural order of district names (numbers by
-/// value), each with its candidates sorted by name.
+/// Returns one contest per district, in natural order of district names (see
+/// [`natural_order`]), each with its candidates sorted by name.
 pub fn read_results(file: &str, bytes: &[u8]) -> Result<Vec<Contest>, InputError> {
+    read_totals(file, bytes).map(Totals::into_contests)
+}
+
+/// Reads results in the long format from `bytes` as [`read_results`] does, with the same
+/// checks, and returns every district's totals, each to be made a contest when asked for
+/// (see [`Totals`]).
+pub fn read_totals(file: &str, bytes: &[u8]) -> Result<Totals, InputError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let (header, body, body_line) = split_header(file, bytes)?;
     let header = Header::read(file, header)?;
     let quoted = memchr::memchr(b'"', body).is_some();
-    let mut partials: Vec<ResultsBuilder> = if quoted {
+    let parts: Vec<ResultsBuilder> = if quoted {
         vec![read_quoted(file, &header, body, body_line)?]
     } else {
         let chunks = split_chunks(body);
@@ -53,17 +61,14 @@ pub fn read_results(file: &str, bytes: &[u8]) -> Result<Vec<Contest>, InputError
             .map(|(chunk, first_line)| read_plain(file, &header, chunk, first_line))
             .collect::<Result<_, _>>()?
     };
-    let mut total = partials.remove(0);
-    for partial in partials {
-        total.merge(partial)?;
-    }
-    if total.rows() == 0 {
+    if parts.iter().all(|part| part.rows == 0) {
         return Err(InputError::file(
             file,
             "the file has a header but no rows of results",
         ));
     }
-    total.finish()
+    // The chunks' districts are merged in order, not hashed again.
+    Totals::new(file, parts.into_iter().map(|part| part.store).collect())
 }
 
 /// Orders district names as people expect: pure numbers (ASCII digits, surrounding
@@ -73,20 +78,35 @@ pub fn read_results(file: &str, bytes: &[u8]) -> Result<Vec<Contest>, InputError
 /// Names equal so far (leading zeros: `D01` and `D1`; whitespace around a number) are
 /// ordered by their bytes, so the order is total and never depends on the input's order.
 pub fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
-    let (x, y) = (a.trim(), b.trim());
+    natural_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// [`natural_order`] on the bytes of UTF-8 names, without allocating: what sorts the
+/// districts.
+pub(crate) fn natural_bytes(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let (x, y) = (trimmed(a), trimmed(b));
     let (x_number, y_number) = (is_number(x), is_number(y));
     let natural = match (x_number, y_number) {
-        (true, true) => digit_runs(x.as_bytes(), y.as_bytes()),
+        (true, true) => digit_runs(x, y),
         (true, false) => std::cmp::Ordering::Less,
         (false, true) => std::cmp::Ordering::Greater,
-        (false, false) => digit_runs(a.as_bytes(), b.as_bytes()),
+        (false, false) => digit_runs(a, b),
     };
     natural.then_with(|| a.cmp(b))
 }
 
+/// A name without surrounding whitespace (as `str::trim`), looked for only when the name
+/// does not start and end with visible ASCII.
+fn trimmed(name: &[u8]) -> &[u8] {
+    match (name.first(), name.last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => name,
+        _ => std::str::from_utf8(name).map_or(name, |s| s.trim().as_bytes()),
+    }
+}
+
 /// Whether a (trimmed) name is a pure number: one or more ASCII digits.
-fn is_number(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit())
+fn is_number(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().all(u8::is_ascii_digit)
 }
 
 /// Compares byte by byte, each maximal run of ASCII digits as one number (by value, of any
@@ -329,32 +349,6 @@ pub struct Row<'a> {
     pub votes: u64,
 }
 
-/// One candidate's running total, with where it was first seen.
-#[derive(Debug)]
-struct CandidateTally {
-    list: Box<[u8]>,
-    party: Box<[u8]>,
-    votes: u64,
-    line: u64,
-}
-
-/// One district's running totals.
-#[derive(Debug, Default)]
-struct DistrictTally {
-    line: u64,
-    candidates: HashMap<Box<[u8]>, CandidateTally>,
-    blank: u64,
-    null: u64,
-}
-
-/// Rows of one district usually come together: the last district's name and totals,
-/// to skip a hash lookup per row.
-#[derive(Debug)]
-struct LastDistrict {
-    name: Box<[u8]>,
-    tally: DistrictTally,
-}
-
 /// Running totals of rows in the long format, one row at a time: the incremental form of
 /// [`read_results`], which sums each chunk of a file in one builder and merges them.
 ///
@@ -388,10 +382,13 @@ struct LastDistrict {
 #[derive(Debug)]
 pub struct ResultsBuilder {
     file: String,
-    districts: HashMap<Box<[u8]>, DistrictTally>,
+    store: Store,
+    /// The districts of `store`, by name.
+    index: HashTable<u32>,
     rows: u64,
-    /// The last district added to, out of `districts` while cached.
-    last: Option<LastDistrict>,
+    /// The last district added to: rows of one district usually come together, and
+    /// this skips a hash look-up per row.
+    last: Option<usize>,
 }
 
 impl ResultsBuilder {
@@ -399,7 +396,8 @@ impl ResultsBuilder {
     pub fn new(file: &str) -> Self {
         ResultsBuilder {
             file: file.to_string(),
-            districts: HashMap::default(),
+            store: Store::default(),
+            index: HashTable::new(),
             rows: 0,
             last: None,
         }
@@ -475,20 +473,20 @@ impl ResultsBuilder {
         votes: u64,
         line: u64,
     ) -> Result<(), InputError> {
-        let file = self.file.as_str();
         if district_name.is_empty() {
             return Err(InputError::field(
-                file,
+                &self.file,
                 line,
                 "district",
                 "expected a district, found an empty field",
             ));
         }
         self.rows += 1;
-        let district = district(&mut self.districts, &mut self.last, district_name, line);
+        let d = self.district(district_name, line)?;
+        let file = self.file.as_str();
         let total = match kind {
-            Kind::Blank => &mut district.blank,
-            Kind::Null => &mut district.null,
+            Kind::Blank => self.store.blank_or_null(d, false),
+            Kind::Null => self.store.blank_or_null(d, true),
             Kind::Candidate => {
                 let (name, list, party) = who();
                 if name.is_empty() {
@@ -499,20 +497,15 @@ impl ResultsBuilder {
                         "expected the candidate's name in a row of kind candidate, found an empty field",
                     ));
                 }
-                let candidate = match district.candidates.get_mut(name) {
+                let c = match self.store.find_candidate(d, name) {
                     Some(c) => c,
-                    None => district
-                        .candidates
-                        .entry(name.into())
-                        .or_insert(CandidateTally {
-                            list: list.into(),
-                            party: party.into(),
-                            votes: 0,
-                            line,
-                        }),
+                    None => self
+                        .store
+                        .new_candidate(d, name, list, party, line)
+                        .map_err(|_| Full::error(file, line))?,
                 };
-                check_same_list(file, district_name, name, candidate, list, party, line)?;
-                &mut candidate.votes
+                self.store
+                    .candidate_votes(file, district_name, c, name, list, party, line)?
             }
         };
         *total = total.checked_add(votes).ok_or_else(|| {
@@ -521,149 +514,114 @@ impl ResultsBuilder {
         Ok(())
     }
 
-    /// Files the cached district back into the map.
-    fn keep(&mut self) {
-        if let Some(last) = self.last.take() {
-            self.districts.insert(last.name, last.tally);
+    /// The district called `name`, new at `line` if not seen before.
+    #[inline]
+    fn district(&mut self, name: &[u8], line: u64) -> Result<usize, InputError> {
+        if let Some(last) = self.last {
+            if self.store.district_name(last) == name {
+                return Ok(last);
+            }
         }
+        let d = match self.find(name) {
+            Some(d) => d,
+            None => self.insert(name, line, |store, name| store.new_district(name, line))?,
+        };
+        self.last = Some(d);
+        Ok(d)
+    }
+
+    /// The district called `name`, if any.
+    fn find(&self, name: &[u8]) -> Option<usize> {
+        let store = &self.store;
+        self.index
+            .find(hash(name), |&d| store.district_name(d as usize) == name)
+            .map(|&d| d as usize)
+    }
+
+    /// Adds the district `name`, made by `make`, to the store and the index.
+    fn insert(
+        &mut self,
+        name: &[u8],
+        line: u64,
+        make: impl FnOnce(&mut Store, &[u8]) -> Result<usize, Full>,
+    ) -> Result<usize, InputError> {
+        let d = make(&mut self.store, name).map_err(|_| Full::error(&self.file, line))?;
+        let store = &self.store;
+        self.index.insert_unique(hash(name), d as u32, |&d| {
+            hash(store.district_name(d as usize))
+        });
+        Ok(d)
     }
 
     /// Adds the rows of `other` (filled apart, e.g. from another part of the file), with
     /// the same checks as adding them one by one; errors name this builder's file.
-    pub fn merge(&mut self, mut other: ResultsBuilder) -> Result<(), InputError> {
-        self.keep();
-        other.keep();
-        let file = self.file.as_str();
+    pub fn merge(&mut self, other: ResultsBuilder) -> Result<(), InputError> {
         self.rows += other.rows;
-        for (name, theirs) in other.districts {
-            let Some(ours) = self.districts.get_mut(&name) else {
-                self.districts.insert(name, theirs);
-                continue;
-            };
-            ours.blank = add_votes(file, theirs.line, ours.blank, theirs.blank)?;
-            ours.null = add_votes(file, theirs.line, ours.null, theirs.null)?;
-            for (candidate, c) in theirs.candidates {
-                match ours.candidates.get_mut(&candidate) {
-                    Some(mine) => {
-                        check_same_list(file, &name, &candidate, mine, &c.list, &c.party, c.line)?;
-                        mine.votes = add_votes(file, c.line, mine.votes, c.votes)?;
-                    }
-                    None => {
-                        ours.candidates.insert(candidate, c);
-                    }
+        let theirs = &other.store;
+        for d in 0..theirs.len() {
+            let name = theirs.district_name(d);
+            match self.find(name) {
+                Some(ours) => self.store.absorb(&self.file, ours, theirs, d)?,
+                None => {
+                    let file = self.file.clone();
+                    self.insert(name, 0, |store, _| {
+                        store.adopt(&file, theirs, d).map_err(|_| Full)
+                    })?;
                 }
             }
         }
         Ok(())
     }
 
+    /// Every district's totals, in natural order of district names (numbers by value;
+    /// see [`natural_order`]), each to be made a contest when asked for. Fails if a name
+    /// is not UTF-8 or a district's votes add up to more than 64 bits hold.
+    pub fn totals(self) -> Result<Totals, InputError> {
+        Totals::new(&self.file, vec![self.store])
+    }
+
     /// The contests: one per district, in natural order of district names (numbers by
-    /// value), each with its candidates sorted by name. Fails if a name is not UTF-8 or a
-    /// district's votes add up to more than 64 bits hold. No rows give no contests.
-    pub fn finish(mut self) -> Result<Vec<Contest>, InputError> {
-        self.keep();
-        let file = self.file.as_str();
-        let mut contests = self
-            .districts
-            .into_iter()
-            .map(|(name, d)| {
-                let district = text(file, d.line, "district", &name)?;
-                let mut candidates = d
-                    .candidates
-                    .into_iter()
-                    .map(|(name, c)| {
-                        Ok(Candidate {
-                            name: text(file, c.line, "candidate", &name)?,
-                            affiliation: Affiliation {
-                                list: optional_text(file, c.line, "list", &c.list)?,
-                                subpact: None,
-                                party: optional_text(file, c.line, "party", &c.party)?,
-                            },
-                            sex: None,
-                            votes: c.votes,
-                        })
-                    })
-                    .collect::<Result<Vec<_>, InputError>>()?;
-                candidates.sort_by(|a, b| a.name.cmp(&b.name));
-                let mut votes = candidates.iter().map(|c| c.votes).chain([d.blank, d.null]);
-                if votes.try_fold(0u64, u64::checked_add).is_none() {
-                    return Err(InputError::file(
-                        file,
-                        format!(
-                            "the votes of district \"{district}\" add up to more than 64 bits hold"
-                        ),
-                    ));
-                }
-                Ok(Contest {
-                    district,
-                    candidates,
-                    blank: d.blank,
-                    null: d.null,
-                })
-            })
-            .collect::<Result<Vec<_>, InputError>>()?;
-        contests.sort_by(|a, b| natural_order(&a.district, &b.district));
-        Ok(contests)
+    /// value; see [`natural_order`]), each with its candidates sorted by name. Fails if a
+    /// name is not UTF-8 or a district's votes add up to more than 64 bits hold. No rows
+    /// give no contests.
+    pub fn finish(self) -> Result<Vec<Contest>, InputError> {
+        self.totals().map(Totals::into_contests)
     }
 }
 
-/// The totals of district `name`, moved into the cache `last` (the cached district filed
-/// back into `districts`).
-#[inline]
-fn district<'a>(
-    districts: &mut HashMap<Box<[u8]>, DistrictTally>,
-    last: &'a mut Option<LastDistrict>,
-    name: &[u8],
-    line: u64,
-) -> &'a mut DistrictTally {
-    if last.as_ref().is_none_or(|l| *l.name != *name) {
-        let tally = districts.remove(name).unwrap_or(DistrictTally {
-            line,
-            ..Default::default()
-        });
-        let previous = last.replace(LastDistrict {
-            name: name.into(),
-            tally,
-        });
-        if let Some(previous) = previous {
-            districts.insert(previous.name, previous.tally);
-        }
-    }
-    &mut last
-        .get_or_insert_with(|| unreachable!("the cache was just filled"))
-        .tally
-}
-
-fn check_same_list(
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check_same_list(
     file: &str,
     district: &[u8],
     name: &[u8],
-    seen: &CandidateTally,
+    seen_list: &[u8],
+    seen_party: &[u8],
+    seen_line: u64,
     list: &[u8],
     party: &[u8],
     line: u64,
 ) -> Result<(), InputError> {
     let show = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    let (first, second) = (seen.line.min(line), seen.line.max(line));
-    if !same_bytes(&seen.list, list) {
+    let (first, second) = (seen_line.min(line), seen_line.max(line));
+    if !same_bytes(seen_list, list) {
         return Err(InputError::field(
             file,
             second,
             "list",
             format!(
                 "candidate \"{}\" of district \"{}\" appears in list \"{}\" and in list \"{}\" (lines {first} and {second}); a candidate runs in one list",
-                show(name), show(district), show(&seen.list), show(list)
+                show(name), show(district), show(seen_list), show(list)
             ),
         ));
     }
-    if !same_bytes(&seen.party, party) {
+    if !same_bytes(seen_party, party) {
         return Err(InputError::field(
             file,
             second,
             "party",
             format!(
                 "candidate \"{}\" of district \"{}\" appears with party \"{}\" and with party \"{}\" (lines {first} and {second})",
-                show(name), show(district), show(&seen.party), show(party)
+                show(name), show(district), show(seen_party), show(party)
             ),
         ));
     }
@@ -677,7 +635,7 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && (a.is_empty() || a == b)
 }
 
-fn add_votes(file: &str, line: u64, a: u64, b: u64) -> Result<u64, InputError> {
+pub(crate) fn add_votes(file: &str, line: u64, a: u64, b: u64) -> Result<u64, InputError> {
     a.checked_add(b)
         .ok_or_else(|| InputError::field(file, line, "votes", "the sum of votes overflows 64 bits"))
 }
@@ -748,27 +706,10 @@ fn trim(field: &[u8]) -> &[u8] {
     field.trim_ascii()
 }
 
-fn text(file: &str, line: u64, column: &str, bytes: &[u8]) -> Result<String, InputError> {
-    String::from_utf8(bytes.to_vec())
-        .map_err(|_| InputError::field(file, line, column, "the text is not valid UTF-8"))
-}
-
-fn optional_text(
-    file: &str,
-    line: u64,
-    column: &str,
-    bytes: &[u8],
-) -> Result<Option<String>, InputError> {
-    if bytes.is_empty() {
-        Ok(None)
-    } else {
-        text(file, line, column, bytes).map(Some)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cifra_core::Candidate;
 
     const HEADER: &str = "district,unit,kind,list,party,candidate,votes,elected\n";
 
@@ -912,6 +853,72 @@ mod tests {
         body.push_str("3,u,candidate,L,P,C1,x,\n");
         let err = read(&body).unwrap_err();
         assert_eq!(err.line, Some(200_002));
+    }
+
+    #[test]
+    fn many_candidates_and_scattered_districts_sum_as_counted_by_hand() {
+        // 50 districts of up to 30 candidates (past the scan, into the index), rows
+        // scattered over every chunk of the file.
+        let mut body = String::new();
+        let mut by_hand: std::collections::BTreeMap<(u64, String), u64> = Default::default();
+        for i in 0..300_000u64 {
+            let (d, c, v) = (i % 50, i / 7 % 30, i % 11);
+            body.push_str(&format!("D{d},u,candidate,L{},,C{c},{v},\n", c % 3));
+            let c = format!("C{c}");
+            *by_hand.entry((d, c)).or_default() += v;
+        }
+        let contests = read(&body).unwrap();
+        assert_eq!(contests.len(), 50);
+        for (d, contest) in contests.iter().enumerate() {
+            assert_eq!(contest.district, format!("D{d}"), "natural order");
+            let got: Vec<(String, u64)> = contest
+                .candidates
+                .iter()
+                .map(|c| (c.name.clone(), c.votes))
+                .collect();
+            let mut expected: Vec<(String, u64)> = by_hand
+                .iter()
+                .filter(|((district, _), _)| *district == d as u64)
+                .map(|((_, name), &votes)| (name.clone(), votes))
+                .collect();
+            expected.sort();
+            assert_eq!(got, expected, "D{d}");
+        }
+        // The same rows one by one into one builder.
+        let header =
+            Header::new("t.csv", &HEADER.trim_end().split(',').collect::<Vec<_>>()).unwrap();
+        let mut builder = ResultsBuilder::new("t.csv");
+        for (i, line) in body.lines().enumerate() {
+            let fields: Vec<&str> = line.split(',').collect();
+            builder.add_record(&header, &fields, i as u64 + 2).unwrap();
+        }
+        assert_eq!(builder.finish().unwrap(), contests);
+        // A list that changes in a later chunk is caught when the chunks are merged.
+        body.push_str("D3,u,candidate,L9,,C1,1,\n");
+        let Err(err) = read(&body) else {
+            panic!("a list that changes is an error")
+        };
+        assert_eq!(err.line, Some(300_002));
+        assert!(
+            err.message.contains("list \"L1\" and in list \"L9\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_first_name_that_is_not_utf8_is_reported() {
+        let bytes = b"district,kind,candidate,votes\nA,candidate,Ana,1\nB\xff,candidate,Bo,2\nA,candidate,C\xff,3\n";
+        let err = read_results("t.csv", bytes).unwrap_err();
+        assert_eq!(
+            (err.line, err.column.as_deref()),
+            (Some(3), Some("district"))
+        );
+        let bytes = b"district,kind,candidate,votes\nA,candidate,Ana,1\nB,candidate,C\xff,3\n";
+        let err = read_results("t.csv", bytes).unwrap_err();
+        assert_eq!(
+            (err.line, err.column.as_deref()),
+            (Some(3), Some("candidate"))
+        );
     }
 
     #[test]
