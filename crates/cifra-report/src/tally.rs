@@ -450,7 +450,6 @@ pub struct Contests {
     /// The position in the whole report of the next contest pushed.
     next: usize,
     out: Vec<u8>,
-    csv: Option<csv_text::Writer>,
 }
 
 impl Contests {
@@ -462,7 +461,6 @@ impl Contests {
             system: system.to_string(),
             next: first,
             out: Vec::new(),
-            csv: (format == Format::Csv).then(csv_text::writer),
         }
     }
 
@@ -472,11 +470,7 @@ impl Contests {
         self.next += 1;
         match self.format {
             Format::Json => json_contest(&mut self.out, first, contest),
-            Format::Csv => {
-                if let Some(writer) = &mut self.csv {
-                    csv_contest(writer, contest);
-                }
-            }
+            Format::Csv => csv_contest(&mut self.out, contest),
             Format::Text => {
                 if !first {
                     self.out.push(b'\n');
@@ -489,10 +483,7 @@ impl Contests {
 
     /// The bytes of the contests pushed.
     pub fn finish(self) -> Vec<u8> {
-        match self.csv {
-            Some(writer) => csv_text::finish_bytes(writer),
-            None => self.out,
-        }
+        self.out
     }
 }
 
@@ -587,8 +578,7 @@ impl<K: Eq + std::hash::Hash, V: Copy> Lookup<K, V> {
 }
 
 /// One contest's rows of the CSV report.
-fn csv_contest(writer: &mut csv_text::Writer, contest: &ContestReport) {
-    use std::fmt::Write;
+fn csv_contest(out: &mut Vec<u8>, contest: &ContestReport) {
     let lists = Lookup::new(
         contest
             .lists
@@ -608,13 +598,6 @@ fn csv_contest(writer: &mut csv_text::Writer, contest: &ContestReport) {
         .map(|l| l.description.as_str())
         .collect::<Vec<_>>()
         .join(" | ");
-    // Numbers are written through one buffer, without a string per field.
-    let mut number = String::new();
-    let mut field = |writer: &mut csv_text::Writer, value: std::fmt::Arguments<'_>| {
-        number.clear();
-        let _ = number.write_fmt(value);
-        csv_text::field(writer, &number);
-    };
     for c in &contest.candidates {
         let list = match &c.list {
             Some(name) => lists.get(&(Some(name.as_str()), None)),
@@ -625,35 +608,36 @@ fn csv_contest(writer: &mut csv_text::Writer, contest: &ContestReport) {
             .runoff
             .as_ref()
             .is_some_and(|r| r.contains(&c.candidate));
-        csv_text::field(writer, &contest.district);
-        csv_text::field(writer, &c.candidate);
-        csv_text::field(writer, c.list.as_deref().unwrap_or(""));
-        csv_text::field(writer, c.party.as_deref().unwrap_or(""));
-        field(writer, format_args!("{}", c.votes));
-        field(writer, format_args!("{:.6}", c.share));
-        csv_text::field(writer, if c.elected { "true" } else { "false" });
+        let mut row = csv_text::Record::new(out);
+        row.text(&contest.district);
+        row.text(&c.candidate);
+        row.text(c.list.as_deref().unwrap_or(""));
+        row.text(c.party.as_deref().unwrap_or(""));
+        row.number(c.votes);
+        row.formatted(format_args!("{:.6}", c.share));
+        row.text(if c.elected { "true" } else { "false" });
         match order {
-            Some(o) => field(writer, format_args!("{o}")),
-            None => csv_text::field(writer, ""),
+            Some(o) => row.number(o as u64),
+            None => row.text(""),
         }
         match list {
             Some(l) => {
-                field(writer, format_args!("{}", l.votes));
-                field(writer, format_args!("{}", l.seats));
+                row.number(l.votes);
+                row.number(l.seats.into());
             }
             None => {
-                csv_text::field(writer, "");
-                csv_text::field(writer, "");
+                row.text("");
+                row.text("");
             }
         }
-        field(writer, format_args!("{}", contest.seats));
-        field(writer, format_args!("{}", contest.valid_votes));
-        field(writer, format_args!("{}", contest.blank));
-        field(writer, format_args!("{}", contest.null));
-        csv_text::field(writer, contest.outcome.id());
-        csv_text::field(writer, if in_runoff { "true" } else { "false" });
-        csv_text::field(writer, &lotteries);
-        csv_text::end_record(writer);
+        row.number(contest.seats.into());
+        row.number(contest.valid_votes);
+        row.number(contest.blank);
+        row.number(contest.null);
+        row.text(contest.outcome.id());
+        row.text(if in_runoff { "true" } else { "false" });
+        row.text(&lotteries);
+        row.end();
     }
 }
 
