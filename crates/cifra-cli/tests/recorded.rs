@@ -182,7 +182,10 @@ fn tally_csv_is_unchanged_but_for_the_new_lotteries_column() {
         let old = recorded(&format!("{name}.csv"));
         let new = tally(system, seats, file, "csv");
         let mut reader = csv::Reader::from_reader(new.as_bytes());
-        assert_eq!(reader.headers().unwrap().iter().next_back(), Some("lotteries"));
+        assert_eq!(
+            reader.headers().unwrap().iter().next_back(),
+            Some("lotteries")
+        );
         let mut without = csv::Writer::from_writer(Vec::new());
         without
             .write_record(reader.headers().unwrap().iter().take(16))
