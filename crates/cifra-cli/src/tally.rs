@@ -153,11 +153,11 @@ fn decide_run(
                 contest.district, decision.unfilled_seats, decision.seats
             ));
         }
-        let report = ContestReport::new(args.system, &contest, &decision);
+        let report = ContestReport::from_parts(args.system, contest, decision);
         notes.extend(report.lotteries.iter().map(|lot| {
             format!(
                 "district \"{}\": drawn by lot (seed {}): {}",
-                contest.district, args.seed, lot.description
+                report.district, args.seed, lot.description
             )
         }));
         rendered.push(&report);

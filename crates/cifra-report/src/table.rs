@@ -46,6 +46,13 @@ impl Table {
     /// The table as lines, each starting with `indent`, the header underlined unless
     /// [`Table::without_rule`].
     pub fn render(&self, indent: &str) -> String {
+        let mut out = String::new();
+        self.render_into(indent, &mut out);
+        out
+    }
+
+    /// [`Table::render`] written at the end of `out`, with no string made per cell.
+    pub fn render_into(&self, indent: &str, out: &mut String) {
         let widths: Vec<usize> = (0..self.aligns.len())
             .map(|i| {
                 self.rows
@@ -55,36 +62,38 @@ impl Table {
                     .unwrap_or(0)
             })
             .collect();
-        let mut out = String::new();
+        let spaces = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', n));
         for (n, row) in self.rows.iter().enumerate() {
-            let cells: Vec<String> = widths
-                .iter()
-                .zip(&self.aligns)
-                .enumerate()
-                .map(|(i, (&width, &align))| {
-                    pad(row.get(i).map_or("", String::as_str), width, align)
-                })
-                .collect();
             out.push_str(indent);
-            out.push_str(cells.join("  ").trim_end());
+            let start = out.len();
+            for (i, (&width, &align)) in widths.iter().zip(&self.aligns).enumerate() {
+                if i > 0 {
+                    out.push_str("  ");
+                }
+                let cell = row.get(i).map_or("", String::as_str);
+                let fill = width.saturating_sub(cell.width());
+                match align {
+                    Align::Left => {
+                        out.push_str(cell);
+                        spaces(out, fill);
+                    }
+                    Align::Right => {
+                        spaces(out, fill);
+                        out.push_str(cell);
+                    }
+                }
+            }
+            // The padding after the last cell with text goes.
+            let kept = out[start..].trim_end().len();
+            out.truncate(start + kept);
             out.push('\n');
             if n == 0 && self.rule {
                 out.push_str(indent);
-                out.push_str(
-                    &"─".repeat(widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1)),
-                );
+                let rule = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+                out.extend(std::iter::repeat_n('─', rule));
                 out.push('\n');
             }
         }
-        out
-    }
-}
-
-fn pad(cell: &str, width: usize, align: Align) -> String {
-    let fill = " ".repeat(width.saturating_sub(cell.width()));
-    match align {
-        Align::Left => format!("{cell}{fill}"),
-        Align::Right => format!("{fill}{cell}"),
     }
 }
 
