@@ -384,11 +384,14 @@ pub struct ResultsBuilder {
     file: String,
     store: Store,
     /// The districts of `store`, by name.
-    index: HashTable<u32>,
+    /// (hash, district): the hash kept, so that growing the table reads no name.
+    index: HashTable<(u64, u32)>,
     rows: u64,
     /// The last district added to: rows of one district usually come together, and
     /// this skips a hash look-up per row.
     last: Option<usize>,
+    /// The candidate added to last, and its district.
+    last_candidate: Option<(usize, usize)>,
 }
 
 impl ResultsBuilder {
@@ -400,6 +403,7 @@ impl ResultsBuilder {
             index: HashTable::new(),
             rows: 0,
             last: None,
+            last_candidate: None,
         }
     }
 
@@ -497,13 +501,18 @@ impl ResultsBuilder {
                         "expected the candidate's name in a row of kind candidate, found an empty field",
                     ));
                 }
-                let c = match self.store.find_candidate(d, name) {
+                let hint = self
+                    .last_candidate
+                    .filter(|&(of, _)| of == d)
+                    .map(|(_, c)| c);
+                let c = match self.store.find_candidate(d, name, hint) {
                     Some(c) => c,
                     None => self
                         .store
                         .new_candidate(d, name, list, party, line)
                         .map_err(|_| Full::error(file, line))?,
                 };
+                self.last_candidate = Some((d, c));
                 self.store
                     .candidate_votes(file, district_name, c, name, list, party, line)?
             }
@@ -518,39 +527,33 @@ impl ResultsBuilder {
     #[inline]
     fn district(&mut self, name: &[u8], line: u64) -> Result<usize, InputError> {
         if let Some(last) = self.last {
-            if self.store.district_name(last) == name {
+            if same_bytes(self.store.district_name(last), name) {
                 return Ok(last);
             }
         }
-        let d = match self.find(name) {
+        let hash = hash(name);
+        let d = match self.find(hash, name) {
             Some(d) => d,
-            None => self.insert(name, line, |store, name| store.new_district(name, line))?,
+            None => {
+                let d = (self.store.new_district(name, line))
+                    .map_err(|_| Full::error(&self.file, line))?;
+                self.index
+                    .insert_unique(hash, (hash, d as u32), |&(h, _)| h);
+                d
+            }
         };
         self.last = Some(d);
         Ok(d)
     }
 
-    /// The district called `name`, if any.
-    fn find(&self, name: &[u8]) -> Option<usize> {
+    /// The district called `name`, whose hash is `hash`, if any.
+    fn find(&self, hash: u64, name: &[u8]) -> Option<usize> {
         let store = &self.store;
         self.index
-            .find(hash(name), |&d| store.district_name(d as usize) == name)
-            .map(|&d| d as usize)
-    }
-
-    /// Adds the district `name`, made by `make`, to the store and the index.
-    fn insert(
-        &mut self,
-        name: &[u8],
-        line: u64,
-        make: impl FnOnce(&mut Store, &[u8]) -> Result<usize, Full>,
-    ) -> Result<usize, InputError> {
-        let d = make(&mut self.store, name).map_err(|_| Full::error(&self.file, line))?;
-        let store = &self.store;
-        self.index.insert_unique(hash(name), d as u32, |&d| {
-            hash(store.district_name(d as usize))
-        });
-        Ok(d)
+            .find(hash, |&(h, d)| {
+                h == hash && store.district_name(d as usize) == name
+            })
+            .map(|&(_, d)| d as usize)
     }
 
     /// Adds the rows of `other` (filled apart, e.g. from another part of the file), with
@@ -559,14 +562,13 @@ impl ResultsBuilder {
         self.rows += other.rows;
         let theirs = &other.store;
         for d in 0..theirs.len() {
-            let name = theirs.district_name(d);
-            match self.find(name) {
+            let hash = hash(theirs.district_name(d));
+            match self.find(hash, theirs.district_name(d)) {
                 Some(ours) => self.store.absorb(&self.file, ours, theirs, d)?,
                 None => {
-                    let file = self.file.clone();
-                    self.insert(name, 0, |store, _| {
-                        store.adopt(&file, theirs, d).map_err(|_| Full)
-                    })?;
+                    let ours = self.store.adopt(&self.file, theirs, d)?;
+                    self.index
+                        .insert_unique(hash, (hash, ours as u32), |&(h, _)| h);
                 }
             }
         }
@@ -628,11 +630,18 @@ pub(crate) fn check_same_list(
     Ok(())
 }
 
-/// Byte equality that skips the library call for empty fields: in profiles, glibc's
+/// Byte equality that skips the library call for short names: in profiles, glibc's
 /// `memcmp` on two empty slices (the usual list and party of a presidential file) cost
-/// a third of the whole read.
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && (a.is_empty() || a == b)
+/// a third of the whole read, and on the short names of districts and candidates, compared
+/// on every row, the call costs more than the comparison.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && if a.len() <= 16 {
+            a.iter().zip(b).all(|(x, y)| x == y)
+        } else {
+            a == b
+        }
 }
 
 pub(crate) fn add_votes(file: &str, line: u64, a: u64, b: u64) -> Result<u64, InputError> {

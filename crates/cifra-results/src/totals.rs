@@ -8,7 +8,7 @@
 //! name.
 
 use crate::error::InputError;
-use crate::input::{add_votes, check_same_list, natural_bytes};
+use crate::input::{add_votes, check_same_list, natural_bytes, same_bytes};
 use cifra_core::{Affiliation, Candidate, Contest};
 use hashbrown::HashTable;
 use rayon::prelude::*;
@@ -126,24 +126,39 @@ impl Store {
         Ok(self.districts.len() - 1)
     }
 
-    /// The candidate called `name` in district `d`, if any.
+    /// The candidate called `name` in district `d`, if any. `hint`, a candidate of `d`,
+    /// is the one added to last: rows usually list a district's candidates in the same
+    /// order unit after unit, so its successor in the chain (after the last, the first)
+    /// is tried before anything else.
     #[inline]
-    pub(crate) fn find_candidate(&self, d: usize, name: &[u8]) -> Option<usize> {
+    pub(crate) fn find_candidate(
+        &self,
+        d: usize,
+        name: &[u8],
+        hint: Option<usize>,
+    ) -> Option<usize> {
         let district = &self.districts[d];
-        let same =
-            |c: &CandidateTally| c.name.len as usize == name.len() && self.name(c.name) == name;
+        let same = |c: usize| same_bytes(self.name(self.candidates[c].name), name);
+        if let Some(hint) = hint {
+            let guess = match self.candidates[hint].next {
+                NONE => district.first as usize,
+                next => next as usize,
+            };
+            if same(guess) {
+                return Some(guess);
+            }
+        }
         if let Some(index) = &district.index {
             return index
-                .find(hash(name), |&c| same(&self.candidates[c as usize]))
+                .find(hash(name), |&c| same(c as usize))
                 .map(|&c| c as usize);
         }
         let mut at = district.first;
         while at != NONE {
-            let c = &self.candidates[at as usize];
-            if same(c) {
+            if same(at as usize) {
                 return Some(at as usize);
             }
-            at = c.next;
+            at = self.candidates[at as usize].next;
         }
         None
     }
@@ -219,6 +234,7 @@ impl Store {
     /// The running total of candidate `c`, after checking that `list` and `party` are the
     /// ones it was first seen with (`district` names it in errors).
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub(crate) fn candidate_votes(
         &mut self,
         file: &str,
@@ -263,7 +279,7 @@ impl Store {
         let district = other.district_name(theirs);
         for c in other.candidates_of(theirs) {
             let (name, list, party) = (other.name(c.name), other.name(c.list), other.name(c.party));
-            let mine = match self.find_candidate(ours, name) {
+            let mine = match self.find_candidate(ours, name, None) {
                 Some(mine) => mine,
                 None => self
                     .new_candidate(ours, name, list, party, c.line)
