@@ -57,12 +57,11 @@ impl Table {
             .map(|i| {
                 self.rows
                     .iter()
-                    .map(|r| r.get(i).map_or(0, |c| c.width()))
+                    .map(|r| r.get(i).map_or(0, |c| width(c)))
                     .max()
                     .unwrap_or(0)
             })
             .collect();
-        let spaces = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', n));
         for (n, row) in self.rows.iter().enumerate() {
             out.push_str(indent);
             let start = out.len();
@@ -71,14 +70,14 @@ impl Table {
                     out.push_str("  ");
                 }
                 let cell = row.get(i).map_or("", String::as_str);
-                let fill = width.saturating_sub(cell.width());
+                let fill = width.saturating_sub(self::width(cell));
                 match align {
                     Align::Left => {
                         out.push_str(cell);
-                        spaces(out, fill);
+                        repeat(out, SPACES, fill);
                     }
                     Align::Right => {
-                        spaces(out, fill);
+                        repeat(out, SPACES, fill);
                         out.push_str(cell);
                     }
                 }
@@ -90,10 +89,34 @@ impl Table {
             if n == 0 && self.rule {
                 out.push_str(indent);
                 let rule = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
-                out.extend(std::iter::repeat_n('─', rule));
+                repeat(out, RULE, rule);
                 out.push('\n');
             }
         }
+    }
+}
+
+/// A cell's display width; printable ASCII, the usual cell, without looking it up.
+fn width(cell: &str) -> usize {
+    if cell.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+        cell.len()
+    } else {
+        cell.width()
+    }
+}
+
+/// 32 spaces, and a rule 32 characters long.
+const SPACES: &str = "                                ";
+const RULE: &str = "────────────────────────────────";
+
+/// `n` characters of `run` (a run of 32 of one character), written 32 at a time.
+fn repeat(out: &mut String, run: &str, n: usize) {
+    let unit = run.len() / 32;
+    let mut left = n;
+    while left > 0 {
+        let now = left.min(32);
+        out.push_str(&run[..now * unit]);
+        left -= now;
     }
 }
 
@@ -147,6 +170,11 @@ mod tests {
             t.render(""),
             "Name   Votes\n────────────\nMuñoz      5\nLi     1,000\n"
         );
+        let mut wide = Table::new(&[("N", Align::Right)]);
+        wide.row(vec!["x".repeat(40)]);
+        let rule = "─".repeat(40);
+        let expected = format!("{}N\n{rule}\n{}\n", " ".repeat(39), "x".repeat(40));
+        assert_eq!(wide.render(""), expected);
         assert_eq!(
             t.without_rule().render("  "),
             "  Name   Votes\n  Muñoz      5\n  Li     1,000\n"
