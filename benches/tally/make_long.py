@@ -1,9 +1,17 @@
-"""Builds the tally benchmark's input: the 2021 first round's 46,606 real mesas in the
-long results format, repeated COPIES times (each copy a distinct unit), about 2 million
-rows. Usage: python3 make_long.py OUT.csv [COPIES]  (standard library only)."""
+"""Builds the tally benchmark's inputs (standard library only).
+
+python3 make_long.py OUT.csv [COPIES]
+    The 2021 first round's 46,606 real mesas in the long results format, repeated COPIES
+    times (each copy a distinct unit), about 2 million rows: 16 large districts.
+python3 make_long.py --small-districts N OUT.csv
+    N districts D0 .. D(N-1) of two candidates each, one unit, votes drawn from 0-999 with
+    a fixed seed (some districts tie, and one in a thousand or so has no valid votes):
+    the many-small-districts case, 2N rows.
+"""
 import csv
 import gzip
 import os
+import random
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -29,5 +37,18 @@ def main(out_path, copies):
     print(f"{out_path}: {rows} rows, {os.path.getsize(out_path)} bytes", file=sys.stderr)
 
 
+def small_districts(out_path, districts):
+    draw = random.Random(1925)
+    with open(out_path, "w", encoding="utf-8", newline="") as out:
+        out.write("district,unit,kind,list,party,candidate,votes\n")
+        for d in range(districts):
+            a, b = draw.randrange(1000), draw.randrange(1000)
+            out.write(f"D{d},u,candidate,,,Alice Example,{a}\nD{d},u,candidate,,,Bob Example,{b}\n")
+    print(f"{out_path}: {2 * districts} rows, {os.path.getsize(out_path)} bytes", file=sys.stderr)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 5)
+    if sys.argv[1] == "--small-districts":
+        small_districts(sys.argv[3], int(sys.argv[2]))
+    else:
+        main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 5)

@@ -2,7 +2,9 @@
 //!
 //! Reads mesas from a CSV (plain or gzip, `-` for stdin, named `<stdin>` in messages),
 //! estimates how each group voted with `cifra_ei`, and returns the whole output as a string
-//! so nothing is half-printed on an error. The `--plot` file is written atomically (temporary file, then rename).
+//! so nothing is half-printed on an error. Bootstrap progress goes to stderr: a bar on a
+//! terminal, plain lines elsewhere. The `--plot` file is written atomically (temporary
+//! file, then rename).
 
 use std::path::Path;
 
@@ -10,9 +12,10 @@ use crate::error::CliError;
 use cifra_ei::{bootstrap, estimate, Adjust, Bootstrap, Error, Estimate, Method, Options, Problem};
 use cifra_report::ei::{self as report, Labels, Territorial};
 use cifra_report::plot;
-use cifra_report::table::thousands;
+use cifra_report::table::{plural, thousands};
 use cifra_results::mesas::{read_mesas, Dataset};
 use cifra_results::source::{display_name, open};
+use cifra_results::InputError;
 use rayon::prelude::*;
 
 /// The E-step, as named on the command line (and in fastei).
@@ -73,10 +76,12 @@ pub enum Format {
 #[derive(clap::Args, Debug)]
 pub struct EiArgs {
     /// Group columns (voters per group in each mesa), comma-separated, e.g. age_18_19,age_20_29.
-    #[arg(long, value_delimiter = ',', required = true)]
+    // Every occurrence is kept (and split by `columns`), so a repeated --groups is refused
+    // rather than silently appended.
+    #[arg(long, required = true, action = clap::ArgAction::Append)]
     pub groups: Vec<String>,
     /// Option columns (votes per option in each mesa), comma-separated.
-    #[arg(long, value_delimiter = ',', required = true)]
+    #[arg(long, required = true, action = clap::ArgAction::Append)]
     pub options: Vec<String>,
     /// E-step: mult (default, as fastei), mvn_pdf, or exact (small mesas only).
     #[arg(long, value_enum, default_value = "mult")]
@@ -111,8 +116,17 @@ pub struct EiArgs {
     pub file: String,
 }
 
-/// Runs `cifra ei` and returns what it prints on stdout.
-pub fn run(args: &EiArgs) -> Result<String, CliError> {
+/// What `cifra ei` prints: the output, and warnings for stderr.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EiOutput {
+    /// Everything for stdout.
+    pub stdout: String,
+    /// Notes for stderr (e.g. an option without votes).
+    pub warnings: Vec<String>,
+}
+
+/// Runs `cifra ei`.
+pub fn run(args: &EiArgs) -> Result<EiOutput, CliError> {
     let options = Options {
         method: args.method.into(),
         tolerance: args.tolerance,
@@ -125,9 +139,16 @@ pub fn run(args: &EiArgs) -> Result<String, CliError> {
     let file = open(&args.file)?;
     // The column lists are checked once the file is open, as they always were: a file
     // that cannot be opened is reported first.
-    check_names(&args.groups, "--groups", 1)?;
-    check_names(&args.options, "--options", 2)?;
-    let data = read_mesas(file, &name, &args.groups, &args.options, args.by.as_deref())?;
+    let groups = columns(&args.groups, "--groups", "groups", 1)?;
+    let option_columns = columns(&args.options, "--options", "options", 2)?;
+    if let Some(both) = groups.iter().find(|g| option_columns.contains(g)) {
+        return Err(CliError::Usage(format!(
+            "column \"{both}\" is given both in --groups and in --options: a column counts \
+             either a group's voters or an option's votes"
+        )));
+    }
+    let data = read_mesas(file, &name, &groups, &option_columns, args.by.as_deref())?;
+    let warnings = options_without_votes(&data)?;
     let problem = problem(&data)?;
     let labels = Labels {
         groups: &data.groups,
@@ -143,16 +164,17 @@ pub fn run(args: &EiArgs) -> Result<String, CliError> {
         },
         other => with_flag(other),
     };
-    let bar = progress_bar(args, &data);
-    let tick = || bar.inc(1);
+    let progress = Progress::new(args, &data);
+    let tick = || progress.tick();
     let result = match &args.by {
         None => {
             let est = estimate_one(&problem, &options, args, &tick).map_err(in_file)?;
             if let Some(path) = &args.plot {
                 let title = format!(
-                    "Who voted how ({}, {} mesas)",
+                    "Who voted how ({}, {} {})",
                     options.method,
-                    thousands(est.mesas as u64)
+                    thousands(est.mesas as u64),
+                    plural(est.mesas as u64, "mesa", "mesas")
                 );
                 write_atomically(path, &plot::heatmap(&est, labels, &title))?;
             }
@@ -164,8 +186,44 @@ pub fn run(args: &EiArgs) -> Result<String, CliError> {
             render_by(args.format, by, &results, labels)
         }
     };
-    bar.finish_and_clear();
-    Ok(result)
+    progress.finish();
+    Ok(EiOutput {
+        stdout: result,
+        warnings,
+    })
+}
+
+/// Refuses mesas without a single vote (EM would report its starting point as the
+/// estimate), and warns of each option without votes (its estimate is 0: a wrong column?).
+fn options_without_votes(data: &Dataset) -> Result<Vec<String>, CliError> {
+    let mut voted = vec![false; data.options.len()];
+    for b in 0..data.mesas() {
+        for (voted, &x) in voted.iter_mut().zip(data.votes(b)) {
+            *voted |= x > 0;
+        }
+    }
+    if !voted.contains(&true) {
+        return Err(InputError::file(
+            &data.path,
+            format!(
+                "no mesa has a vote for any of the options ({}): nothing to estimate",
+                data.options.join(", ")
+            ),
+        )
+        .into());
+    }
+    Ok(data
+        .options
+        .iter()
+        .zip(voted)
+        .filter(|(_, voted)| !voted)
+        .map(|(option, _)| {
+            format!(
+                "{}: option \"{option}\" has no votes in any mesa: every group's estimate for it is 0",
+                data.path
+            )
+        })
+        .collect())
 }
 
 fn check_args(args: &EiArgs, options: &Options) -> Result<(), CliError> {
@@ -195,24 +253,40 @@ fn with_flag(e: Error) -> CliError {
     }
 }
 
-/// Checks a list of columns given with `flag`: at least `at_least` names, none empty, none
-/// twice.
-fn check_names(names: &[String], flag: &str, at_least: usize) -> Result<(), CliError> {
-    if names.len() < at_least || names.iter().any(|n| n.is_empty()) {
-        return Err(CliError::Usage(format!(
-            "{flag} needs at least {at_least} comma-separated column name{}, got \"{}\"",
+/// The columns given with `flag` (`what` names them in messages): one comma-separated list,
+/// each name trimmed of spaces, at least `at_least` names, none empty, none twice.
+fn columns(
+    given: &[String],
+    flag: &str,
+    what: &str,
+    at_least: usize,
+) -> Result<Vec<String>, CliError> {
+    let usage = |message: String| Err(CliError::Usage(message));
+    let [list] = given else {
+        let times = match given.len() {
+            2 => "twice".to_string(),
+            n => format!("{n} times"),
+        };
+        return usage(format!(
+            "{flag} is given {times}; list all the {what} in one {flag}, comma-separated"
+        ));
+    };
+    let names: Vec<String> = list.split(',').map(|n| n.trim().to_string()).collect();
+    if list.trim().is_empty() || names.len() < at_least {
+        return usage(format!(
+            "{flag} needs at least {at_least} comma-separated column name{}, got \"{list}\"",
             if at_least == 1 { "" } else { "s" },
-            names.join(",")
-        )));
+        ));
+    }
+    if names.iter().any(String::is_empty) {
+        return usage(format!("{flag} \"{list}\" has an empty column name"));
     }
     for (i, n) in names.iter().enumerate() {
         if names[..i].contains(n) {
-            return Err(CliError::Usage(format!(
-                "{flag}: column \"{n}\" is listed twice"
-            )));
+            return usage(format!("{flag}: column \"{n}\" is listed twice"));
         }
     }
-    Ok(())
+    Ok(names)
 }
 
 /// The estimation problem of the mesas read: their groups' voters and options' votes,
@@ -225,25 +299,76 @@ pub fn problem(data: &Dataset) -> Result<Problem, Error> {
     )
 }
 
-fn progress_bar(args: &EiArgs, data: &Dataset) -> indicatif::ProgressBar {
-    if args.bootstrap == 0 {
-        return indicatif::ProgressBar::hidden();
+/// How the bootstrap shows its progress on stderr: a bar on a terminal; elsewhere (a pipe, a
+/// log), where the bar would hide itself, plain lines at every tenth of the way and at
+/// least every [`Progress::EVERY`] in between.
+enum Progress {
+    /// No bootstrap, nothing to show.
+    Silent,
+    /// A bar, on a terminal.
+    Bar(indicatif::ProgressBar),
+    /// Plain lines.
+    Lines {
+        total: usize,
+        /// Resamples done, and when the last line was printed.
+        state: std::sync::Mutex<(usize, std::time::Instant)>,
+    },
+}
+
+impl Progress {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+    fn new(args: &EiArgs, data: &Dataset) -> Progress {
+        if args.bootstrap == 0 {
+            return Progress::Silent;
+        }
+        let territories = if args.by.is_some() {
+            data.territories().len()
+        } else {
+            1
+        };
+        let total = args.bootstrap * territories;
+        if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            let state = std::sync::Mutex::new((0, std::time::Instant::now()));
+            return Progress::Lines { total, state };
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "bootstrap {bar:40} {pos}/{len} resamples, {eta} left",
+        ) {
+            bar.set_style(style);
+        }
+        Progress::Bar(bar)
     }
-    let territories = if args.by.is_some() {
-        data.territories().len()
-    } else {
-        1
-    };
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some((args.bootstrap * territories) as u64),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "bootstrap {bar:40} {pos}/{len} resamples, {eta} left",
-    ) {
-        bar.set_style(style);
+
+    /// One more resample done (called from any thread).
+    fn tick(&self) {
+        match self {
+            Progress::Silent => {}
+            Progress::Bar(bar) => bar.inc(1),
+            Progress::Lines { total, state } => {
+                let Ok(mut state) = state.lock() else {
+                    return;
+                };
+                let (done, last) = &mut *state;
+                *done += 1;
+                let tenth = *done * 10 / total != (*done - 1) * 10 / total;
+                if tenth || last.elapsed() >= Self::EVERY {
+                    eprintln!("cifra: bootstrap {done}/{total} resamples");
+                    *last = std::time::Instant::now();
+                }
+            }
+        }
     }
-    bar
+
+    fn finish(&self) {
+        if let Progress::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 fn estimate_one(

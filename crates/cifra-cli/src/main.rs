@@ -44,15 +44,19 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: Result<(String, Vec<String>), CliError> = match &cli.command {
-        None => main_job::run().map(|out| (out, Vec::new())),
+    // The output in pieces, written one after the other, and the lines for stderr.
+    let result: Result<(Vec<Vec<u8>>, Vec<String>), CliError> = match &cli.command {
+        None => main_job::run().map(|out| (vec![out.into_bytes()], Vec::new())),
         Some(Command::Tally(args)) => tally::run(args).map(|o| {
             let warnings = o.warnings.into_iter().map(|w| format!("warning: {w}"));
             let notes = o.notes.into_iter().map(|n| format!("note: {n}"));
             (o.stdout, warnings.chain(notes).collect())
         }),
-        Some(Command::Ei(args)) => ei::run(args).map(|out| (out, Vec::new())),
-        Some(Command::Systems) => Ok((systems::list(), Vec::new())),
+        Some(Command::Ei(args)) => ei::run(args).map(|o| {
+            let warnings = o.warnings.into_iter().map(|w| format!("warning: {w}"));
+            (vec![o.stdout.into_bytes()], warnings.collect())
+        }),
+        Some(Command::Systems) => Ok((vec![systems::list().into_bytes()], Vec::new())),
     };
     match result {
         Ok((stdout, stderr_lines)) => {
@@ -60,7 +64,8 @@ fn main() -> ExitCode {
                 eprintln!("cifra: {line}");
             }
             let mut out = std::io::stdout().lock();
-            match out.write_all(stdout.as_bytes()).and_then(|_| out.flush()) {
+            let written = stdout.iter().try_for_each(|piece| out.write_all(piece));
+            match written.and_then(|_| out.flush()) {
                 Ok(()) => ExitCode::SUCCESS,
                 // A closed pipe (`cifra … | head`) is the reader's choice, not an error.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

@@ -280,6 +280,36 @@ fn refused(args: &[&str], stdin: &str, message: &str) {
 }
 
 #[test]
+fn the_first_failing_of_many_contests_is_reported_and_nothing_printed() {
+    // Districts decided in parallel runs: the error is the first failing district's in
+    // natural order (D37, not D80 nor D370), whatever the threads.
+    let mut input = String::from("district,kind,candidate,votes\n");
+    for d in 0..400 {
+        let votes = if [37, 80, 370].contains(&d) { 0 } else { d + 1 };
+        input.push_str(&format!("D{d},candidate,a,{votes}\nD{d},candidate,b,1\n"));
+    }
+    for threads in ["1", "2", "3"] {
+        cifra()
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "tally",
+                "--system",
+                "cl-presidential",
+                "--format",
+                "json",
+                "-",
+            ])
+            .write_stdin(input.replace(",b,1\n", ",b,0\n"))
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(
+                "<stdin>: district \"D37\": the contest has no valid votes",
+            ));
+    }
+}
+
+#[test]
 fn missing_required_column() {
     refused(
         &["tally", "--system", "cl-mayor", "-"],

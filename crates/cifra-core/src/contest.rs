@@ -305,7 +305,20 @@ impl Contest {
 
     /// The lists of the contest, most voted first (ties by key).
     pub fn lists(&self) -> Vec<Group<ListKey>> {
-        self.group_by((0..self.candidates.len()).collect(), |i| self.list_of(i))
+        self.group_by(
+            (0..self.candidates.len()).collect(),
+            |i| {
+                let c = &self.candidates[i];
+                match &c.affiliation.list {
+                    Some(list) => KeyRef::Named(list),
+                    None => KeyRef::Alone(&c.name),
+                }
+            },
+            |key| match key {
+                KeyRef::Named(list) => ListKey::Named(list.to_string()),
+                KeyRef::Alone(name) => ListKey::Alone(name.to_string()),
+            },
+        )
     }
 
     /// The parties (and unaffiliated independents) inside one list, most voted first.
@@ -317,13 +330,20 @@ impl Contest {
     /// voted first; a member with no name at that level is a group of their own, keyed by
     /// the candidate's name.
     pub fn groups_at(&self, members: &[usize], level: Level) -> Vec<Group<PartyKey>> {
-        self.group_by(members.to_vec(), |i| {
-            let c = &self.candidates[i];
-            match c.affiliation.at(level) {
-                Some(name) => PartyKey::Named(name.to_string()),
-                None => PartyKey::Alone(c.name.clone()),
-            }
-        })
+        self.group_by(
+            members.to_vec(),
+            |i| {
+                let c = &self.candidates[i];
+                match c.affiliation.at(level) {
+                    Some(name) => KeyRef::Named(name),
+                    None => KeyRef::Alone(&c.name),
+                }
+            },
+            |key| match key {
+                KeyRef::Named(name) => PartyKey::Named(name.to_string()),
+                KeyRef::Alone(name) => PartyKey::Alone(name.to_string()),
+            },
+        )
     }
 
     /// Whether `members` share seats again at `level`: they carry two or more distinct
@@ -354,28 +374,46 @@ impl Contest {
         indices
     }
 
-    fn group_by<K: Ord + Clone>(
-        &self,
+    /// Groups `indices` by key, most voted group first (ties by key), each group's
+    /// members most voted first. Keys are compared borrowed (`key_of`) and made owned
+    /// (`own`) once per group, not once per member.
+    fn group_by<'a, K: Ord>(
+        &'a self,
         indices: Vec<usize>,
-        key_of: impl Fn(usize) -> K,
+        key_of: impl Fn(usize) -> KeyRef<'a>,
+        own: impl Fn(KeyRef<'a>) -> K,
     ) -> Vec<Group<K>> {
-        let mut groups: std::collections::BTreeMap<K, Vec<usize>> = Default::default();
-        for i in self.by_votes(indices) {
-            groups.entry(key_of(i)).or_default().push(i);
-        }
-        let mut groups: Vec<Group<K>> = groups
+        let mut keyed: Vec<(KeyRef<'a>, usize)> = self
+            .by_votes(indices)
             .into_iter()
-            .map(|(key, members)| Group {
-                votes: members
-                    .iter()
-                    .fold(0u64, |sum, &i| sum.saturating_add(self.candidates[i].votes)),
-                key,
-                members,
+            .map(|i| (key_of(i), i))
+            .collect();
+        // Stable: members keep the order by votes inside their key.
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut groups: Vec<Group<K>> = keyed
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|run| {
+                let members: Vec<usize> = run.iter().map(|&(_, i)| i).collect();
+                Group {
+                    votes: members
+                        .iter()
+                        .fold(0u64, |sum, &i| sum.saturating_add(self.candidates[i].votes)),
+                    key: own(run[0].0),
+                    members,
+                }
             })
             .collect();
         groups.sort_by(|a, b| b.votes.cmp(&a.votes).then_with(|| a.key.cmp(&b.key)));
         groups
     }
+}
+
+/// A [`ListKey`] or [`PartyKey`] borrowed from the candidates: the same variants in the
+/// same order, so it compares as the owned key does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum KeyRef<'a> {
+    Named(&'a str),
+    Alone(&'a str),
 }
 
 #[cfg(test)]

@@ -363,10 +363,27 @@ impl<'a> Draws<'a> {
         key: impl Fn(&T) -> DrawItem,
         occasion: &Occasion,
     ) -> Vec<usize> {
-        let keys: Vec<DrawItem> = items.iter().map(&key).collect();
         let mut order: Vec<usize> = (0..items.len()).collect();
-        order
-            .sort_by(|&a, &b| better(&items[b], &items[a]).then(keys[a].key().cmp(&keys[b].key())));
+        // Best first (stable: equals keep their positions); then each run of equals in
+        // the order of its draw keys, made only for items that tie with another.
+        order.sort_by(|&a, &b| better(&items[b], &items[a]));
+        let mut start = 0;
+        while start < order.len() {
+            let end = (start + 1..order.len())
+                .find(|&i| !better(&items[order[i]], &items[order[start]]).is_eq())
+                .unwrap_or(order.len());
+            if end - start > 1 {
+                let mut run: Vec<(DrawItem, usize)> = order[start..end]
+                    .iter()
+                    .map(|&i| (key(&items[i]), i))
+                    .collect();
+                run.sort_by(|a, b| a.0.key().cmp(&b.0.key()));
+                for (slot, (_, i)) in order[start..end].iter_mut().zip(run) {
+                    *slot = i;
+                }
+            }
+            start = end;
+        }
         if n >= order.len() {
             return order;
         }
@@ -383,7 +400,7 @@ impl<'a> Draws<'a> {
             .find(|&i| !tied_with_cut(i))
             .unwrap_or(order.len());
         let group: Vec<usize> = order[start..end].to_vec();
-        let group_keys: Vec<DrawItem> = group.iter().map(|&i| keys[i].clone()).collect();
+        let group_keys: Vec<DrawItem> = group.iter().map(|&i| key(&items[i])).collect();
         let chosen = self.draw(occasion, &group_keys, n - start);
         order.truncate(start);
         order.extend(chosen.into_iter().map(|k| group[k]));

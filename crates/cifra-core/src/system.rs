@@ -263,6 +263,30 @@ impl System {
         }
     }
 
+    /// Whether the decision of one contest may depend on the others: true only for a
+    /// system whose corrections span contests (`cl-convention-2021-indigenous`, parity
+    /// among the peoples), which must be decided with [`System::decide_all`]; every other
+    /// system decides each contest alone (with [`System::decide_with`]), in any order.
+    pub fn spans_contests(self) -> bool {
+        match self {
+            System::ClConvention2021Indigenous => true,
+            System::ClPresidential
+            | System::ClPresidential1925
+            | System::ClBinomial
+            | System::ClDhondt
+            | System::ClMayor
+            | System::ClCouncil
+            | System::ClRegionalCouncil
+            | System::ClConvention2021
+            | System::Dhondt
+            | System::SainteLague
+            | System::Hare
+            | System::Droop
+            | System::Plurality
+            | System::TwoRound => false,
+        }
+    }
+
     /// Whether the system shares a pact's seats among its sub-pacts, its parties outside
     /// sub-pacts and each independent outside a sub-pact (`cl-council`), and in which
     /// lists: `Some(false)` in pacts only, `Some(true)` in every list, `None` if it does
@@ -520,6 +544,14 @@ impl FromStr for System {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_parity_among_peoples_spans_contests() {
+        for system in System::ALL {
+            let across = matches!(system.rule(), Rule::PluralityThenParityAmongPeoples);
+            assert_eq!(system.spans_contests(), across, "{system}");
+        }
+    }
 
     #[test]
     fn ids_round_trip() {

@@ -27,6 +27,10 @@ impl Bootstrap {
 /// drive a progress bar. A cell that is NaN in every replicate (a group without voters) is
 /// NaN; otherwise replicates where the group happened not to be drawn are left out of it.
 ///
+/// With fewer than 2 mesas every cell is NaN: every resample of one mesa is that mesa, so
+/// the spread would be 0 whatever the uncertainty (no replicate is run, but `progress` is
+/// still called once per replicate).
+///
 /// ```
 /// use cifra_ei::{bootstrap, Bootstrap, Options, Problem};
 /// let problem = Problem::new(1, 2, vec![6.0, 4.0, 5.0, 5.0, 7.0, 3.0], vec![10.0, 10.0, 10.0]).unwrap();
@@ -43,6 +47,11 @@ pub fn bootstrap(
     if config.replicates < 2 {
         return Err(Error::TooFewReplicates(config.replicates));
     }
+    let cells = problem.groups() * problem.options();
+    if problem.mesas() < 2 {
+        (0..config.replicates).for_each(|_| progress());
+        return Ok(vec![f64::NAN; cells]);
+    }
     let runs: Vec<Vec<f64>> = (0..config.replicates)
         .into_par_iter()
         .map(|r| {
@@ -52,10 +61,7 @@ pub fn bootstrap(
             est.map(|e| e.probabilities)
         })
         .collect::<Result<_, _>>()?;
-    Ok(std_dev_per_cell(
-        &runs,
-        problem.groups() * problem.options(),
-    ))
+    Ok(std_dev_per_cell(&runs, cells))
 }
 
 /// Independent streams per replicate, so the result does not depend on scheduling.
@@ -95,6 +101,28 @@ fn std_dev_per_cell(runs: &[Vec<f64>], cells: usize) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_mesa_has_no_standard_errors_not_zero_ones() {
+        // Every resample of one mesa is that mesa: the spread is 0 whatever the truth.
+        let problem = Problem::new(2, 2, vec![6.0, 4.0], vec![7.0, 3.0]).unwrap();
+        let config = Bootstrap {
+            replicates: 5,
+            seed: 1,
+        };
+        let ticks = std::sync::atomic::AtomicUsize::new(0);
+        let tick = || {
+            ticks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        };
+        let se = bootstrap(&problem, &Options::default(), &config, &tick).unwrap();
+        assert_eq!(se.len(), 4);
+        assert!(se.iter().all(|v| v.is_nan()), "{se:?}");
+        assert_eq!(
+            ticks.into_inner(),
+            5,
+            "progress still counts every replicate"
+        );
+    }
 
     #[test]
     fn resample_draws_as_many_as_there_are() {

@@ -106,9 +106,8 @@ fn iterate<E: EStep>(
         let acc = projected_e_step(problem, &p, &k, &step);
         p = m_step(&acc, &totals, &p, c);
     }
-    let present: Vec<bool> = totals.iter().map(|&t| t > 0.0).collect();
-    for (row, &here) in p.chunks_exact_mut(c).zip(&present) {
-        if !here {
+    for (row, seen) in p.chunks_exact_mut(c).zip(seen_voting(problem, &k)) {
+        if !seen {
             row.fill(f64::NAN);
         }
     }
@@ -121,22 +120,42 @@ fn iterate<E: EStep>(
         converged,
         last_change: change,
         mesas: problem.mesas(),
+        voters: weighted_group_totals(problem, &drawn(problem, weights)),
         std_errors: None,
     })
 }
 
+/// Whether each group has voters in a mesa (that takes part) with votes. A mesa without
+/// votes says nothing of how anyone voted (every E-step leaves `p` as it is there), so a
+/// group seen only in such mesas would keep its starting point: it has no estimate.
+fn seen_voting(problem: &Problem, k: &[f64]) -> Vec<bool> {
+    let mut seen = vec![false; problem.groups()];
+    for (b, &kb) in k.iter().enumerate() {
+        if kb > 0.0 && problem.votes(b).iter().any(|&x| x > 0.0) {
+            for (seen, &w) in seen.iter_mut().zip(problem.voters(b)) {
+                *seen |= w > 0.0;
+            }
+        }
+    }
+    seen
+}
+
+/// Each mesa's bootstrap count (1 without a resample).
+fn drawn(problem: &Problem, weights: Option<&[u32]>) -> Vec<f64> {
+    (0..problem.mesas())
+        .map(|b| weights.map_or(1.0, |w| f64::from(w[b])))
+        .collect()
+}
+
 /// Each mesa's multiplicity: the bootstrap count, or 0 for mesas the method leaves out.
 fn mesa_weights<E: EStep>(problem: &Problem, weights: Option<&[u32]>, step: &E) -> Vec<f64> {
-    (0..problem.mesas())
-        .map(|b| {
-            let k = weights.map_or(1.0, |w| f64::from(w[b]));
-            if k > 0.0 && step.uses(problem, b) {
-                k
-            } else {
-                0.0
-            }
-        })
-        .collect()
+    let mut k = drawn(problem, weights);
+    for (b, k) in k.iter_mut().enumerate() {
+        if !step.uses(problem, b) {
+            *k = 0.0;
+        }
+    }
+    k
 }
 
 fn weighted_group_totals(problem: &Problem, k: &[f64]) -> Vec<f64> {

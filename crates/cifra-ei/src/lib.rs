@@ -51,7 +51,7 @@ pub enum Error {
     #[error("no mesas: there is nothing to estimate from")]
     NoMesas,
     /// Vote counts that do not make whole mesas.
-    #[error("{counts} vote counts do not split into mesas of {options} options")]
+    #[error("vote counts do not split into mesas of {options} options: {counts} given")]
     RaggedVotes {
         /// How many vote counts were given.
         counts: usize,
@@ -59,9 +59,9 @@ pub enum Error {
         options: usize,
     },
     /// A list of values of the wrong length.
-    #[error("expected {expected} {what}, got {got}")]
+    #[error("{what}: expected {expected}, got {got}")]
     WrongLength {
-        /// What the values are (`"voter counts"`, `"weights"`).
+        /// What the values are (`"voter counts (one per mesa and group)"`).
         what: &'static str,
         /// How many there should be.
         expected: usize,
@@ -239,7 +239,10 @@ pub struct Estimate {
     pub groups: usize,
     /// Number of options (C).
     pub options: usize,
-    /// `p[g][c]`, row-major G×C; a group with no voters at all has a row of NaN.
+    /// `p[g][c]`, row-major G×C. A group without an estimate has a row of NaN: one with no
+    /// voters at all (see [`Estimate::voters`]), or one whose voters are all in mesas
+    /// without votes (which say nothing of how anyone voted) or, with the exact method, in
+    /// mesas it leaves out.
     pub probabilities: Vec<f64>,
     /// EM iterations done.
     pub iterations: usize,
@@ -249,12 +252,15 @@ pub struct Estimate {
     pub last_change: f64,
     /// Mesas in the problem.
     pub mesas: usize,
+    /// Voters of each group in the problem's mesas, each mesa counted as many times as it
+    /// was drawn in a bootstrap resample (whether or not the method leaves it out).
+    pub voters: Vec<f64>,
     /// Bootstrap standard errors, row-major G×C, when computed.
     pub std_errors: Option<Vec<f64>>,
 }
 
 impl Estimate {
-    /// `p[g][c]`: NaN when group `g` has no voters.
+    /// `p[g][c]`: NaN when group `g` has no estimate (see [`Estimate::probabilities`]).
     pub fn probability(&self, g: usize, c: usize) -> f64 {
         self.probabilities[g * self.options + c]
     }
@@ -285,7 +291,7 @@ pub fn estimate_weighted(
 ) -> Result<Estimate, Error> {
     if weights.len() != problem.mesas() {
         return Err(Error::WrongLength {
-            what: "weights, one per mesa",
+            what: "weights (one per mesa)",
             expected: problem.mesas(),
             got: weights.len(),
         });

@@ -51,7 +51,7 @@ impl Problem {
         }
         if voters.len() != mesas * groups {
             return Err(Error::WrongLength {
-                what: "voter counts, one per mesa and group",
+                what: "voter counts (one per mesa and group)",
                 expected: mesas * groups,
                 got: voters.len(),
             });

@@ -44,6 +44,57 @@ fn a_group_absent_everywhere_gets_nan_and_the_others_an_answer() {
 }
 
 #[test]
+fn mesas_without_votes_say_nothing_so_a_group_seen_only_there_has_no_estimate() {
+    // Group 1 has voters only in the second mesa, which has no votes: EM used to report its
+    // starting point (50/50) as a converged estimate.
+    let p = Problem::new(2, 2, vec![3.0, 1.0, 0.0, 0.0], vec![4.0, 0.0, 0.0, 5.0]).unwrap();
+    for m in METHODS {
+        let est = estimate(&p, &Options::with_method(m)).unwrap();
+        assert!(
+            est.row(1).iter().all(|v| v.is_nan()),
+            "{m}: {:?}",
+            est.row(1)
+        );
+        assert_eq!(est.voters, [4.0, 5.0], "{m}");
+        rows_sum_to_one(&est, &[1]);
+    }
+}
+
+#[test]
+fn a_problem_without_any_vote_has_no_estimate_at_all() {
+    let p = Problem::new(2, 2, vec![0.0; 4], vec![3.0, 2.0, 1.0, 4.0]).unwrap();
+    for m in METHODS {
+        let est = estimate(&p, &Options::with_method(m)).unwrap();
+        assert!(est.probabilities.iter().all(|v| v.is_nan()), "{m}");
+        assert_eq!(est.voters, [4.0, 6.0], "{m}");
+    }
+}
+
+#[test]
+fn an_option_without_votes_is_estimated_at_zero() {
+    let p = Problem::from_counts(
+        2,
+        3,
+        &[5, 0, 0, 2, 3, 0, 1, 3, 0, 3, 2, 0],
+        &[3, 2, 1, 4, 2, 2, 4, 1],
+    )
+    .unwrap();
+    for m in METHODS {
+        for adjust in [Adjust::Project, Adjust::None] {
+            let o = Options {
+                adjust,
+                ..Options::with_method(m)
+            };
+            let est = estimate(&p, &o).unwrap();
+            rows_sum_to_one(&est, &[]);
+            for g in 0..2 {
+                assert!(est.probability(g, 2).abs() < 1e-12, "{m}: {:?}", est.row(g));
+            }
+        }
+    }
+}
+
+#[test]
 fn a_single_mesa_gets_an_answer() {
     let p = Problem::new(2, 3, vec![5.0, 3.0, 2.0], vec![6.0, 4.0]).unwrap();
     for m in METHODS {
@@ -148,6 +199,11 @@ fn each_invalid_input_has_its_own_error_in_the_domain_words() {
     assert_eq!(
         e.to_string(),
         "counts of votes and voters must be whole numbers, 0 or more, found 0.5"
+    );
+
+    assert_eq!(
+        err(Problem::new(2, 2, vec![1.0, 1.0], vec![1.0])).to_string(),
+        "voter counts (one per mesa and group): expected 2, got 1"
     );
 
     let p = Problem::new(1, 2, vec![1.0, 1.0], vec![2.0]).unwrap();

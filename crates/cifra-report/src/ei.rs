@@ -1,12 +1,14 @@
 //! Rendering estimates as text, JSON or CSV. Probabilities are printed as fractions in JSON
-//! and CSV (full precision) and as percentages in text; a group without voters prints as
-//! `null` (JSON), an empty field (CSV) or `—` (text).
+//! and CSV (full precision) and as percentages in text; a group without an estimate (no
+//! voters, or voters only in mesas without votes) prints as `null` (JSON), an empty field
+//! (CSV) or `—` (text, with a note under the table saying why). So does a standard error
+//! the bootstrap cannot measure (one mesa, resampled, is always that mesa).
 
 use serde_json::{json, Value};
 
 use crate::csv_text;
-use crate::table::{thousands, Align, Table};
-use cifra_ei::Estimate;
+use crate::table::{plural, thousands, Align, Table};
+use cifra_ei::{Estimate, Method};
 
 /// Group and option names, in the order of the estimate's rows and columns.
 #[derive(Debug, Clone, Copy)]
@@ -136,18 +138,23 @@ fn csv_rows(writer: &mut csv_text::Writer, key: Option<&str>, est: &Estimate, la
     }
 }
 
+/// A number as JSON writes it (the shortest form that reads back the same, `1e-34` rather
+/// than 33 zeros) where that form has an exponent, and as Rust writes it otherwise (`1`, not
+/// JSON's `1.0`), as this CSV always did; empty when there is no number.
 fn csv_number(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v}")
-    } else {
-        String::new()
+    match serde_json::Number::from_f64(v).map(|n| n.to_string()) {
+        Some(json) if json.contains('e') => json,
+        Some(_) => format!("{v}"),
+        None => String::new(),
     }
 }
 
-/// A readable table: one row per group, one column per option, percentages.
+/// A readable table: one row per group, one column per option, percentages; under it, a
+/// note for each group without an estimate, saying why.
 pub fn text(est: &Estimate, labels: Labels<'_>) -> String {
     let mut out = summary_line(est, None);
     out.push_str(&table(est, labels));
+    out.push_str(&notes(est, labels));
     out
 }
 
@@ -160,6 +167,33 @@ pub fn text_by(by: &str, results: &[Territorial], labels: Labels<'_>) -> String 
         }
         out.push_str(&summary_line(&t.estimate, Some((by, &t.key))));
         out.push_str(&table(&t.estimate, labels));
+        out.push_str(&notes(&t.estimate, labels));
+    }
+    out
+}
+
+/// One line per group without an estimate (a row of `—` in the table), saying why; and
+/// one when the bootstrap had a single mesa to resample (no standard errors).
+fn notes(est: &Estimate, labels: Labels<'_>) -> String {
+    let mut out = String::new();
+    for (g, name) in labels.groups.iter().enumerate() {
+        if est.row(g).iter().all(|v| v.is_finite()) {
+            continue;
+        }
+        let why = if est.voters[g] == 0.0 {
+            "has no voters in these mesas"
+        } else if est.method == Method::Exact {
+            "has voters only in mesas the exact method leaves out (without votes, or whose \
+             voters and votes differ)"
+        } else {
+            "has voters only in mesas without votes"
+        };
+        out.push_str(&format!("Note: group {name} {why}: no estimate.\n"));
+    }
+    if est.std_errors.is_some() && est.mesas < 2 {
+        out.push_str(
+            "Note: no standard errors: with 1 mesa, every bootstrap resample is that same mesa.\n",
+        );
     }
     out
 }
@@ -176,11 +210,13 @@ fn summary_line(est: &Estimate, territory: Option<(&str, &str)>) -> String {
         .as_ref()
         .map_or(String::new(), |_| ", ± bootstrap standard error".into());
     format!(
-        "{place}{} mesas, method {}, {} iterations ({status})\n\
+        "{place}{} {}, method {}, {} {} ({status})\n\
          Estimated % of each group's voters who chose each option (rows add up to 100{se}):\n",
         thousands(est.mesas as u64),
+        plural(est.mesas as u64, "mesa", "mesas"),
         est.method,
-        est.iterations
+        est.iterations,
+        plural(est.iterations as u64, "iteration", "iterations"),
     )
 }
 
@@ -208,4 +244,69 @@ pub fn table(est: &Estimate, labels: Labels<'_>) -> String {
         );
     }
     table.render("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn estimate(probabilities: Vec<f64>) -> Estimate {
+        Estimate {
+            method: Method::Mult,
+            groups: probabilities.len() / 2,
+            options: 2,
+            iterations: 3,
+            converged: true,
+            last_change: 0.0,
+            mesas: 2,
+            voters: vec![10.0; probabilities.len() / 2],
+            std_errors: None,
+            probabilities,
+        }
+    }
+
+    #[test]
+    fn one_mesa_and_one_iteration_are_singular() {
+        let mut est = estimate(vec![0.6, 0.4]);
+        (est.mesas, est.iterations) = (1, 1);
+        let (groups, options) = (vec!["g".to_string()], vec!["x".into(), "y".into()]);
+        let labels = Labels {
+            groups: &groups,
+            options: &options,
+        };
+        assert!(text(&est, labels).starts_with("1 mesa, method mult, 1 iteration (converged)\n"));
+        (est.mesas, est.iterations) = (1_234, 2);
+        assert!(text(&est, labels).starts_with("1,234 mesas, method mult, 2 iterations ("));
+    }
+
+    #[test]
+    fn csv_numbers_are_shortest_and_tiny_ones_in_exponent_form() {
+        let est = estimate(vec![
+            1e-34,
+            1.0 - 1e-34,
+            0.3273486120349713,
+            0.6726513879650287,
+            6.095342095981252e-18,
+            0.25,
+            f64::NAN,
+            f64::NAN,
+            1.0,
+            0.0,
+        ]);
+        let groups: Vec<String> = ["a", "b", "c", "d", "e"].map(String::from).to_vec();
+        let options: Vec<String> = ["x", "y"].map(String::from).to_vec();
+        let labels = Labels {
+            groups: &groups,
+            options: &options,
+        };
+        assert_eq!(
+            csv(&est, labels),
+            "group,x,y\n\
+             a,1e-34,1\n\
+             b,0.3273486120349713,0.6726513879650287\n\
+             c,6.095342095981252e-18,0.25\n\
+             d,,\n\
+             e,1,0\n"
+        );
+    }
 }

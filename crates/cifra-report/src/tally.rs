@@ -6,7 +6,7 @@ use crate::csv_text;
 use crate::table::{percent, thousands, Align, Table};
 use cifra_core::{
     apportion::{Divisor, Quota},
-    Basis, Contest, Correction, CorrectionRule, Corrections, Decision, Level, ListKey,
+    Basis, Candidate, Contest, Correction, CorrectionRule, Corrections, Decision, Level, ListKey,
     LotteryRecord, Outcome, PartyKey, Pool, Purpose, Sex, System,
 };
 use serde::Serialize;
@@ -210,6 +210,19 @@ impl ContestReport {
         decision: &Decision,
         corrections: Corrections,
     ) -> Self {
+        Self::from_parts(system, contest.clone(), decision.clone(), corrections)
+    }
+
+    /// The report of `decision` on `contest` under `system`, as
+    /// [`ContestReport::with_corrections`] makes it, taking the contest and the decision
+    /// to move their names into the report instead of copying them: what a caller that
+    /// reports millions of contests uses.
+    pub fn from_parts(
+        system: System,
+        contest: Contest,
+        decision: Decision,
+        corrections: Corrections,
+    ) -> Self {
         let valid = contest.valid_votes();
         let share = |votes: u64| {
             if valid == 0 {
@@ -218,37 +231,54 @@ impl ContestReport {
                 votes as f64 / valid as f64
             }
         };
-        let order = contest.by_votes((0..contest.candidates.len()).collect());
+        let explanation = explain(system, &contest, &decision, corrections);
+        let cifra_repartidora = decision.cifra_repartidora().map(|q| q.value());
+        let runoff = decision
+            .runoff_names(&contest)
+            .map(|pair| pair.map(str::to_string));
+        // Corrections name candidates by their place in the contest: rows made before
+        // the candidates move out.
+        let correction_rows = decision
+            .corrections
+            .iter()
+            .map(|c| correction_row(&contest, c))
+            .collect();
+        // (Holds the seat in person, won it but the alternate holds it.)
+        let seated: Vec<(bool, bool)> = (0..contest.candidates.len())
+            .map(|i| (decision.holds_seat(i), decision.seated_by_alternate(i)))
+            .collect();
+        let mut candidates: Vec<(Candidate, (bool, bool))> =
+            contest.candidates.into_iter().zip(seated).collect();
+        // Most voted first, ties by name (as Contest::by_votes).
+        candidates
+            .sort_by(|(a, _), (b, _)| b.votes.cmp(&a.votes).then_with(|| a.name.cmp(&b.name)));
         ContestReport {
-            district: contest.district.clone(),
+            district: contest.district,
             seats: decision.seats,
             valid_votes: valid,
             blank: contest.blank,
             null: contest.null,
-            candidates: order
-                .iter()
-                .map(|&i| {
-                    let c = &contest.candidates[i];
-                    CandidateRow {
-                        candidate: c.name.clone(),
-                        list: c.affiliation.list.clone(),
-                        party: c.affiliation.party.clone(),
-                        votes: c.votes,
-                        share: share(c.votes),
-                        elected: decision.holds_seat(i),
-                        pact: c.affiliation.pact.clone(),
-                        subpact: c.affiliation.subpact.clone(),
-                        sex: c.sex.map(|s| s.letter().to_string()),
-                        alternate: c.alternate.clone(),
-                        seated_by_alternate: decision.seated_by_alternate(i),
-                    }
+            candidates: candidates
+                .into_iter()
+                .map(|(c, (elected, seated_by_alternate))| CandidateRow {
+                    share: share(c.votes),
+                    candidate: c.name,
+                    list: c.affiliation.list,
+                    party: c.affiliation.party,
+                    votes: c.votes,
+                    elected,
+                    pact: c.affiliation.pact,
+                    subpact: c.affiliation.subpact,
+                    sex: c.sex.map(|s| s.letter().to_string()),
+                    alternate: c.alternate,
+                    seated_by_alternate,
                 })
                 .collect(),
             lists: decision
                 .lists
-                .iter()
+                .into_iter()
                 .map(|l| {
-                    let (list, candidate) = split_list(&l.key);
+                    let (list, candidate) = split_list(l.key);
                     ListRow {
                         list,
                         candidate,
@@ -257,9 +287,9 @@ impl ContestReport {
                         seats: l.seats,
                         parties: l
                             .parties
-                            .iter()
+                            .into_iter()
                             .map(|p| {
-                                let (party, candidate) = split_party(&p.key);
+                                let (party, candidate) = split_party(p.key);
                                 let (party, subpact) = match p.level {
                                     Level::Subpact => (None, party),
                                     _ => (party, None),
@@ -276,20 +306,14 @@ impl ContestReport {
                     }
                 })
                 .collect(),
-            elected: decision.elected_names.clone(),
+            elected: decision.elected_names,
             outcome: decision.outcome,
-            runoff: decision
-                .runoff_names(contest)
-                .map(|pair| pair.map(str::to_string)),
+            runoff,
             lotteries: decision.lotteries.iter().map(LotteryRow::from).collect(),
-            cifra_repartidora: decision.cifra_repartidora().map(|q| q.value()),
+            cifra_repartidora,
             unfilled_seats: decision.unfilled_seats,
-            explanation: explain(system, contest, decision, corrections),
-            corrections: decision
-                .corrections
-                .iter()
-                .map(|c| correction_row(contest, c))
-                .collect(),
+            explanation,
+            corrections: correction_rows,
         }
     }
 }
@@ -429,17 +453,17 @@ fn purpose_text(purpose: Purpose, scope: &str) -> String {
     }
 }
 
-fn split_list(key: &ListKey) -> (Option<String>, Option<String>) {
+fn split_list(key: ListKey) -> (Option<String>, Option<String>) {
     match key {
-        ListKey::Named(list) => (Some(list.clone()), None),
-        ListKey::Alone(name) => (None, Some(name.clone())),
+        ListKey::Named(list) => (Some(list), None),
+        ListKey::Alone(name) => (None, Some(name)),
     }
 }
 
-fn split_party(key: &PartyKey) -> (Option<String>, Option<String>) {
+fn split_party(key: PartyKey) -> (Option<String>, Option<String>) {
     match key {
-        PartyKey::Named(party) => (Some(party.clone()), None),
-        PartyKey::Alone(name) => (None, Some(name.clone())),
+        PartyKey::Named(party) => (Some(party), None),
+        PartyKey::Alone(name) => (None, Some(name)),
     }
 }
 
@@ -618,14 +642,259 @@ fn correction_clause(system: System, decision: &Decision, corrections: Correctio
     format!("{what}{done}")
 }
 
-/// The report as pretty JSON.
-pub fn to_json(report: &TallyReport) -> String {
-    // These structs have string keys and finite or null numbers: serialising them cannot
-    // fail, and the fallback only keeps the function total.
-    let mut out = serde_json::to_string_pretty(report).unwrap_or_default();
-    out.push('\n');
-    out
+/// The formats a tally report renders to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned tables for people ([`to_text`]).
+    Text,
+    /// One pretty JSON object ([`to_json`]).
+    Json,
+    /// One row per candidate and contest ([`to_csv`]).
+    Csv,
 }
+
+/// The start of a report's output, before its first contest: for JSON the object's
+/// `system`, `seed` and `corrections_applied` and the opening of `contests`, for CSV the
+/// header row, for text nothing.
+///
+/// A report is rendered contest by contest as [`head`], then the contests in order
+/// through one or more [`Contests`] (each a run of consecutive contests, which may be
+/// rendered apart, e.g. on several threads, and joined in order), then [`tail`]: the
+/// bytes are those of [`to_json`], [`to_csv`] or [`to_text`] of the whole report, without
+/// every contest's report in memory at once.
+pub fn head(format: Format, system: &str, seed: u64, corrections_applied: bool) -> String {
+    match format {
+        Format::Json => {
+            // A JSON string of a `&str` cannot fail to serialise.
+            let system = serde_json::to_string(system).unwrap_or_default();
+            format!(
+                "{{\n  \"system\": {system},\n  \"seed\": {seed},\n  \"corrections_applied\": {corrections_applied},\n  \"contests\": ["
+            )
+        }
+        Format::Csv => {
+            let mut writer = csv_text::writer();
+            csv_text::record(&mut writer, CSV_HEADER);
+            csv_text::finish(writer)
+        }
+        Format::Text => String::new(),
+    }
+}
+
+/// The end of a report's output, after its `contests` contests (see [`head`]).
+pub fn tail(format: Format, contests: usize) -> String {
+    match (format, contests) {
+        (Format::Json, 0) => "]\n}\n".to_string(),
+        (Format::Json, _) => "\n  ]\n}\n".to_string(),
+        (Format::Csv | Format::Text, _) => String::new(),
+    }
+}
+
+/// A run of consecutive contests of a report, rendered one at a time into bytes (UTF-8):
+/// each contest's report can be dropped as soon as it is pushed. See [`head`].
+#[derive(Debug)]
+pub struct Contests {
+    format: Format,
+    system: String,
+    /// The position in the whole report of the next contest pushed.
+    next: usize,
+    out: Vec<u8>,
+    /// The text format's output.
+    text: String,
+}
+
+impl Contests {
+    /// An empty run whose first contest is the report's contest number `first` (from 0),
+    /// for a report of `system` (its id) in `format`.
+    pub fn new(format: Format, system: &str, first: usize) -> Self {
+        Contests {
+            format,
+            system: system.to_string(),
+            next: first,
+            out: Vec::new(),
+            text: String::new(),
+        }
+    }
+
+    /// Renders the next contest.
+    pub fn push(&mut self, contest: &ContestReport) {
+        let first = self.next == 0;
+        self.next += 1;
+        match self.format {
+            Format::Json => json_contest(&mut self.out, first, contest),
+            Format::Csv => csv_contest(&mut self.out, contest),
+            Format::Text => {
+                if !first {
+                    self.text.push('\n');
+                }
+                contest_text(&mut self.text, &self.system, contest);
+            }
+        }
+    }
+
+    /// The bytes of the contests pushed.
+    pub fn finish(self) -> Vec<u8> {
+        match self.format {
+            Format::Text => self.text.into_bytes(),
+            Format::Json | Format::Csv => self.out,
+        }
+    }
+}
+
+/// Renders a whole report through [`head`], [`Contests`] and [`tail`].
+fn render(report: &TallyReport, format: Format) -> String {
+    let mut contests = Contests::new(format, &report.system, 0);
+    for contest in &report.contests {
+        contests.push(contest);
+    }
+    let mut out = head(
+        format,
+        &report.system,
+        report.seed,
+        report.corrections_applied,
+    )
+    .into_bytes();
+    out.extend(contests.finish());
+    out.extend(tail(format, report.contests.len()).into_bytes());
+    // Every piece is UTF-8 (serde_json, the csv crate and the text all write text).
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The report as pretty JSON: `serde_json::to_string_pretty` of the report and a line
+/// break.
+pub fn to_json(report: &TallyReport) -> String {
+    render(report, Format::Json)
+}
+
+/// One contest of the JSON report, as `serde_json::to_string_pretty` of the whole report
+/// writes it: after its separator, indented two levels (inside the report's object and
+/// its `contests` array).
+fn json_contest(out: &mut Vec<u8>, first: bool, contest: &ContestReport) {
+    out.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+    let pretty = Pretty {
+        level: 2,
+        has_value: false,
+    };
+    // These structs have string keys and finite or null numbers: serialising them cannot
+    // fail, and writing into memory neither.
+    let _ = contest.serialize(&mut serde_json::Serializer::with_formatter(out, pretty));
+}
+
+/// `serde_json`'s pretty format (two spaces a level) starting `level` levels in, with
+/// each line break and its indentation written at once (`PrettyFormatter` writes the
+/// indentation level by level, and the writes were a fifth of the JSON's time).
+struct Pretty {
+    level: usize,
+    has_value: bool,
+}
+
+impl Pretty {
+    /// A line break and the indentation of the current level.
+    fn line<W: ?Sized + std::io::Write>(&self, writer: &mut W) -> std::io::Result<()> {
+        const LINE: &[u8] = b"\n                                                                ";
+        match LINE.get(..1 + 2 * self.level) {
+            Some(line) => writer.write_all(line),
+            None => {
+                writer.write_all(b"\n")?;
+                (0..self.level).try_for_each(|_| writer.write_all(b"  "))
+            }
+        }
+    }
+}
+
+impl serde_json::ser::Formatter for Pretty {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        writer.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.line(writer)?;
+        }
+        writer.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if !first {
+            writer.write_all(b",")?;
+        }
+        self.line(writer)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        writer.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.line(writer)?;
+        }
+        writer.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if !first {
+            writer.write_all(b",")?;
+        }
+        self.line(writer)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+const CSV_HEADER: [&str; 23] = [
+    "district",
+    "candidate",
+    "list",
+    "party",
+    "votes",
+    "share",
+    "elected",
+    "election_order",
+    "list_votes",
+    "list_seats",
+    "seats",
+    "valid_votes",
+    "blank",
+    "null",
+    "outcome",
+    "in_runoff",
+    "lotteries",
+    "pact",
+    "subpact",
+    "sex",
+    "alternate",
+    "seated_by_alternate",
+    "correction",
+];
 
 /// The report as CSV: one row per candidate and contest. The column `lotteries` repeats on
 /// every row of a contest the ties its result drew by lot (descriptions joined by ` | `;
@@ -634,120 +903,125 @@ pub fn to_json(report: &TallyReport) -> String {
 /// `correction`: the description of the correction the candidate left or entered by
 /// (empty when none).
 pub fn to_csv(report: &TallyReport) -> String {
-    let mut writer = csv_text::writer();
-    let header = [
-        "district",
-        "candidate",
-        "list",
-        "party",
-        "votes",
-        "share",
-        "elected",
-        "election_order",
-        "list_votes",
-        "list_seats",
-        "seats",
-        "valid_votes",
-        "blank",
-        "null",
-        "outcome",
-        "in_runoff",
-        "lotteries",
-        "pact",
-        "subpact",
-        "sex",
-        "alternate",
-        "seated_by_alternate",
-        "correction",
-    ];
-    csv_text::record(&mut writer, header);
-    for contest in &report.contests {
-        // Look-ups by name, built once per contest: per-candidate scans of the lists and
-        // of the elected made 100,000 candidates take half a minute.
-        let lists: HashMap<(Option<&str>, Option<&str>), &ListRow> = contest
-            .lists
-            .iter()
-            .map(|l| ((l.list.as_deref(), l.candidate.as_deref()), l))
-            .collect();
-        let order: HashMap<&str, usize> = contest
-            .elected
-            .iter()
-            .enumerate()
-            .map(|(k, name)| (name.as_str(), k + 1))
-            .collect();
-        let lotteries = contest
-            .lotteries
-            .iter()
-            .map(|l| l.description.as_str())
-            .collect::<Vec<_>>()
-            .join(" | ");
-        for c in &contest.candidates {
-            let list = match &c.list {
-                Some(name) => lists.get(&(Some(name.as_str()), None)),
-                None => lists.get(&(None, Some(c.candidate.as_str()))),
-            };
-            let order = order.get(c.candidate.as_str());
-            let in_runoff = contest
-                .runoff
-                .as_ref()
-                .is_some_and(|r| r.contains(&c.candidate));
-            let correction = contest
-                .corrections
-                .iter()
-                .find(|x| x.left == c.candidate || x.entered == c.candidate)
-                .map_or("", |x| x.description.as_str());
-            csv_text::record(
-                &mut writer,
-                [
-                    contest.district.as_str(),
-                    &c.candidate,
-                    c.list.as_deref().unwrap_or(""),
-                    c.party.as_deref().unwrap_or(""),
-                    &c.votes.to_string(),
-                    &format!("{:.6}", c.share),
-                    if c.elected { "true" } else { "false" },
-                    &order.map_or(String::new(), |o| o.to_string()),
-                    &list.map_or(String::new(), |l| l.votes.to_string()),
-                    &list.map_or(String::new(), |l| l.seats.to_string()),
-                    &contest.seats.to_string(),
-                    &contest.valid_votes.to_string(),
-                    &contest.blank.to_string(),
-                    &contest.null.to_string(),
-                    contest.outcome.id(),
-                    if in_runoff { "true" } else { "false" },
-                    &lotteries,
-                    c.pact.as_deref().unwrap_or(""),
-                    c.subpact.as_deref().unwrap_or(""),
-                    c.sex.as_deref().unwrap_or(""),
-                    c.alternate.as_deref().unwrap_or(""),
-                    if c.seated_by_alternate {
-                        "true"
-                    } else {
-                        "false"
-                    },
-                    correction,
-                ],
-            );
+    render(report, Format::Csv)
+}
+
+/// Look-ups by key among a contest's rows: a scan for the few rows of a small contest,
+/// a hash map built once for many (per-candidate scans of the lists and of the elected
+/// made 100,000 candidates take half a minute).
+struct Lookup<'a, T, K> {
+    rows: &'a [T],
+    key: fn(&'a T) -> K,
+    map: Option<HashMap<K, usize>>,
+}
+
+impl<'a, T, K: Eq + std::hash::Hash> Lookup<'a, T, K> {
+    /// Up to this many rows are scanned.
+    const FEW: usize = 16;
+
+    fn new(rows: &'a [T], key: fn(&'a T) -> K) -> Self {
+        let map = (rows.len() > Self::FEW).then(|| {
+            rows.iter()
+                .enumerate()
+                .map(|(i, row)| (key(row), i))
+                .collect()
+        });
+        Lookup { rows, key, map }
+    }
+
+    /// The position of the first row with this key (the last, with many rows: keys are
+    /// unique in both uses).
+    fn position(&self, wanted: &K) -> Option<usize> {
+        match &self.map {
+            Some(map) => map.get(wanted).copied(),
+            None => self.rows.iter().position(|row| (self.key)(row) == *wanted),
         }
     }
-    csv_text::finish(writer)
+}
+
+/// One contest's rows of the CSV report.
+fn csv_contest(out: &mut Vec<u8>, contest: &ContestReport) {
+    let lists = Lookup::new(&contest.lists, |l: &ListRow| {
+        (l.list.as_deref(), l.candidate.as_deref())
+    });
+    let order = Lookup::new(&contest.elected, String::as_str);
+    let lotteries = contest
+        .lotteries
+        .iter()
+        .map(|l| l.description.as_str())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    for c in &contest.candidates {
+        let list = match &c.list {
+            Some(name) => lists.position(&(Some(name.as_str()), None)),
+            None => lists.position(&(None, Some(c.candidate.as_str()))),
+        }
+        .map(|i| &contest.lists[i]);
+        let order = order.position(&c.candidate.as_str()).map(|k| k + 1);
+        let in_runoff = contest
+            .runoff
+            .as_ref()
+            .is_some_and(|r| r.contains(&c.candidate));
+        let mut row = csv_text::Record::new(out);
+        row.text(&contest.district);
+        row.text(&c.candidate);
+        row.text(c.list.as_deref().unwrap_or(""));
+        row.text(c.party.as_deref().unwrap_or(""));
+        row.number(c.votes);
+        row.formatted(format_args!("{:.6}", c.share));
+        row.text(if c.elected { "true" } else { "false" });
+        match order {
+            Some(o) => row.number(o as u64),
+            None => row.text(""),
+        }
+        match list {
+            Some(l) => {
+                row.number(l.votes);
+                row.number(l.seats.into());
+            }
+            None => {
+                row.text("");
+                row.text("");
+            }
+        }
+        row.number(contest.seats.into());
+        row.number(contest.valid_votes);
+        row.number(contest.blank);
+        row.number(contest.null);
+        row.text(contest.outcome.id());
+        row.text(if in_runoff { "true" } else { "false" });
+        row.text(&lotteries);
+        row.text(c.pact.as_deref().unwrap_or(""));
+        row.text(c.subpact.as_deref().unwrap_or(""));
+        row.text(c.sex.as_deref().unwrap_or(""));
+        row.text(c.alternate.as_deref().unwrap_or(""));
+        row.text(if c.seated_by_alternate {
+            "true"
+        } else {
+            "false"
+        });
+        let correction = contest
+            .corrections
+            .iter()
+            .find(|x| x.left == c.candidate || x.entered == c.candidate)
+            .map_or("", |x| x.description.as_str());
+        row.text(correction);
+        row.end();
+    }
 }
 
 /// The report as text for people: per contest, lists and candidates with votes and
 /// shares, who is elected and why.
 pub fn to_text(report: &TallyReport) -> String {
-    let mut out = String::new();
-    for (i, contest) in report.contests.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str(&contest_text(&report.system, contest));
-    }
-    out
+    render(report, Format::Text)
 }
 
-fn contest_text(system: &str, c: &ContestReport) -> String {
-    let mut out = format!(
+/// One contest of the text report, written at the end of `out`.
+fn contest_text(out: &mut String, system: &str, c: &ContestReport) {
+    use std::fmt::Write;
+    // Writing into a string cannot fail.
+    let _ = write!(
+        out,
         "District {} · {system} · {} seat{}\nValid votes {}   blank {}   null {}\n\n",
         c.district,
         c.seats,
@@ -758,13 +1032,19 @@ fn contest_text(system: &str, c: &ContestReport) -> String {
     );
     let has_lists = c.lists.iter().any(|l| l.list.is_some());
     if has_lists {
-        out.push_str(&lists_table(c).render("  "));
+        lists_table(c).render_into("  ", out);
         out.push('\n');
     }
-    out.push_str(&candidates_table(c, has_lists).render("  "));
+    candidates_table(c, has_lists).render_into("  ", out);
     out.push('\n');
-    if !c.elected.is_empty() {
-        out.push_str(&format!("Elected: {}\n", c.elected.join(", ")));
+    if let Some((first, rest)) = c.elected.split_first() {
+        out.push_str("Elected: ");
+        out.push_str(first);
+        for name in rest {
+            out.push_str(", ");
+            out.push_str(name);
+        }
+        out.push('\n');
     }
     if let Some([a, b]) = &c.runoff {
         let what = if c.outcome == Outcome::Congress {
@@ -772,16 +1052,15 @@ fn contest_text(system: &str, c: &ContestReport) -> String {
         } else {
             "Runoff"
         };
-        out.push_str(&format!("{what}: {a} and {b}\n"));
+        let _ = writeln!(out, "{what}: {a} and {b}");
     }
-    out.push_str(&format!("Why: {}\n", c.explanation));
+    let _ = writeln!(out, "Why: {}", c.explanation);
     for correction in &c.corrections {
-        out.push_str(&format!("Correction: {}\n", correction.description));
+        let _ = writeln!(out, "Correction: {}", correction.description);
     }
     for lottery in &c.lotteries {
-        out.push_str(&format!("Lot: {}\n", lottery.description));
+        let _ = writeln!(out, "Lot: {}", lottery.description);
     }
-    out
 }
 
 fn lists_table(c: &ContestReport) -> Table {
@@ -885,4 +1164,191 @@ fn candidates_table(c: &ContestReport, has_lists: bool) -> Table {
         table.row(row);
     }
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cifra_core::{Candidate, Lottery, Sex};
+
+    /// A report with a pact (parties inside a list), a candidate outside any list, a tie
+    /// drawn by lot, an unfilled seat, a runoff, sub-pacts, and a gender-parity correction
+    /// with every descriptive field (pact, sub-pact, sex, alternate): every nesting and
+    /// every key the JSON and CSV have.
+    fn report(contests: usize) -> TallyReport {
+        let (man, woman) = (Sex::Male, Sex::Female);
+        // Three men most voted in pact A: parity hands Dan's seat to Fay, of his party.
+        let convention = Contest::new(
+            "Distrito 7",
+            vec![
+                Candidate::new("Bo", 100).in_list("A").of_party("P"),
+                Candidate::new("Cy", 90).in_list("A").of_party("P"),
+                Candidate::new("Dan", 80).in_list("A").of_party("Q"),
+                Candidate::new("Eva", 10).in_list("A").of_party("P"),
+                Candidate::new("Fay", 5).in_list("A").of_party("Q"),
+                Candidate::new("Gil", 3).in_list("B"),
+            ]
+            .into_iter()
+            .map(|c| {
+                let sex = if "BoCyDan".contains(c.name.as_str()) {
+                    man
+                } else {
+                    woman
+                };
+                let pact = if c.affiliation.list.is_some() {
+                    "A \"APRUEBO\", DIGNIDAD"
+                } else {
+                    "B"
+                };
+                let alternate = format!("{} alternate", c.name);
+                c.in_pact(pact).with_sex(sex).with_alternate(alternate)
+            })
+            .collect(),
+        );
+        let council = Contest::new(
+            "Comuna",
+            vec![
+                Candidate::new("a1", 50)
+                    .in_list("A")
+                    .in_subpact("S, 1")
+                    .of_party("P"),
+                Candidate::new("a2", 40).in_list("A").in_subpact("S, 1"),
+                Candidate::new("a3", 30).in_list("A").of_party("R"),
+                Candidate::new("b1", 20).in_list("B").of_party("T"),
+            ],
+        );
+        let made = [
+            (
+                System::ClDhondt,
+                Some(3),
+                Contest::new(
+                    "Distrito \"1\"",
+                    vec![
+                        Candidate::new("Ana", 100).in_list("A").of_party("P"),
+                        Candidate::new("Bo", 60).in_list("A").of_party("Q"),
+                        Candidate::new("Cy", 50).in_list("B"),
+                        Candidate::new("Di", 50).in_list("B"),
+                        Candidate::new("Eve, alone", 10),
+                    ],
+                ),
+            ),
+            (
+                System::Plurality,
+                Some(3),
+                Contest::new("2", vec![Candidate::new("Ana", 5)]),
+            ),
+            (System::ClConvention2021, Some(3), convention),
+            (System::ClCouncil, Some(3), council),
+            (
+                System::ClPresidential,
+                None,
+                Contest::new(
+                    "Ñuble",
+                    vec![
+                        Candidate::new("X", 40),
+                        Candidate::new("Y", 30),
+                        Candidate::new("Z", 30),
+                    ],
+                ),
+            ),
+        ];
+        let lottery = Lottery::default();
+        let contests = made
+            .iter()
+            .cycle()
+            .take(contests)
+            .map(|(system, seats, contest)| {
+                let decision = system.decide(contest, *seats, &lottery).unwrap();
+                ContestReport::new(*system, contest, &decision)
+            })
+            .collect();
+        TallyReport {
+            system: "cl-dhondt".to_string(),
+            seed: lottery.seed(),
+            corrections_applied: true,
+            contests,
+        }
+    }
+
+    #[test]
+    fn json_is_the_whole_report_pretty_printed() {
+        for n in 0..6 {
+            let mut report = report(n);
+            let whole = serde_json::to_string_pretty(&report).unwrap() + "\n";
+            assert_eq!(to_json(&report), whole, "{n} contests");
+            report.corrections_applied = false;
+            let whole = serde_json::to_string_pretty(&report).unwrap() + "\n";
+            assert_eq!(to_json(&report), whole, "{n} contests, without corrections");
+        }
+        let report = report(5);
+        assert!(!report.contests[4].lotteries.is_empty(), "a tie is drawn");
+        assert_eq!(report.contests[2].corrections.len(), 1, "a parity swap");
+        assert!(
+            report.contests[3].lists[0].parties[0].subpact.is_some(),
+            "a sub-pact"
+        );
+    }
+
+    #[test]
+    fn csv_is_what_the_csv_crate_writes() {
+        let report = report(10);
+        let ours = to_csv(&report);
+        // Every record read back and written again by the csv crate gives the same bytes.
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(ours.as_bytes());
+        let mut writer = csv_text::writer();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.unwrap();
+            csv_text::record(&mut writer, record.iter());
+            rows.push(record);
+        }
+        assert_eq!(csv_text::finish(writer), ours);
+        assert_eq!(rows[0].iter().collect::<Vec<_>>(), CSV_HEADER);
+        assert!(rows.iter().all(|row| row.len() == CSV_HEADER.len()));
+        // The parity swap: Dan gave way to Fay, both rows describing it.
+        let row = |name: &str| {
+            rows.iter()
+                .find(|r| &r[0] == "Distrito 7" && &r[1] == name)
+                .unwrap()
+        };
+        let (dan, fay) = (row("Dan"), row("Fay"));
+        assert_eq!(
+            dan.iter().skip(17).take(5).collect::<Vec<_>>(),
+            ["A \"APRUEBO\", DIGNIDAD", "", "M", "Dan alternate", "false"]
+        );
+        assert_eq!((&dan[6], &fay[6]), ("false", "true"));
+        assert!(!dan[22].is_empty() && dan[22] == fay[22], "{}", &dan[22]);
+        let council = rows.iter().find(|r| &r[1] == "a2").unwrap();
+        assert_eq!(&council[18], "S, 1");
+    }
+
+    #[test]
+    fn contests_rendered_in_runs_join_into_the_whole_report() {
+        let report = report(6);
+        for format in [Format::Json, Format::Csv, Format::Text] {
+            let whole = render(&report, format);
+            for cut in 0..=report.contests.len() {
+                let mut out = head(
+                    format,
+                    &report.system,
+                    report.seed,
+                    report.corrections_applied,
+                )
+                .into_bytes();
+                for (first, run) in [(0, &report.contests[..cut]), (cut, &report.contests[cut..])] {
+                    let mut contests = Contests::new(format, &report.system, first);
+                    run.iter().for_each(|c| contests.push(c));
+                    out.extend(contests.finish());
+                }
+                out.extend(tail(format, report.contests.len()).into_bytes());
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    whole,
+                    "{format:?}, cut {cut}"
+                );
+            }
+        }
+    }
 }

@@ -19,22 +19,30 @@
 //! filled apart, and [`ResultsBuilder::finish`] checks the totals and returns the contests.
 
 use crate::error::InputError;
-use cifra_core::{Affiliation, Candidate, Contest, Sex};
+use crate::totals::{hash, Full, Store, Totals};
+use cifra_core::Contest;
+use hashbrown::HashTable;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap as HashMap;
 
 /// Chunks smaller than this are not worth a thread.
 const MIN_CHUNK: usize = 1 << 20;
 
 /// Reads results in the long format from `bytes`; `file` names the source in errors.
-/// Returns one contest per district, in natural order of district names (numbers by
-/// value), each with its candidates sorted by name.
+/// Returns one contest per district, in natural order of district names (see
+/// [`natural_order`]), each with its candidates sorted by name.
 pub fn read_results(file: &str, bytes: &[u8]) -> Result<Vec<Contest>, InputError> {
+    read_totals(file, bytes).map(Totals::into_contests)
+}
+
+/// Reads results in the long format from `bytes` as [`read_results`] does, with the same
+/// checks, and returns every district's totals, each to be made a contest when asked for
+/// (see [`Totals`]).
+pub fn read_totals(file: &str, bytes: &[u8]) -> Result<Totals, InputError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let (header, body, body_line) = split_header(file, bytes)?;
     let header = Header::read(file, header)?;
     let quoted = memchr::memchr(b'"', body).is_some();
-    let mut partials: Vec<ResultsBuilder> = if quoted {
+    let parts: Vec<ResultsBuilder> = if quoted {
         vec![read_quoted(file, &header, body, body_line)?]
     } else {
         let chunks = split_chunks(body);
@@ -54,27 +62,89 @@ pub fn read_results(file: &str, bytes: &[u8]) -> Result<Vec<Contest>, InputError
             .map(|(chunk, first_line)| read_plain(file, &header, chunk, first_line))
             .collect::<Result<_, _>>()?
     };
-    let mut total = partials.remove(0);
-    for partial in partials {
-        total.merge(partial)?;
-    }
-    if total.rows() == 0 {
+    if parts.iter().all(|part| part.rows == 0) {
         return Err(InputError::file(
             file,
             "the file has a header but no rows of results",
         ));
     }
-    total.finish()
+    // The chunks' districts are merged in order, not hashed again.
+    Totals::new(file, parts.into_iter().map(|part| part.store).collect())
 }
 
-/// Orders district names as people expect: numbers by value, before names.
+/// Orders district names as people expect: pure numbers (ASCII digits, surrounding
+/// whitespace ignored) first, by value; then names, compared byte by byte except that
+/// runs of digits compare by value (`D1 < D2 < D10`, `Distrito 9 < Distrito 10`). A digit
+/// run against any other character compares as its first digit does (`A 1 < A1 < AB`).
+/// Names equal so far (leading zeros: `D01` and `D1`; whitespace around a number) are
+/// ordered by their bytes, so the order is total and never depends on the input's order.
 pub fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
-    match (a.trim().parse::<u64>(), b.trim().parse::<u64>()) {
-        (Ok(x), Ok(y)) => x.cmp(&y).then(a.cmp(b)),
-        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
-        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
-        (Err(_), Err(_)) => a.cmp(b),
+    natural_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// [`natural_order`] on the bytes of UTF-8 names, without allocating: what sorts the
+/// districts.
+pub(crate) fn natural_bytes(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let (x, y) = (trimmed(a), trimmed(b));
+    let (x_number, y_number) = (is_number(x), is_number(y));
+    let natural = match (x_number, y_number) {
+        (true, true) => digit_runs(x, y),
+        (true, false) => std::cmp::Ordering::Less,
+        (false, true) => std::cmp::Ordering::Greater,
+        (false, false) => digit_runs(a, b),
+    };
+    natural.then_with(|| a.cmp(b))
+}
+
+/// A name without surrounding whitespace (as `str::trim`), looked for only when the name
+/// does not start and end with visible ASCII.
+fn trimmed(name: &[u8]) -> &[u8] {
+    match (name.first(), name.last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => name,
+        _ => std::str::from_utf8(name).map_or(name, |s| s.trim().as_bytes()),
     }
+}
+
+/// Whether a (trimmed) name is a pure number: one or more ASCII digits.
+fn is_number(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().all(u8::is_ascii_digit)
+}
+
+/// Compares byte by byte, each maximal run of ASCII digits as one number (by value, of any
+/// length: leading zeros skipped, then the longer run is larger, then digit by digit).
+fn digit_runs(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        if !(x.is_ascii_digit() && y.is_ascii_digit()) {
+            // A digit against anything else: every digit compares alike, so the first
+            // digit's byte stands for the whole run.
+            if x != y {
+                return x.cmp(&y);
+            }
+            i += 1;
+            j += 1;
+            continue;
+        }
+        let ((x, end_a), (y, end_b)) = (digit_run(a, i), digit_run(b, j));
+        match x.len().cmp(&y.len()).then_with(|| x.cmp(y)) {
+            Ordering::Equal => (i, j) = (end_a, end_b),
+            unequal => return unequal,
+        }
+    }
+    (a.len() - i).cmp(&(b.len() - j))
+}
+
+/// The digits of the run that starts at `from`, leading zeros skipped, and where it ends.
+fn digit_run(s: &[u8], from: usize) -> (&[u8], usize) {
+    let end = s[from..]
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .map_or(s.len(), |n| from + n);
+    let digits = &s[from..end];
+    let zeros = digits.iter().take_while(|&&d| d == b'0').count();
+    (&digits[zeros..], end)
 }
 
 fn split_header<'a>(file: &str, bytes: &'a [u8]) -> Result<(&'a [u8], &'a [u8], u64), InputError> {
@@ -297,71 +367,46 @@ pub struct Row<'a> {
     pub votes: u64,
 }
 
-/// One candidate's running total, with where it was first seen.
-#[derive(Debug)]
-struct CandidateTally {
-    list: Box<[u8]>,
-    party: Box<[u8]>,
-    details: Details<Box<[u8]>>,
-    votes: u64,
-    line: u64,
-}
-
 /// A candidate's optional descriptive fields (pact, sub-pact, sex, alternate), trimmed;
 /// empty when the column is absent or the field empty. Checked to be the same on every
 /// row of the candidate, as the list and party are.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Details<T> {
-    pact: T,
-    subpact: T,
-    sex: T,
-    alternate: T,
+pub(crate) struct Details<T> {
+    pub(crate) pact: T,
+    pub(crate) subpact: T,
+    pub(crate) sex: T,
+    pub(crate) alternate: T,
+}
+
+/// A candidate's row as added: name, list, party and details (`None` when the rows have
+/// none of the details' columns: nothing to check), trimmed.
+pub(crate) type Who<'a> = (&'a [u8], &'a [u8], &'a [u8], Option<Details<&'a [u8]>>);
+
+impl<T> Details<T> {
+    /// The fields with their columns' names, in the order of the format.
+    pub(crate) fn columns(self) -> [(&'static str, T); 4] {
+        [
+            ("pact", self.pact),
+            ("subpact", self.subpact),
+            ("sex", self.sex),
+            ("alternate", self.alternate),
+        ]
+    }
 }
 
 impl Details<&[u8]> {
-    const NONE: Details<&'static [u8]> = Details {
+    /// No details: every field empty.
+    pub(crate) const NONE: Details<&'static [u8]> = Details {
         pact: b"",
         subpact: b"",
         sex: b"",
         alternate: b"",
     };
 
-    fn owned(self) -> Details<Box<[u8]>> {
-        Details {
-            pact: self.pact.into(),
-            subpact: self.subpact.into(),
-            sex: self.sex.into(),
-            alternate: self.alternate.into(),
-        }
+    /// Whether every field is empty.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.columns().iter().all(|(_, field)| field.is_empty())
     }
-}
-
-impl Details<Box<[u8]>> {
-    fn borrowed(&self) -> Details<&[u8]> {
-        Details {
-            pact: &self.pact,
-            subpact: &self.subpact,
-            sex: &self.sex,
-            alternate: &self.alternate,
-        }
-    }
-}
-
-/// One district's running totals.
-#[derive(Debug, Default)]
-struct DistrictTally {
-    line: u64,
-    candidates: HashMap<Box<[u8]>, CandidateTally>,
-    blank: u64,
-    null: u64,
-}
-
-/// Rows of one district usually come together: the last district's name and totals,
-/// to skip a hash lookup per row.
-#[derive(Debug)]
-struct LastDistrict {
-    name: Box<[u8]>,
-    tally: DistrictTally,
 }
 
 /// Running totals of rows in the long format, one row at a time: the incremental form of
@@ -397,10 +442,16 @@ struct LastDistrict {
 #[derive(Debug)]
 pub struct ResultsBuilder {
     file: String,
-    districts: HashMap<Box<[u8]>, DistrictTally>,
+    store: Store,
+    /// The districts of `store`, by name.
+    /// (hash, district): the hash kept, so that growing the table reads no name.
+    index: HashTable<(u64, u32)>,
     rows: u64,
-    /// The last district added to, out of `districts` while cached.
-    last: Option<LastDistrict>,
+    /// The last district added to: rows of one district usually come together, and
+    /// this skips a hash look-up per row.
+    last: Option<usize>,
+    /// The candidate added to last, and its district.
+    last_candidate: Option<(usize, usize)>,
 }
 
 impl ResultsBuilder {
@@ -408,9 +459,11 @@ impl ResultsBuilder {
     pub fn new(file: &str) -> Self {
         ResultsBuilder {
             file: file.to_string(),
-            districts: HashMap::default(),
+            store: Store::default(),
+            index: HashTable::new(),
             rows: 0,
             last: None,
+            last_candidate: None,
         }
     }
 
@@ -444,28 +497,30 @@ impl ResultsBuilder {
         let kind = parse_kind(&self.file, line, field(header.kind))?;
         let votes = parse_votes(&self.file, line, field(header.votes))?;
         let columns = &header.details;
-        // Most files have none of the optional descriptive columns: nothing to read then.
+        // Most files have none of the optional descriptive columns: nothing to read or
+        // check then.
         let details = if *columns == DetailColumns::default() {
-            Details::NONE
+            None
         } else {
-            Details {
+            let details = Details {
                 pact: optional(columns.pact),
                 subpact: optional(columns.subpact),
                 sex: optional(columns.sex),
                 alternate: optional(columns.alternate),
+            };
+            if !matches!(details.sex, b"" | b"F" | b"M" | b"f" | b"m") {
+                return Err(InputError::field(
+                    &self.file,
+                    line,
+                    "sex",
+                    format!(
+                        "expected F or M (or nothing), found \"{}\"",
+                        String::from_utf8_lossy(details.sex)
+                    ),
+                ));
             }
+            Some(details)
         };
-        if !matches!(details.sex, b"" | b"F" | b"M" | b"f" | b"m") {
-            return Err(InputError::field(
-                &self.file,
-                line,
-                "sex",
-                format!(
-                    "expected F or M (or nothing), found \"{}\"",
-                    String::from_utf8_lossy(details.sex)
-                ),
-            ));
-        }
         self.add(
             field(header.district),
             kind,
@@ -489,7 +544,12 @@ impl ResultsBuilder {
             row.kind,
             || {
                 let name = trimmed(row.candidate);
-                (name, trimmed(row.list), trimmed(row.party), Details::NONE)
+                (
+                    name,
+                    trimmed(row.list),
+                    trimmed(row.party),
+                    Some(Details::NONE),
+                )
             },
             row.votes,
             line,
@@ -497,31 +557,31 @@ impl ResultsBuilder {
     }
 
     /// Adds `votes` to a district's blank, null or candidate total; `who` gives the
-    /// candidate's name, list, party and details, trimmed, and is called for candidates
-    /// only.
+    /// candidate's name, list, party and details (`None` when the rows have none of their
+    /// columns: nothing to check), trimmed, and is called for candidates only.
     #[inline]
     fn add<'r>(
         &mut self,
         district_name: &[u8],
         kind: Kind,
-        who: impl FnOnce() -> (&'r [u8], &'r [u8], &'r [u8], Details<&'r [u8]>),
+        who: impl FnOnce() -> Who<'r>,
         votes: u64,
         line: u64,
     ) -> Result<(), InputError> {
-        let file = self.file.as_str();
         if district_name.is_empty() {
             return Err(InputError::field(
-                file,
+                &self.file,
                 line,
                 "district",
                 "expected a district, found an empty field",
             ));
         }
         self.rows += 1;
-        let district = district(&mut self.districts, &mut self.last, district_name, line);
+        let d = self.district(district_name, line)?;
+        let file = self.file.as_str();
         let total = match kind {
-            Kind::Blank => &mut district.blank,
-            Kind::Null => &mut district.null,
+            Kind::Blank => self.store.blank_or_null(d, false),
+            Kind::Null => self.store.blank_or_null(d, true),
             Kind::Candidate => {
                 let (name, list, party, details) = who();
                 if name.is_empty() {
@@ -532,22 +592,25 @@ impl ResultsBuilder {
                         "expected the candidate's name in a row of kind candidate, found an empty field",
                     ));
                 }
-                let candidate = match district.candidates.get_mut(name) {
+                let hint = self
+                    .last_candidate
+                    .filter(|&(of, _)| of == d)
+                    .map(|(_, c)| c);
+                let c = match self.store.find_candidate(d, name, hint) {
                     Some(c) => c,
-                    None => district
-                        .candidates
-                        .entry(name.into())
-                        .or_insert(CandidateTally {
-                            list: list.into(),
-                            party: party.into(),
-                            details: details.owned(),
-                            votes: 0,
-                            line,
-                        }),
+                    None => self
+                        .store
+                        .new_candidate(d, name, list, party, details, line)
+                        .map_err(|_| Full::error(file, line))?,
                 };
-                check_same_list(file, district_name, name, candidate, list, party, line)?;
-                check_same_details(file, district_name, name, candidate, details, line)?;
-                &mut candidate.votes
+                self.last_candidate = Some((d, c));
+                self.store.candidate_votes(
+                    file,
+                    district_name,
+                    c,
+                    (name, list, party, details),
+                    line,
+                )?
             }
         };
         *total = total.checked_add(votes).ok_or_else(|| {
@@ -556,182 +619,127 @@ impl ResultsBuilder {
         Ok(())
     }
 
-    /// Files the cached district back into the map.
-    fn keep(&mut self) {
-        if let Some(last) = self.last.take() {
-            self.districts.insert(last.name, last.tally);
+    /// The district called `name`, new at `line` if not seen before.
+    #[inline]
+    fn district(&mut self, name: &[u8], line: u64) -> Result<usize, InputError> {
+        if let Some(last) = self.last {
+            if same_bytes(self.store.district_name(last), name) {
+                return Ok(last);
+            }
         }
+        let hash = hash(name);
+        let d = match self.find(hash, name) {
+            Some(d) => d,
+            None => {
+                let d = (self.store.new_district(name, line))
+                    .map_err(|_| Full::error(&self.file, line))?;
+                self.index
+                    .insert_unique(hash, (hash, d as u32), |&(h, _)| h);
+                d
+            }
+        };
+        self.last = Some(d);
+        Ok(d)
+    }
+
+    /// The district called `name`, whose hash is `hash`, if any.
+    fn find(&self, hash: u64, name: &[u8]) -> Option<usize> {
+        let store = &self.store;
+        self.index
+            .find(hash, |&(h, d)| {
+                h == hash && store.district_name(d as usize) == name
+            })
+            .map(|&(_, d)| d as usize)
     }
 
     /// Adds the rows of `other` (filled apart, e.g. from another part of the file), with
     /// the same checks as adding them one by one; errors name this builder's file.
-    pub fn merge(&mut self, mut other: ResultsBuilder) -> Result<(), InputError> {
-        self.keep();
-        other.keep();
-        let file = self.file.as_str();
+    pub fn merge(&mut self, other: ResultsBuilder) -> Result<(), InputError> {
         self.rows += other.rows;
-        for (name, theirs) in other.districts {
-            let Some(ours) = self.districts.get_mut(&name) else {
-                self.districts.insert(name, theirs);
-                continue;
-            };
-            ours.blank = add_votes(file, theirs.line, ours.blank, theirs.blank)?;
-            ours.null = add_votes(file, theirs.line, ours.null, theirs.null)?;
-            for (candidate, c) in theirs.candidates {
-                match ours.candidates.get_mut(&candidate) {
-                    Some(mine) => {
-                        check_same_list(file, &name, &candidate, mine, &c.list, &c.party, c.line)?;
-                        let details = c.details.borrowed();
-                        check_same_details(file, &name, &candidate, mine, details, c.line)?;
-                        mine.votes = add_votes(file, c.line, mine.votes, c.votes)?;
-                    }
-                    None => {
-                        ours.candidates.insert(candidate, c);
-                    }
+        let theirs = &other.store;
+        for d in 0..theirs.len() {
+            let hash = hash(theirs.district_name(d));
+            match self.find(hash, theirs.district_name(d)) {
+                Some(ours) => self.store.absorb(&self.file, ours, theirs, d)?,
+                None => {
+                    let ours = self.store.adopt(&self.file, theirs, d)?;
+                    self.index
+                        .insert_unique(hash, (hash, ours as u32), |&(h, _)| h);
                 }
             }
         }
         Ok(())
     }
 
+    /// Every district's totals, in natural order of district names (numbers by value;
+    /// see [`natural_order`]), each to be made a contest when asked for. Fails if a name
+    /// is not UTF-8 or a district's votes add up to more than 64 bits hold.
+    pub fn totals(self) -> Result<Totals, InputError> {
+        Totals::new(&self.file, vec![self.store])
+    }
+
     /// The contests: one per district, in natural order of district names (numbers by
-    /// value), each with its candidates sorted by name. Fails if a name is not UTF-8 or a
-    /// district's votes add up to more than 64 bits hold. No rows give no contests.
-    pub fn finish(mut self) -> Result<Vec<Contest>, InputError> {
-        self.keep();
-        let file = self.file.as_str();
-        let mut contests = self
-            .districts
-            .into_iter()
-            .map(|(name, d)| {
-                let district = text(file, d.line, "district", &name)?;
-                let mut candidates = d
-                    .candidates
-                    .into_iter()
-                    .map(|(name, c)| {
-                        let details = &c.details;
-                        let optional = |column, bytes| optional_text(file, c.line, column, bytes);
-                        let party = optional("party", &c.party)?;
-                        Ok(Candidate {
-                            name: text(file, c.line, "candidate", &name)?,
-                            affiliation: Affiliation {
-                                list: optional("list", &c.list)?,
-                                pact: optional("pact", &details.pact)?,
-                                subpact: optional("subpact", &details.subpact)?,
-                                party: party.and_then(|p| crate::parties::normalise(&p)),
-                            },
-                            sex: optional("sex", &details.sex)?.and_then(|s| Sex::from_letter(&s)),
-                            alternate: optional("alternate", &details.alternate)?,
-                            votes: c.votes,
-                        })
-                    })
-                    .collect::<Result<Vec<_>, InputError>>()?;
-                candidates.sort_by(|a, b| a.name.cmp(&b.name));
-                let mut votes = candidates.iter().map(|c| c.votes).chain([d.blank, d.null]);
-                if votes.try_fold(0u64, u64::checked_add).is_none() {
-                    return Err(InputError::file(
-                        file,
-                        format!(
-                            "the votes of district \"{district}\" add up to more than 64 bits hold"
-                        ),
-                    ));
-                }
-                Ok(Contest {
-                    district,
-                    candidates,
-                    blank: d.blank,
-                    null: d.null,
-                })
-            })
-            .collect::<Result<Vec<_>, InputError>>()?;
-        contests.sort_by(|a, b| natural_order(&a.district, &b.district));
-        Ok(contests)
+    /// value; see [`natural_order`]), each with its candidates sorted by name. Fails if a
+    /// name is not UTF-8 or a district's votes add up to more than 64 bits hold. No rows
+    /// give no contests.
+    pub fn finish(self) -> Result<Vec<Contest>, InputError> {
+        self.totals().map(Totals::into_contests)
     }
 }
 
-/// The totals of district `name`, moved into the cache `last` (the cached district filed
-/// back into `districts`).
-#[inline]
-fn district<'a>(
-    districts: &mut HashMap<Box<[u8]>, DistrictTally>,
-    last: &'a mut Option<LastDistrict>,
-    name: &[u8],
-    line: u64,
-) -> &'a mut DistrictTally {
-    if last.as_ref().is_none_or(|l| *l.name != *name) {
-        let tally = districts.remove(name).unwrap_or(DistrictTally {
-            line,
-            ..Default::default()
-        });
-        let previous = last.replace(LastDistrict {
-            name: name.into(),
-            tally,
-        });
-        if let Some(previous) = previous {
-            districts.insert(previous.name, previous.tally);
-        }
-    }
-    &mut last
-        .get_or_insert_with(|| unreachable!("the cache was just filled"))
-        .tally
-}
-
-fn check_same_list(
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check_same_list(
     file: &str,
     district: &[u8],
     name: &[u8],
-    seen: &CandidateTally,
+    seen_list: &[u8],
+    seen_party: &[u8],
+    seen_line: u64,
     list: &[u8],
     party: &[u8],
     line: u64,
 ) -> Result<(), InputError> {
     let show = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    let (first, second) = (seen.line.min(line), seen.line.max(line));
-    if !same_bytes(&seen.list, list) {
+    let (first, second) = (seen_line.min(line), seen_line.max(line));
+    if !same_bytes(seen_list, list) {
         return Err(InputError::field(
             file,
             second,
             "list",
             format!(
                 "candidate \"{}\" of district \"{}\" appears in list \"{}\" and in list \"{}\" (lines {first} and {second}); a candidate runs in one list",
-                show(name), show(district), show(&seen.list), show(list)
+                show(name), show(district), show(seen_list), show(list)
             ),
         ));
     }
-    if !same_bytes(&seen.party, party) {
+    if !same_bytes(seen_party, party) {
         return Err(InputError::field(
             file,
             second,
             "party",
             format!(
                 "candidate \"{}\" of district \"{}\" appears with party \"{}\" and with party \"{}\" (lines {first} and {second})",
-                show(name), show(district), show(&seen.party), show(party)
+                show(name), show(district), show(seen_party), show(party)
             ),
         ));
     }
     Ok(())
 }
 
-/// Checks that a candidate's pact, sub-pact, sex and alternate are the same on every row.
-fn check_same_details(
+/// Checks that a candidate's pact, sub-pact, sex and alternate (`details`, at `line`) are
+/// the ones first seen (`seen`, at `seen_line`).
+pub(crate) fn check_same_details(
     file: &str,
     district: &[u8],
     name: &[u8],
-    seen: &CandidateTally,
+    (seen, seen_line): (Details<&[u8]>, u64),
     details: Details<&[u8]>,
     line: u64,
 ) -> Result<(), InputError> {
-    let first = seen.details.borrowed();
-    let fields = [
-        ("pact", first.pact, details.pact),
-        ("subpact", first.subpact, details.subpact),
-        ("sex", first.sex, details.sex),
-        ("alternate", first.alternate, details.alternate),
-    ];
-    for (column, a, b) in fields {
+    for ((column, a), (_, b)) in seen.columns().into_iter().zip(details.columns()) {
         if !same_bytes(a, b) {
             let show = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-            let (first, second) = (seen.line.min(line), seen.line.max(line));
+            let (first, second) = (seen_line.min(line), seen_line.max(line));
             return Err(InputError::field(
                 file,
                 second,
@@ -746,14 +754,21 @@ fn check_same_details(
     Ok(())
 }
 
-/// Byte equality that skips the library call for empty fields: in profiles, glibc's
+/// Byte equality that skips the library call for short names: in profiles, glibc's
 /// `memcmp` on two empty slices (the usual list and party of a presidential file) cost
-/// a third of the whole read.
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && (a.is_empty() || a == b)
+/// a third of the whole read, and on the short names of districts and candidates, compared
+/// on every row, the call costs more than the comparison.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && if a.len() <= 16 {
+            a.iter().zip(b).all(|(x, y)| x == y)
+        } else {
+            a == b
+        }
 }
 
-fn add_votes(file: &str, line: u64, a: u64, b: u64) -> Result<u64, InputError> {
+pub(crate) fn add_votes(file: &str, line: u64, a: u64, b: u64) -> Result<u64, InputError> {
     a.checked_add(b)
         .ok_or_else(|| InputError::field(file, line, "votes", "the sum of votes overflows 64 bits"))
 }
@@ -802,12 +817,19 @@ fn parse_votes(file: &str, line: u64, votes: &[u8]) -> Result<u64, InputError> {
     if ok {
         return Ok(value);
     }
+    // Off the hot path: all digits but more than 64 bits hold is a size, not a shape,
+    // problem.
+    let too_large = if !votes.is_empty() && votes.iter().all(u8::is_ascii_digit) {
+        format!(": too large (at most {})", u64::MAX)
+    } else {
+        String::new()
+    };
     Err(InputError::field(
         file,
         line,
         "votes",
         format!(
-            "expected a whole number of votes, 0 or more, found \"{}\"",
+            "expected a whole number of votes, 0 or more, found \"{}\"{too_large}",
             String::from_utf8_lossy(votes)
         ),
     ))
@@ -817,28 +839,10 @@ fn trim(field: &[u8]) -> &[u8] {
     field.trim_ascii()
 }
 
-fn text(file: &str, line: u64, column: &str, bytes: &[u8]) -> Result<String, InputError> {
-    String::from_utf8(bytes.to_vec())
-        .map_err(|_| InputError::field(file, line, column, "the text is not valid UTF-8"))
-}
-
-fn optional_text(
-    file: &str,
-    line: u64,
-    column: &str,
-    bytes: &[u8],
-) -> Result<Option<String>, InputError> {
-    if bytes.is_empty() {
-        Ok(None)
-    } else {
-        text(file, line, column, bytes).map(Some)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cifra_core::Sex;
+    use cifra_core::{Candidate, Sex};
 
     const HEADER: &str = "district,unit,kind,list,party,candidate,votes,elected\n";
 
@@ -873,6 +877,18 @@ mod tests {
     fn errors_name_file_line_and_column() {
         let err = read("1,a,candidate,A,P,Ana,-3,\n").unwrap_err();
         assert_eq!(err.to_string(), "t.csv: line 2, column \"votes\": expected a whole number of votes, 0 or more, found \"-3\"");
+        let err = read("1,a,candidate,A,P,Ana,99999999999999999999,\n").unwrap_err();
+        assert_eq!(err.to_string(), "t.csv: line 2, column \"votes\": expected a whole number of votes, 0 or more, found \"99999999999999999999\": too large (at most 18446744073709551615)");
+        let most = format!("1,a,candidate,A,P,Ana,00{},\n", u64::MAX);
+        assert_eq!(read(&most).unwrap()[0].candidates[0].votes, u64::MAX);
+        let err = read("1,a,candidate,A,P,Ana,18446744073709551616,\n").unwrap_err();
+        assert!(
+            err.message
+                .ends_with(": too large (at most 18446744073709551615)"),
+            "{err}"
+        );
+        let err = read("1,a,candidate,A,P,Ana,1e400,\n").unwrap_err();
+        assert!(err.message.ends_with("found \"1e400\""), "{err}");
         let err = read("1,a,candidate,A,P,Ana,3,\n1,a,candidate,B,P,Ana,3,\n").unwrap_err();
         assert_eq!(err.line, Some(3));
         assert!(
@@ -934,10 +950,123 @@ mod tests {
     }
 
     #[test]
+    fn details_are_summed_and_checked_across_chunks_and_builders() {
+        // Rows of every district scattered over every chunk of a file (read in parallel
+        // and merged), a district's details the same on every row.
+        let head = "district,kind,candidate,party,pact,subpact,sex,alternate,votes\n";
+        let mut body = String::from(head);
+        for i in 0..150_000u64 {
+            let (d, c) = (i % 40, i / 40 % 3);
+            let sex = if c == 1 { "F" } else { "M" };
+            body.push_str(&format!(
+                "D{d},candidate,C{c},IND-P{c},Pacto {c},S{c},{sex},Alt {c},1\n"
+            ));
+        }
+        let contests = read_results("t.csv", body.as_bytes()).unwrap();
+        assert_eq!(contests.len(), 40);
+        let expected = Candidate::new("C1", 1250)
+            .of_party("P1")
+            .in_pact("Pacto 1")
+            .in_subpact("S1")
+            .with_sex(Sex::Female)
+            .with_alternate("Alt 1");
+        assert_eq!(contests[7].candidates[1], expected);
+        // A sub-pact that changes in a later chunk is caught when the chunks are merged.
+        body.push_str("D3,candidate,C1,IND-P1,Pacto 1,S9,F,Alt 1,1\n");
+        let err = read_results("t.csv", body.as_bytes()).unwrap_err();
+        assert_eq!(
+            (err.line, err.column.as_deref()),
+            (Some(150_002), Some("subpact"))
+        );
+        // Builders filled apart: the details travel with the candidate when merged, and
+        // a row without them is a change.
+        let header = Header::new("t.csv", &head.trim_end().split(',').collect::<Vec<_>>());
+        let header = header.unwrap();
+        let row = ["D1", "candidate", "Ana", "", "P", "", "F", "Bo", "2"];
+        let mut north = ResultsBuilder::new("t.csv");
+        north.add_record(&header, &row, 2).unwrap();
+        let mut south = ResultsBuilder::new("t.csv");
+        south.add_record(&header, &row, 3).unwrap();
+        north.merge(south).unwrap();
+        let ana = Candidate::new("Ana", 4)
+            .in_pact("P")
+            .with_sex(Sex::Female)
+            .with_alternate("Bo");
+        assert_eq!(north.finish().unwrap()[0].candidates, [ana]);
+        let mut north = ResultsBuilder::new("t.csv");
+        north.add_record(&header, &row, 2).unwrap();
+        let bare = Row {
+            district: "D1",
+            kind: Kind::Candidate,
+            candidate: "Ana",
+            list: "",
+            party: "",
+            votes: 1,
+        };
+        let err = north.add_row(bare, 3).unwrap_err();
+        assert_eq!((err.line, err.column.as_deref()), (Some(3), Some("pact")));
+        // A detail that is not UTF-8 is named by its column.
+        let bytes = b"district,kind,candidate,alternate,votes\nA,candidate,Ana,B\xff,1\n";
+        let err = read_results("t.csv", bytes).unwrap_err();
+        assert_eq!(
+            (err.line, err.column.as_deref()),
+            (Some(2), Some("alternate"))
+        );
+    }
+
+    #[test]
     fn natural_order_puts_numbers_by_value() {
         let mut names = vec!["10", "2", "Arica", "1"];
         names.sort_by(|a, b| natural_order(a, b));
         assert_eq!(names, ["1", "2", "10", "Arica"]);
+    }
+
+    #[test]
+    fn natural_order_compares_numbers_inside_names_by_value() {
+        let mut names = vec![
+            "D10",
+            "Distrito 10",
+            "D2",
+            "Arica",
+            "D1",
+            "Distrito 9",
+            "10",
+            "D01",
+            "2 Norte",
+            "D1a",
+            "D1 a",
+            "9",
+            "D18446744073709551616",
+            "D99999999999999999999",
+            "D002",
+        ];
+        names.sort_by(|a, b| natural_order(a, b));
+        assert_eq!(
+            names,
+            [
+                "9",
+                "10",
+                "2 Norte",
+                "Arica",
+                "D01",
+                "D1",
+                "D1 a",
+                "D1a",
+                "D002",
+                "D2",
+                "D10",
+                "D18446744073709551616",
+                "D99999999999999999999",
+                "Distrito 9",
+                "Distrito 10",
+            ]
+        );
+        // Leading zeros and surrounding whitespace tie by value, then go by bytes.
+        use std::cmp::Ordering::*;
+        assert_eq!(natural_order("007", "7"), Less);
+        assert_eq!(natural_order(" 7", "7"), Less);
+        assert_eq!(natural_order("7", "7"), Equal);
+        assert_eq!(natural_order("D7x", "D07x"), Greater);
     }
 
     #[test]
@@ -957,6 +1086,72 @@ mod tests {
         body.push_str("3,u,candidate,L,P,C1,x,\n");
         let err = read(&body).unwrap_err();
         assert_eq!(err.line, Some(200_002));
+    }
+
+    #[test]
+    fn many_candidates_and_scattered_districts_sum_as_counted_by_hand() {
+        // 50 districts of up to 30 candidates (past the scan, into the index), rows
+        // scattered over every chunk of the file.
+        let mut body = String::new();
+        let mut by_hand: std::collections::BTreeMap<(u64, String), u64> = Default::default();
+        for i in 0..300_000u64 {
+            let (d, c, v) = (i % 50, i / 7 % 30, i % 11);
+            body.push_str(&format!("D{d},u,candidate,L{},,C{c},{v},\n", c % 3));
+            let c = format!("C{c}");
+            *by_hand.entry((d, c)).or_default() += v;
+        }
+        let contests = read(&body).unwrap();
+        assert_eq!(contests.len(), 50);
+        for (d, contest) in contests.iter().enumerate() {
+            assert_eq!(contest.district, format!("D{d}"), "natural order");
+            let got: Vec<(String, u64)> = contest
+                .candidates
+                .iter()
+                .map(|c| (c.name.clone(), c.votes))
+                .collect();
+            let mut expected: Vec<(String, u64)> = by_hand
+                .iter()
+                .filter(|((district, _), _)| *district == d as u64)
+                .map(|((_, name), &votes)| (name.clone(), votes))
+                .collect();
+            expected.sort();
+            assert_eq!(got, expected, "D{d}");
+        }
+        // The same rows one by one into one builder.
+        let header =
+            Header::new("t.csv", &HEADER.trim_end().split(',').collect::<Vec<_>>()).unwrap();
+        let mut builder = ResultsBuilder::new("t.csv");
+        for (i, line) in body.lines().enumerate() {
+            let fields: Vec<&str> = line.split(',').collect();
+            builder.add_record(&header, &fields, i as u64 + 2).unwrap();
+        }
+        assert_eq!(builder.finish().unwrap(), contests);
+        // A list that changes in a later chunk is caught when the chunks are merged.
+        body.push_str("D3,u,candidate,L9,,C1,1,\n");
+        let Err(err) = read(&body) else {
+            panic!("a list that changes is an error")
+        };
+        assert_eq!(err.line, Some(300_002));
+        assert!(
+            err.message.contains("list \"L1\" and in list \"L9\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_first_name_that_is_not_utf8_is_reported() {
+        let bytes = b"district,kind,candidate,votes\nA,candidate,Ana,1\nB\xff,candidate,Bo,2\nA,candidate,C\xff,3\n";
+        let err = read_results("t.csv", bytes).unwrap_err();
+        assert_eq!(
+            (err.line, err.column.as_deref()),
+            (Some(3), Some("district"))
+        );
+        let bytes = b"district,kind,candidate,votes\nA,candidate,Ana,1\nB,candidate,C\xff,3\n";
+        let err = read_results("t.csv", bytes).unwrap_err();
+        assert_eq!(
+            (err.line, err.column.as_deref()),
+            (Some(3), Some("candidate"))
+        );
     }
 
     #[test]

@@ -17,9 +17,11 @@ pub mod mesas;
 pub mod parties;
 pub mod seats;
 pub mod source;
+mod totals;
 
 pub use error::{InputError, ReadError};
-pub use input::{natural_order, read_results, Header, Kind, ResultsBuilder, Row};
+pub use input::{natural_order, read_results, read_totals, Header, Kind, ResultsBuilder, Row};
 pub use mesas::{read_mesas, Dataset, Territory};
 pub use seats::{read_seats_file, Seats};
 pub use source::{display_name, open, read_source, Source};
+pub use totals::Totals;

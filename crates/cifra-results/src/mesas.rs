@@ -69,9 +69,73 @@ impl Dataset {
 
 /// Reads mesas from CSV with a header line. `groups` and `options` name the count columns
 /// to read (each must be in the header); `by` names the territory column. Counts must be
-/// whole numbers of at most 9 digits; `path` names the file in errors.
+/// whole numbers of at most 999,999,999; `path` names the file in errors.
+///
+/// A quoted field that is never closed is reported at the line where its quote opens,
+/// unless a problem on an earlier line comes first.
 pub fn read_mesas<R: Read>(
-    reader: R,
+    mut reader: R,
+    path: &str,
+    groups: &[String],
+    options: &[String],
+    by: Option<&str>,
+) -> Result<Dataset, ReadError> {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|source| ReadError::Io {
+            file: path.into(),
+            source,
+        })?;
+    let read = read_records(&bytes, path, groups, options, by);
+    let Some(quote) = memchr::memchr(b'"', &bytes).and_then(|_| unclosed_quote(&bytes)) else {
+        return read;
+    };
+    let opened = Lines::new(&bytes).at(quote);
+    // A problem on an earlier line is not the quote's doing: it is reported first.
+    let earlier = match &read {
+        Ok(_) => false,
+        Err(ReadError::Input(e)) => e.line.unwrap_or(1) < opened,
+        Err(ReadError::Io { .. }) => true,
+    };
+    if earlier {
+        read
+    } else {
+        Err(InputError::line(path, opened, "a quoted field opened here is never closed").into())
+    }
+}
+
+/// The offset of a quote that opens a field and is never closed, if any. As in the csv
+/// crate, a quote opens a quoted field only at the start of a field (elsewhere it is an
+/// ordinary character), and inside one a doubled quote is a quote and a single one closes
+/// it. The csv crate reads such a field to the end of the input without complaint.
+fn unclosed_quote(bytes: &[u8]) -> Option<usize> {
+    const BOM: &[u8] = b"\xef\xbb\xbf";
+    let mut at = 0;
+    loop {
+        let open = at + memchr::memchr(b'"', &bytes[at..])?;
+        let starts_field = open == 0
+            || (open == BOM.len() && bytes.starts_with(BOM))
+            || matches!(bytes[open - 1], b',' | b'\n' | b'\r');
+        at = open + 1;
+        if !starts_field {
+            continue;
+        }
+        loop {
+            let Some(close) = memchr::memchr(b'"', &bytes[at..]).map(|i| at + i) else {
+                return Some(open);
+            };
+            at = close + 1;
+            if bytes.get(at) != Some(&b'"') {
+                break;
+            }
+            at += 1;
+        }
+    }
+}
+
+fn read_records(
+    bytes: &[u8],
     path: &str,
     groups: &[String],
     options: &[String],
@@ -79,8 +143,12 @@ pub fn read_mesas<R: Read>(
 ) -> Result<Dataset, ReadError> {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_reader(reader);
-    let header = csv.byte_headers().map_err(|e| csv_error(path, e))?.clone();
+        .from_reader(bytes);
+    let mut at = Lines::new(bytes);
+    let header = csv
+        .byte_headers()
+        .map_err(|e| csv_error(path, &mut at, e))?
+        .clone();
     if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
         return Err(InputError::line(path, 1, "empty file, expected a header line").into());
     }
@@ -115,9 +183,9 @@ pub fn read_mesas<R: Read>(
         match csv.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error(path, e)),
+            Err(e) => return Err(csv_error(path, &mut at, e)),
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = at.record(record.position());
         let field = |i: usize, column: &str| parse_count(&record[i], path, line, column);
         for (&i, name) in option_idx.iter().zip(options) {
             votes.push(field(i, name)?);
@@ -147,25 +215,32 @@ pub fn read_mesas<R: Read>(
     })
 }
 
+/// The largest count a mesa can hold: 9 digits.
+const MAX_COUNT: &str = "999,999,999";
+
 fn parse_count(raw: &[u8], path: &str, line: u64, column: &str) -> Result<u32, InputError> {
     let text = raw.trim_ascii();
-    let value = (!text.is_empty() && text.len() <= 9 && text.iter().all(u8::is_ascii_digit))
-        .then(|| text.iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0')));
-    value.ok_or_else(|| {
-        InputError::field(
-            path,
-            line,
-            column,
-            format!(
-                "expected a non-negative integer, found \"{}\"",
-                String::from_utf8_lossy(raw)
-            ),
-        )
-    })
+    let error = |message: String| InputError::field(path, line, column, message);
+    if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
+        return Err(error(format!(
+            "expected a non-negative integer, found \"{}\"",
+            String::from_utf8_lossy(raw)
+        )));
+    }
+    let digits = &text[text.iter().position(|&d| d != b'0').unwrap_or(text.len())..];
+    if digits.len() > 9 {
+        return Err(error(format!(
+            "expected a count of at most {MAX_COUNT}, found {}: too large",
+            String::from_utf8_lossy(text)
+        )));
+    }
+    Ok(digits
+        .iter()
+        .fold(0u32, |v, d| v * 10 + u32::from(d - b'0')))
 }
 
-fn csv_error(path: &str, e: csv::Error) -> ReadError {
-    let line = e.position().map_or(0, |p| p.line());
+fn csv_error(path: &str, at: &mut Lines<'_>, e: csv::Error) -> ReadError {
+    let line = at.record(e.position());
     let message = match e.into_kind() {
         csv::ErrorKind::Io(source) => {
             return ReadError::Io {
@@ -179,4 +254,46 @@ fn csv_error(path: &str, e: csv::Error) -> ReadError {
         other => format!("{other:?}"),
     };
     InputError::line(path, line, message).into()
+}
+
+/// The line of each record, from its position in the bytes. (The csv crate's own line is
+/// one short for a record after a `\r\n` or a blank line: it counts the line breaks before
+/// the record's position, which is that of the line break it has yet to skip.)
+struct Lines<'a> {
+    bytes: &'a [u8],
+    /// Line breaks before `offset` are counted in `line`.
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Lines {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the first byte of the record at `position`, past any line breaks. Records
+    /// come in order, so the line breaks are counted once.
+    fn record(&mut self, position: Option<&csv::Position>) -> u64 {
+        let start = position.map_or(0, |p| p.byte()) as usize;
+        let start = start.min(self.bytes.len());
+        let first = self.bytes[start..]
+            .iter()
+            .position(|b| !matches!(b, b'\r' | b'\n'))
+            .map_or(self.bytes.len(), |i| start + i);
+        self.at(first)
+    }
+
+    /// The line of the byte at `offset`.
+    fn at(&mut self, offset: usize) -> u64 {
+        if offset < self.offset {
+            (self.offset, self.line) = (0, 1);
+        }
+        self.line += memchr::memchr_iter(b'\n', &self.bytes[self.offset..offset]).count() as u64;
+        self.offset = offset;
+        self.line
+    }
 }

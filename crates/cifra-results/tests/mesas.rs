@@ -90,3 +90,93 @@ fn file_with(bytes: &[u8]) -> tempfile::NamedTempFile {
     file.write_all(bytes).unwrap();
     file
 }
+
+#[test]
+fn a_count_of_ten_digits_or_more_is_too_large_not_malformed() {
+    let read = |csv: &str| read_mesas(csv.as_bytes(), "m.csv", &names("g"), &names("a,b"), None);
+    assert_eq!(
+        read("g,a,b\n12345678901,1,2\n").unwrap_err().to_string(),
+        "m.csv: line 2, column \"g\": expected a count of at most 999,999,999, found \
+         12345678901: too large"
+    );
+    assert!(read("g,a,b\n1000000000,1,2\n")
+        .unwrap_err()
+        .to_string()
+        .ends_with("found 1000000000: too large"));
+    let huge = format!("g,a,b\n2,1,{}\n", "9".repeat(40));
+    assert!(read(&huge)
+        .unwrap_err()
+        .to_string()
+        .ends_with(": too large"));
+    // The largest count, and leading zeros that do not make a count larger.
+    let d = read("g,a,b\n999999999,0000000001,00\n").unwrap();
+    assert_eq!(
+        (d.voters[0], d.votes[..].to_vec()),
+        (999_999_999, vec![1, 0])
+    );
+}
+
+#[test]
+fn a_quoted_field_never_closed_is_named_by_the_line_it_opens() {
+    let read = |csv: &str| {
+        read_mesas(
+            csv.as_bytes(),
+            "m.csv",
+            &names("g"),
+            &names("a,b"),
+            Some("t"),
+        )
+        .map(|d| d.keys)
+        .map_err(|e| e.to_string())
+    };
+    let unclosed = |line: u64| {
+        Err(format!(
+            "m.csv: line {line}: a quoted field opened here is never closed"
+        ))
+    };
+    // The rest of the file reads as one field: the csv crate says nothing of the quote.
+    assert_eq!(read("t,g,a,b\nA,1,1,0\n\"B,2,1,1\nC,3,2,1\n"), unclosed(3));
+    assert_eq!(
+        read("t,g,a,b\r\nA,1,1,0\r\nB,2,1,\"1\r\nC,3,2,1\r\n"),
+        unclosed(3)
+    );
+    // A quote in the last field of the last line used to be read as that count.
+    assert_eq!(read("t,g,a,b\nA,1,1,0\nB,2,1,\"1\n"), unclosed(3));
+    assert_eq!(read("\"t,g,a,b\nA,1,1,0\n"), unclosed(1));
+    // An earlier problem is reported first.
+    assert_eq!(
+        read("t,g,a,b\nA,1,x,0\nB,2,1,\"1\n"),
+        Err("m.csv: line 2, column \"a\": expected a non-negative integer, found \"x\"".into())
+    );
+    // Closed quotes, doubled quotes, a line break inside quotes, a quote inside an
+    // unquoted field and a byte-order mark are all fine.
+    assert_eq!(
+        read("\u{feff}\"t\",g,a,b\n\"A \"\"x\"\"\ny\",1,1,0\nB\"z,2,\"1\",1\n"),
+        Ok(vec!["A \"x\"\ny".to_string(), "B\"z".to_string()])
+    );
+}
+
+#[test]
+fn lines_are_right_after_crlf_and_blank_lines() {
+    let line_of_x = |csv: &str| {
+        read_mesas(csv.as_bytes(), "m.csv", &names("g"), &names("a,b"), None)
+            .unwrap_err()
+            .to_string()
+    };
+    let at = |line: u64| {
+        format!("m.csv: line {line}, column \"a\": expected a non-negative integer, found \"x\"")
+    };
+    assert_eq!(line_of_x("g,a,b\r\n1,1,0\r\n2,x,1\r\n"), at(3));
+    assert_eq!(line_of_x("g,a,b\r\n2,x,1\r\n"), at(2));
+    assert_eq!(line_of_x("g,a,b\n1,1,0\n\n\n2,x,1\n"), at(5));
+    assert_eq!(line_of_x("g,a,b\r\n1,1,0\r\n\r\n2,x,1\r\n"), at(4));
+    let d = read_mesas(
+        "g,a,b\r\n1,1,0\r\n\r\n2,1,1\r\n".as_bytes(),
+        "m.csv",
+        &names("g"),
+        &names("a,b"),
+        None,
+    )
+    .unwrap();
+    assert_eq!(d.lines, [2, 4]);
+}
