@@ -6,8 +6,7 @@ use crate::csv_text;
 use crate::table::{percent, thousands, Align, Table};
 use cifra_core::{
     apportion::{Divisor, Quota},
-    Basis, Candidate, Contest, Decision, ListKey, LotteryRecord, Outcome, PartyKey, Purpose,
-    System,
+    Basis, Contest, Decision, ListKey, LotteryRecord, Outcome, PartyKey, Purpose, System,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -163,31 +162,32 @@ impl ContestReport {
         let runoff = decision
             .runoff_names(&contest)
             .map(|pair| pair.map(str::to_string));
-        let elected: Vec<bool> = (0..contest.candidates.len())
-            .map(|i| decision.is_elected(i))
+        let mut candidates: Vec<CandidateRow> = contest
+            .candidates
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| CandidateRow {
+                share: share(c.votes),
+                candidate: c.name,
+                list: c.affiliation.list,
+                party: c.affiliation.party,
+                votes: c.votes,
+                elected: decision.is_elected(i),
+            })
             .collect();
-        let mut candidates: Vec<(Candidate, bool)> =
-            contest.candidates.into_iter().zip(elected).collect();
         // Most voted first, ties by name (as Contest::by_votes).
-        candidates
-            .sort_by(|(a, _), (b, _)| b.votes.cmp(&a.votes).then_with(|| a.name.cmp(&b.name)));
+        candidates.sort_by(|a, b| {
+            b.votes
+                .cmp(&a.votes)
+                .then_with(|| a.candidate.cmp(&b.candidate))
+        });
         ContestReport {
             district: contest.district,
             seats: decision.seats,
             valid_votes: valid,
             blank: contest.blank,
             null: contest.null,
-            candidates: candidates
-                .into_iter()
-                .map(|(c, elected)| CandidateRow {
-                    share: share(c.votes),
-                    candidate: c.name,
-                    list: c.affiliation.list,
-                    party: c.affiliation.party,
-                    votes: c.votes,
-                    elected,
-                })
-                .collect(),
+            candidates,
             lists: decision
                 .lists
                 .into_iter()
