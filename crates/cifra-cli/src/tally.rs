@@ -135,7 +135,8 @@ fn decide_run(
     run: Range<usize>,
 ) -> Result<Run, CliError> {
     let lottery = Lottery::new(args.seed);
-    let mut rendered = report::Contests::new(format, args.system.id(), run.start);
+    let mut rendered =
+        report::Contests::new(format, args.system.id(), run.start).with_room_for(run.len());
     let (mut warnings, mut notes) = (Vec::new(), Vec::new());
     for contest in run.map(|k| totals.contest(k)) {
         let given = seats.for_district(&contest.district)?;

@@ -467,6 +467,10 @@ pub struct Contests {
     out: Vec<u8>,
     /// The text format's output.
     text: String,
+    /// How many contests the run will have, if said ([`Contests::with_room_for`]), and
+    /// how many were pushed.
+    room: usize,
+    pushed: usize,
 }
 
 impl Contests {
@@ -479,6 +483,8 @@ impl Contests {
             next: first,
             out: Vec::new(),
             text: String::new(),
+            room: 0,
+            pushed: 0,
         }
     }
 
@@ -496,6 +502,23 @@ impl Contests {
                 contest_text(&mut self.text, &self.system, contest);
             }
         }
+        self.pushed += 1;
+        if self.pushed == 1 && self.room > 1 {
+            // Room for the rest at once, guessed from the first contest's size, rather
+            // than a buffer grown (copied, and its pages touched) step by step.
+            let more = (self.out.len() + self.text.len()) * (self.room - 1);
+            self.out
+                .reserve(if self.format == Format::Text { 0 } else { more });
+            self.text
+                .reserve(if self.format == Format::Text { more } else { 0 });
+        }
+    }
+
+    /// The same run, told it will have `contests` contests: room for them is made once the
+    /// first is rendered.
+    pub fn with_room_for(mut self, contests: usize) -> Self {
+        self.room = contests;
+        self
     }
 
     /// The bytes of the contests pushed.
@@ -953,7 +976,8 @@ mod tests {
             for cut in 0..=report.contests.len() {
                 let mut out = head(format, &report.system, report.seed).into_bytes();
                 for (first, run) in [(0, &report.contests[..cut]), (cut, &report.contests[cut..])] {
-                    let mut contests = Contests::new(format, &report.system, first);
+                    let mut contests =
+                        Contests::new(format, &report.system, first).with_room_for(run.len());
                     run.iter().for_each(|c| contests.push(c));
                     out.extend(contests.finish());
                 }
