@@ -180,7 +180,7 @@ fn decide_run(
     run: Range<usize>,
 ) -> Result<Run, CliError> {
     let lottery = Lottery::new(args.seed);
-    let mut rendered = Rendered::new(args, format, corrections, run.start);
+    let mut rendered = Rendered::new(args, format, corrections, run.start, run.len());
     for contest in run.map(|k| totals.contest(k)) {
         let given = seats.for_district(&contest.district)?;
         let decision = args
@@ -234,7 +234,7 @@ fn decide_together(
             },
         })?;
     drop(ballots);
-    let mut rendered = Rendered::new(args, format, corrections, 0);
+    let mut rendered = Rendered::new(args, format, corrections, 0, contests.len());
     for (contest, decision) in contests.into_iter().zip(decisions) {
         rendered.push(contest, decision);
     }
@@ -251,17 +251,19 @@ struct Rendered<'a> {
 }
 
 impl<'a> Rendered<'a> {
-    /// An empty run whose first contest is number `first` (in natural order).
+    /// An empty run of `count` contests whose first is number `first` (in natural
+    /// order).
     fn new(
         args: &'a TallyArgs,
         format: report::Format,
         corrections: Corrections,
         first: usize,
+        count: usize,
     ) -> Self {
         Rendered {
             args,
             corrections,
-            contests: report::Contests::new(format, args.system.id(), first),
+            contests: report::Contests::new(format, args.system.id(), first).with_room_for(count),
             warnings: Vec::new(),
             notes: Vec::new(),
         }

@@ -305,8 +305,22 @@ impl Contest {
 
     /// The lists of the contest, most voted first (ties by key).
     pub fn lists(&self) -> Vec<Group<ListKey>> {
+        let everyone = (0..self.candidates.len()).collect();
+        if self.candidates.iter().all(|c| c.affiliation.list.is_none()) {
+            // Every candidate a list of their own, keyed by their name: the order by votes
+            // (ties by name) is the order of the lists.
+            return self
+                .by_votes(everyone)
+                .into_iter()
+                .map(|i| Group {
+                    key: ListKey::Alone(self.candidates[i].name.clone()),
+                    members: vec![i],
+                    votes: self.candidates[i].votes,
+                })
+                .collect();
+        }
         self.group_by(
-            (0..self.candidates.len()).collect(),
+            everyone,
             |i| {
                 let c = &self.candidates[i];
                 match &c.affiliation.list {

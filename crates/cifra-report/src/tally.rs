@@ -6,7 +6,7 @@ use crate::csv_text;
 use crate::table::{percent, thousands, Align, Table};
 use cifra_core::{
     apportion::{Divisor, Quota},
-    Basis, Candidate, Contest, Correction, CorrectionRule, Corrections, Decision, Level, ListKey,
+    Basis, Contest, Correction, CorrectionRule, Corrections, Decision, Level, ListKey,
     LotteryRecord, Outcome, PartyKey, Pool, Purpose, Sex, System,
 };
 use serde::Serialize;
@@ -243,37 +243,37 @@ impl ContestReport {
             .iter()
             .map(|c| correction_row(&contest, c))
             .collect();
-        // (Holds the seat in person, won it but the alternate holds it.)
-        let seated: Vec<(bool, bool)> = (0..contest.candidates.len())
-            .map(|i| (decision.holds_seat(i), decision.seated_by_alternate(i)))
+        let mut candidates: Vec<CandidateRow> = contest
+            .candidates
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| CandidateRow {
+                share: share(c.votes),
+                candidate: c.name,
+                list: c.affiliation.list,
+                party: c.affiliation.party,
+                votes: c.votes,
+                elected: decision.holds_seat(i),
+                pact: c.affiliation.pact,
+                subpact: c.affiliation.subpact,
+                sex: c.sex.map(|s| s.letter().to_string()),
+                alternate: c.alternate,
+                seated_by_alternate: decision.seated_by_alternate(i),
+            })
             .collect();
-        let mut candidates: Vec<(Candidate, (bool, bool))> =
-            contest.candidates.into_iter().zip(seated).collect();
         // Most voted first, ties by name (as Contest::by_votes).
-        candidates
-            .sort_by(|(a, _), (b, _)| b.votes.cmp(&a.votes).then_with(|| a.name.cmp(&b.name)));
+        candidates.sort_by(|a, b| {
+            b.votes
+                .cmp(&a.votes)
+                .then_with(|| a.candidate.cmp(&b.candidate))
+        });
         ContestReport {
             district: contest.district,
             seats: decision.seats,
             valid_votes: valid,
             blank: contest.blank,
             null: contest.null,
-            candidates: candidates
-                .into_iter()
-                .map(|(c, (elected, seated_by_alternate))| CandidateRow {
-                    share: share(c.votes),
-                    candidate: c.name,
-                    list: c.affiliation.list,
-                    party: c.affiliation.party,
-                    votes: c.votes,
-                    elected,
-                    pact: c.affiliation.pact,
-                    subpact: c.affiliation.subpact,
-                    sex: c.sex.map(|s| s.letter().to_string()),
-                    alternate: c.alternate,
-                    seated_by_alternate,
-                })
-                .collect(),
+            candidates,
             lists: decision
                 .lists
                 .into_iter()
@@ -700,6 +700,10 @@ pub struct Contests {
     out: Vec<u8>,
     /// The text format's output.
     text: String,
+    /// How many contests the run will have, if said ([`Contests::with_room_for`]), and
+    /// how many were pushed.
+    room: usize,
+    pushed: usize,
 }
 
 impl Contests {
@@ -712,6 +716,8 @@ impl Contests {
             next: first,
             out: Vec::new(),
             text: String::new(),
+            room: 0,
+            pushed: 0,
         }
     }
 
@@ -729,6 +735,23 @@ impl Contests {
                 contest_text(&mut self.text, &self.system, contest);
             }
         }
+        self.pushed += 1;
+        if self.pushed == 1 && self.room > 1 {
+            // Room for the rest at once, guessed from the first contest's size, rather
+            // than a buffer grown (copied, and its pages touched) step by step.
+            let more = (self.out.len() + self.text.len()) * (self.room - 1);
+            self.out
+                .reserve(if self.format == Format::Text { 0 } else { more });
+            self.text
+                .reserve(if self.format == Format::Text { more } else { 0 });
+        }
+    }
+
+    /// The same run, told it will have `contests` contests: room for them is made once the
+    /// first is rendered.
+    pub fn with_room_for(mut self, contests: usize) -> Self {
+        self.room = contests;
+        self
     }
 
     /// The bytes of the contests pushed.
@@ -1131,16 +1154,12 @@ fn candidates_table(c: &ContestReport, has_lists: bool) -> Table {
         if has_lists {
             row.push(cand.list.clone().unwrap_or_default());
         }
-        let alternate = format!(
-            "won; alternate {} holds the seat (parity)",
-            cand.alternate.as_deref().unwrap_or_default()
-        );
         let mark = if cand.elected && entered.contains(&cand.candidate.as_str()) {
             "elected (parity)"
         } else if cand.elected {
             "elected"
         } else if cand.seated_by_alternate {
-            alternate.as_str()
+            ""
         } else if left.contains(&cand.candidate.as_str()) {
             "gave way (parity)"
         } else if c
@@ -1156,11 +1175,20 @@ fn candidates_table(c: &ContestReport, has_lists: bool) -> Table {
         } else {
             ""
         };
+        // The one mark with a name in it, written only for the candidate it concerns.
+        let mark = if cand.seated_by_alternate && !cand.elected {
+            format!(
+                "won; alternate {} holds the seat (parity)",
+                cand.alternate.as_deref().unwrap_or_default()
+            )
+        } else {
+            mark.to_string()
+        };
         row.push(cand.party.clone().unwrap_or_default());
         if has_sex {
             row.push(cand.sex.clone().unwrap_or_default());
         }
-        row.extend([thousands(cand.votes), percent(cand.share), mark.to_string()]);
+        row.extend([thousands(cand.votes), percent(cand.share), mark]);
         table.row(row);
     }
     table
@@ -1338,7 +1366,8 @@ mod tests {
                 )
                 .into_bytes();
                 for (first, run) in [(0, &report.contests[..cut]), (cut, &report.contests[cut..])] {
-                    let mut contests = Contests::new(format, &report.system, first);
+                    let mut contests =
+                        Contests::new(format, &report.system, first).with_room_for(run.len());
                     run.iter().for_each(|c| contests.push(c));
                     out.extend(contests.finish());
                 }

@@ -1152,6 +1152,19 @@ mod tests {
             (err.line, err.column.as_deref()),
             (Some(3), Some("candidate"))
         );
+        // Two halves of one character, in two names kept side by side.
+        let bytes = b"district,kind,candidate,votes\nA\xc3,candidate,\xa9B,1\n";
+        let err = read_results("t.csv", bytes).unwrap_err();
+        assert_eq!(
+            (err.line, err.column.as_deref()),
+            (Some(2), Some("district"))
+        );
+        let bytes = b"district,kind,candidate,votes\nA,candidate,B\xc3,1\nA,candidate,\xa9C,1\n";
+        let err = read_results("t.csv", bytes).unwrap_err();
+        assert_eq!(
+            (err.line, err.column.as_deref()),
+            (Some(2), Some("candidate"))
+        );
     }
 
     #[test]

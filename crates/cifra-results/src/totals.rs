@@ -358,10 +358,16 @@ impl Store {
     fn into_sorted(mut self, file: &str) -> Result<Store, InputError> {
         // The first bad name by line, then by column in the order of the format.
         let mut bad: Option<(u64, usize, &str)> = None;
+        // The buffer checked at once: then a name is UTF-8 if it starts and ends between
+        // characters, not inside one.
+        let whole = std::str::from_utf8(&self.names).is_ok();
+        let between = |at: usize| self.names.get(at).is_none_or(|&b| (b as i8) >= -0x40);
+        let valid = |span: Span| match whole {
+            true => between(span.start as usize) && between((span.start + span.len) as usize),
+            false => std::str::from_utf8(self.name(span)).is_ok(),
+        };
         let mut check = |span: Span, line: u64, rank: usize, column: &'static str| {
-            if std::str::from_utf8(self.name(span)).is_err()
-                && bad.is_none_or(|(l, r, _)| (line, rank) < (l, r))
-            {
+            if !valid(span) && bad.is_none_or(|(l, r, _)| (line, rank) < (l, r)) {
                 bad = Some((line, rank, column));
             }
         };
