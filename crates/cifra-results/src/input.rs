@@ -1140,31 +1140,30 @@ mod tests {
 
     #[test]
     fn the_first_name_that_is_not_utf8_is_reported() {
-        let bytes = b"district,kind,candidate,votes\nA,candidate,Ana,1\nB\xff,candidate,Bo,2\nA,candidate,C\xff,3\n";
-        let err = read_results("t.csv", bytes).unwrap_err();
-        assert_eq!(
-            (err.line, err.column.as_deref()),
-            (Some(3), Some("district"))
-        );
-        let bytes = b"district,kind,candidate,votes\nA,candidate,Ana,1\nB,candidate,C\xff,3\n";
-        let err = read_results("t.csv", bytes).unwrap_err();
-        assert_eq!(
-            (err.line, err.column.as_deref()),
-            (Some(3), Some("candidate"))
-        );
-        // Two halves of one character, in two names kept side by side.
-        let bytes = b"district,kind,candidate,votes\nA\xc3,candidate,\xa9B,1\n";
-        let err = read_results("t.csv", bytes).unwrap_err();
-        assert_eq!(
-            (err.line, err.column.as_deref()),
-            (Some(2), Some("district"))
-        );
-        let bytes = b"district,kind,candidate,votes\nA,candidate,B\xc3,1\nA,candidate,\xa9C,1\n";
-        let err = read_results("t.csv", bytes).unwrap_err();
-        assert_eq!(
-            (err.line, err.column.as_deref()),
-            (Some(2), Some("candidate"))
-        );
+        let cases: [(&[u8], u64, &str); 4] = [
+            (
+                b"A,candidate,Ana,1\nB\xff,candidate,Bo,2\nA,candidate,C\xff,3\n",
+                3,
+                "district",
+            ),
+            (b"A,candidate,Ana,1\nB,candidate,C\xff,3\n", 3, "candidate"),
+            // Two halves of one character, in two names kept side by side.
+            (b"A\xc3,candidate,\xa9B,1\n", 2, "district"),
+            (
+                b"A,candidate,B\xc3,1\nA,candidate,\xa9C,1\n",
+                2,
+                "candidate",
+            ),
+        ];
+        for (rows, line, column) in cases {
+            let bytes = [&b"district,kind,candidate,votes\n"[..], rows].concat();
+            let err = read_results("t.csv", &bytes).unwrap_err();
+            assert_eq!(
+                (err.line, err.column.as_deref()),
+                (Some(line), Some(column))
+            );
+            assert_eq!(err.message, "the text is not valid UTF-8");
+        }
     }
 
     #[test]
