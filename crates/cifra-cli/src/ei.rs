@@ -274,8 +274,8 @@ fn columns(
     let names: Vec<String> = list.split(',').map(|n| n.trim().to_string()).collect();
     if list.trim().is_empty() || names.len() < at_least {
         return usage(format!(
-            "{flag} needs at least {at_least} comma-separated column name{}, got \"{list}\"",
-            if at_least == 1 { "" } else { "s" },
+            "{flag} needs at least {at_least} comma-separated column {}, got \"{list}\"",
+            plural(at_least as u64, "name", "names"),
         ));
     }
     if names.iter().any(String::is_empty) {

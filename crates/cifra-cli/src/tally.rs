@@ -64,7 +64,8 @@ pub struct TallyOutput {
     pub notes: Vec<String>,
 }
 
-/// A run of consecutive contests, decided and rendered.
+/// A run of consecutive contests, decided and rendered (empty when skipped).
+#[derive(Default)]
 struct Run {
     out: Vec<u8>,
     warnings: Vec<String>,
@@ -153,11 +154,7 @@ fn decide_in_runs(
         .into_par_iter()
         .map(|k| {
             if k > failed.load(Relaxed) {
-                return Ok(Run {
-                    out: Vec::new(),
-                    warnings: Vec::new(),
-                    notes: Vec::new(),
-                });
+                return Ok(Run::default());
             }
             let run = k * size..count.min((k + 1) * size);
             let done = decide_run(args, name, seats, format, corrections, totals, run);

@@ -3,7 +3,7 @@
 //! people).
 
 use crate::csv_text;
-use crate::table::{percent, thousands, Align, Table};
+use crate::table::{percent, plural, thousands, Align, Table};
 use cifra_core::{
     apportion::{Divisor, Quota},
     Basis, Contest, Correction, CorrectionRule, Corrections, Decision, Level, ListKey,
@@ -413,10 +413,10 @@ impl From<&LotteryRecord> for LotteryRow {
         let chosen: Vec<String> = r.chosen_labels().into_iter().map(str::to_string).collect();
         LotteryRow {
             description: format!(
-                "{purpose}: tie between {} for {} place{}; the lot chose {}",
+                "{purpose}: tie between {} for {} {}; the lot chose {}",
                 tied.join(", "),
                 chosen.len(),
-                if chosen.len() == 1 { "" } else { "s" },
+                plural(chosen.len() as u64, "place", "places"),
                 chosen.join(", ")
             ),
             purpose,
@@ -610,12 +610,11 @@ fn explain(
     };
     text.push_str(&correction_clause(system, decision, corrections));
     if decision.unfilled_seats > 0 {
-        let (n, verb) = match decision.unfilled_seats {
-            1 => ("1 seat".to_string(), "stays"),
-            n => (format!("{n} seats"), "stay"),
-        };
+        let n = decision.unfilled_seats as u64;
         text.push_str(&format!(
-            " {n} {verb} unfilled: more seats than candidates able to take them."
+            " {n} {} {} unfilled: more seats than candidates able to take them.",
+            plural(n, "seat", "seats"),
+            plural(n, "stays", "stay")
         ));
     }
     text
@@ -1045,10 +1044,10 @@ fn contest_text(out: &mut String, system: &str, c: &ContestReport) {
     // Writing into a string cannot fail.
     let _ = write!(
         out,
-        "District {} · {system} · {} seat{}\nValid votes {}   blank {}   null {}\n\n",
+        "District {} · {system} · {} {}\nValid votes {}   blank {}   null {}\n\n",
         c.district,
         c.seats,
-        if c.seats == 1 { "" } else { "s" },
+        plural(c.seats as u64, "seat", "seats"),
         thousands(c.valid_votes),
         thousands(c.blank),
         thousands(c.null)
