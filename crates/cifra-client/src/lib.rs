@@ -1,0 +1,1 @@
+//! cifra-client (being written).

@@ -1,0 +1,1 @@
+//! cifra-log (being written).

@@ -1,0 +1,1 @@
+//! cifra-server (being written).

@@ -1,0 +1,1 @@
+//! cifra-store (being written).
