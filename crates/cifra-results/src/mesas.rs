@@ -88,10 +88,20 @@ pub fn read_mesas<R: Read>(
             source,
         })?;
     let read = read_records(&bytes, path, groups, options, by);
-    let Some(quote) = memchr::memchr(b'"', &bytes).and_then(|_| unclosed_quote(&bytes)) else {
+    unclosed_quote_first(&bytes, path, read)
+}
+
+/// `read`, unless a quoted field is never closed: then that, at the line where the quote
+/// opens, unless a problem on an earlier line comes first.
+fn unclosed_quote_first<T>(
+    bytes: &[u8],
+    path: &str,
+    read: Result<T, ReadError>,
+) -> Result<T, ReadError> {
+    let Some(quote) = memchr::memchr(b'"', bytes).and_then(|_| unclosed_quote(bytes)) else {
         return read;
     };
-    let opened = Lines::new(&bytes).at(quote);
+    let opened = Lines::new(bytes).at(quote);
     // A problem on an earlier line is not the quote's doing: it is reported first.
     let earlier = match &read {
         Ok(_) => false,
@@ -296,4 +306,195 @@ impl<'a> Lines<'a> {
         self.offset = offset;
         self.line
     }
+}
+
+/// Mesas identified by name, for an election served live (`cifra init`, `cifra replay`):
+/// each mesa's id, territory and registered electors and, if asked for, its votes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MesaList {
+    /// The file's name as given (for messages).
+    pub path: String,
+    /// The columns whose values, joined by `/`, identify a mesa.
+    pub id_columns: Vec<String>,
+    /// The territory columns (`region`, `circunscripcion`, …), in file order.
+    pub territory_columns: Vec<String>,
+    /// The option columns read, in the order asked for.
+    pub options: Vec<String>,
+    /// The mesas, in file order.
+    pub mesas: Vec<MesaRow>,
+}
+
+/// One mesa of a [`MesaList`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MesaRow {
+    /// The values of the id columns joined by `/` (e.g. `ANTOFAGASTA NORTE/126`).
+    pub id: String,
+    /// One value per territory column.
+    pub territory: Vec<String>,
+    /// Registered electors, if the file has an `electors` column.
+    pub electors: Option<u64>,
+    /// Votes per option, in the order of [`MesaList::options`].
+    pub votes: Vec<u32>,
+    /// The mesa's line in the file.
+    pub line: u64,
+}
+
+/// The column of registered electors in a mesa file.
+pub const ELECTORS: &str = "electors";
+
+/// Which columns of a mesa file are territories: `Some(names)` exactly those, or `None`
+/// for every column that is not an id, an option or `electors` and does not hold a
+/// count on every row (counts such as voters by age are not territories).
+pub type TerritoryColumns<'a> = Option<&'a [String]>;
+
+/// Reads a list of mesas from CSV with a header line: ids from `id_columns` (joined by
+/// `/`; each id once), territories as [`TerritoryColumns`] says, electors from the
+/// `electors` column if there is one, and the counts of `options`. Errors name the file,
+/// the line and the column.
+pub fn read_mesa_list(
+    bytes: &[u8],
+    path: &str,
+    id_columns: &[String],
+    options: &[String],
+    territories: TerritoryColumns<'_>,
+) -> Result<MesaList, ReadError> {
+    let read = read_mesa_rows(bytes, path, id_columns, options, territories);
+    unclosed_quote_first(bytes, path, read)
+}
+
+fn read_mesa_rows(
+    bytes: &[u8],
+    path: &str,
+    id_columns: &[String],
+    options: &[String],
+    territories: TerritoryColumns<'_>,
+) -> Result<MesaList, ReadError> {
+    if id_columns.is_empty() {
+        return Err(InputError::file(path, "no id columns: name at least one").into());
+    }
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes);
+    let mut at = Lines::new(bytes);
+    let header = csv
+        .byte_headers()
+        .map_err(|e| csv_error(path, &mut at, e))?
+        .clone();
+    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+        return Err(InputError::line(path, 1, "empty file, expected a header line").into());
+    }
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
+    let find = |column: &str| {
+        names.iter().position(|n| n == column).ok_or_else(|| {
+            InputError::file(
+                path,
+                format!("no column \"{column}\" (columns are: {})", names.join(", ")),
+            )
+        })
+    };
+    let id_idx = id_columns
+        .iter()
+        .map(|c| find(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let option_idx = options
+        .iter()
+        .map(|c| find(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let electors_idx = names.iter().position(|n| n == ELECTORS);
+    let candidates: Vec<usize> = match territories {
+        Some(columns) => columns
+            .iter()
+            .map(|c| find(c))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => (0..names.len())
+            .filter(|i| {
+                !id_idx.contains(i) && !option_idx.contains(i) && Some(*i) != electors_idx
+            })
+            .collect(),
+    };
+    let mut all_counts = vec![true; candidates.len()];
+
+    let mut rows: Vec<(MesaRow, Vec<String>)> = Vec::new();
+    let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match csv.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_error(path, &mut at, e)),
+        }
+        let line = at.record(record.position());
+        let text = |i: usize| String::from_utf8_lossy(&record[i]).trim().to_string();
+        let mut parts = Vec::with_capacity(id_idx.len());
+        for (&i, column) in id_idx.iter().zip(id_columns) {
+            let value = text(i);
+            if value.is_empty() {
+                return Err(InputError::field(path, line, column, "empty mesa id").into());
+            }
+            parts.push(value);
+        }
+        let id = parts.join("/");
+        if let Some(first) = seen.insert(id.clone(), line) {
+            let message = format!("mesa \"{id}\" again (first on line {first})");
+            return Err(InputError::line(path, line, message).into());
+        }
+        let electors = electors_idx
+            .map(|i| parse_count(&record[i], path, line, ELECTORS).map(u64::from))
+            .transpose()?;
+        let votes = option_idx
+            .iter()
+            .zip(options)
+            .map(|(&i, name)| parse_count(&record[i], path, line, name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let values: Vec<String> = candidates.iter().map(|&i| text(i)).collect();
+        for (all, value) in all_counts.iter_mut().zip(&values) {
+            *all &= !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+        }
+        let row = MesaRow {
+            id,
+            territory: Vec::new(),
+            electors,
+            votes,
+            line,
+        };
+        rows.push((row, values));
+    }
+    if rows.is_empty() {
+        return Err(
+            InputError::line(path, 2, "no mesas: the file has a header but no rows").into(),
+        );
+    }
+    // Named territory columns are kept whatever they hold; found ones only if not counts.
+    let keep: Vec<bool> = match territories {
+        Some(_) => vec![true; candidates.len()],
+        None => all_counts.iter().map(|all| !all).collect(),
+    };
+    let territory_columns = candidates
+        .iter()
+        .zip(&keep)
+        .filter(|(_, &k)| k)
+        .map(|(&i, _)| names[i].clone())
+        .collect();
+    let mesas = rows
+        .into_iter()
+        .map(|(mut row, values)| {
+            row.territory = values
+                .into_iter()
+                .zip(&keep)
+                .filter(|(_, &k)| k)
+                .map(|(v, _)| v)
+                .collect();
+            row
+        })
+        .collect();
+    Ok(MesaList {
+        path: path.into(),
+        id_columns: id_columns.to_vec(),
+        territory_columns,
+        options: options.to_vec(),
+        mesas,
+    })
 }
