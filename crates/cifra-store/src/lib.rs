@@ -1,1 +1,149 @@
-//! cifra-store (being written).
+//! cifra-store: where an election lives on election night.
+//!
+//! An election's mesas (polling stations), its submitter tokens (as hashes), the
+//! transparency log's signing key and the log's entries live behind one small trait,
+//! [`Store`]. The servers know only the trait; SQL stays inside this crate.
+//!
+//! [`SqliteStore`] is the embedded backend: one SQLite file in WAL mode, every commit
+//! synced to disk before [`Store::append`] returns. The trait is written so that a
+//! shared database (several servers, one gap-free log) can implement it too: the log's
+//! order is decided inside the backend's transaction ([`Store::append`] refuses a
+//! record whose index is not the next one), never by a counter kept in one process.
+//!
+//! ```
+//! use cifra_store::{ElectionSpec, Mesa, Record, SqliteStore, Store};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let spec = ElectionSpec {
+//!     name: "cifra.example/demo".into(),
+//!     system: "cl-presidential".into(),
+//!     options: vec!["a".into(), "b".into(), "blank".into(), "null".into()],
+//!     id_columns: vec!["mesa".into()],
+//!     territory_columns: vec!["region".into()],
+//!     mesas: vec![Mesa { id: "1".into(), territory: vec!["NORTE".into()], electors: Some(300) }],
+//!     signing_key: [7; 32],
+//! };
+//! let store = SqliteStore::create(&dir.path().join("election.db"), &spec).unwrap();
+//! let record = Record { index: 0, mesa: "1".into(), version: 1, line: "{}".into() };
+//! store.append(&[record]).unwrap();
+//! assert_eq!(store.size().unwrap(), 1);
+//! assert_eq!(store.entries(0, 10).unwrap(), ["{}"]);
+//! ```
+
+#![warn(missing_docs)]
+
+mod error;
+mod scope;
+mod spec;
+mod sqlite;
+
+use std::fmt;
+
+pub use error::StoreError;
+pub use scope::{ParseScopeError, Scope};
+pub use sqlite::SqliteStore;
+
+/// What `cifra init` records about an election.
+///
+/// `Debug` leaves the signing key out, so that the spec can be logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ElectionSpec {
+    /// The log's origin (the checkpoint's first line), e.g.
+    /// `"cifra.example/cl-2021-presidential-r1"`.
+    pub name: String,
+    /// The electoral system's id, e.g. `"cl-presidential"`.
+    pub system: String,
+    /// The counted options in order, e.g. `["boric", ..., "blank", "null"]`.
+    pub options: Vec<String>,
+    /// The columns that identify a mesa, e.g. `["circunscripcion", "mesa"]`.
+    pub id_columns: Vec<String>,
+    /// The territory columns, broadest first, e.g. `["region", "circunscripcion"]`.
+    pub territory_columns: Vec<String>,
+    /// The mesas, in the order they were given.
+    pub mesas: Vec<Mesa>,
+    /// The Ed25519 secret seed of the log's key.
+    pub signing_key: [u8; 32],
+}
+
+impl fmt::Debug for ElectionSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The seed is the log's identity: it must not end up in a log file by accident.
+        f.debug_struct("ElectionSpec")
+            .field("name", &self.name)
+            .field("system", &self.system)
+            .field("options", &self.options)
+            .field("id_columns", &self.id_columns)
+            .field("territory_columns", &self.territory_columns)
+            .field("mesas", &self.mesas)
+            .field("signing_key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// One mesa (polling station) of the election.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mesa {
+    /// The mesa's id, unique in the election.
+    pub id: String,
+    /// One value per territory column of the election, in the same order.
+    pub territory: Vec<String>,
+    /// The mesa's registered electors, if known.
+    pub electors: Option<u64>,
+}
+
+/// A submitter's token as stored: its hash and what it may submit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// SHA-256 of the secret token; the secret itself is never stored.
+    pub hash: [u8; 32],
+    /// What the token may submit.
+    pub scope: Scope,
+}
+
+/// One log entry as stored: its canonical JSON line (built elsewhere) and the fields
+/// needed to find it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The entry's position in the log, from 0.
+    pub index: u64,
+    /// The id of the mesa the entry is about.
+    pub mesa: String,
+    /// The mesa's acta version this entry records.
+    pub version: u32,
+    /// The entry's canonical line, exactly as it is hashed into the log.
+    pub line: String,
+}
+
+/// Where an election lives: its spec, its tokens and its log.
+///
+/// Every method is safe to call from several threads at once. Backends keep the log
+/// gap-free and in index order whatever the number of writers.
+pub trait Store: Send + Sync {
+    /// The election as `create` recorded it.
+    fn election(&self) -> Result<ElectionSpec, StoreError>;
+
+    /// Registers a token. Refuses a hash already registered
+    /// ([`StoreError::TokenExists`]) and a territory scope that cannot match any mesa:
+    /// a column that is not one of the election's territory columns, or a value no mesa
+    /// has ([`StoreError::Invalid`]).
+    fn add_token(&self, token: &Token) -> Result<(), StoreError>;
+
+    /// The registered tokens, in the order they were added.
+    fn tokens(&self) -> Result<Vec<Token>, StoreError>;
+
+    /// Appends records atomically (all or none) and durably: on `Ok` they survive
+    /// kill -9 and power loss.
+    ///
+    /// `records[0].index` must equal the current size and indexes must be consecutive;
+    /// otherwise [`StoreError::Gap`] and nothing is written. The check is made inside
+    /// the write transaction, so concurrent writers racing for the same index get
+    /// exactly one success. An empty slice is `Ok`.
+    fn append(&self, records: &[Record]) -> Result<(), StoreError>;
+
+    /// The number of entries in the log (the next index).
+    fn size(&self) -> Result<u64, StoreError>;
+
+    /// The lines of entries `from..to` (`to` exclusive, clamped to the size), in index
+    /// order. Empty when `from >= to` or `from >= size`.
+    fn entries(&self, from: u64, to: u64) -> Result<Vec<String>, StoreError>;
+}

@@ -1,0 +1,548 @@
+//! The embedded backend: one SQLite file in WAL mode.
+//!
+//! One writer connection behind a mutex serializes this process's writes; readers have
+//! their own connections (a small pool), so that reading the log never waits behind a
+//! write transaction: in WAL mode a reader sees the last commit while a write is under
+//! way. Every write transaction is `BEGIN IMMEDIATE`, so another process writing the
+//! same file (e.g. an operator adding a token while the server runs) waits for the lock
+//! (up to [`BUSY_TIMEOUT`]) instead of failing halfway.
+
+mod schema;
+
+use std::ffi::OsString;
+use std::fmt;
+use std::fs::{self, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
+
+use crate::error::SCHEMA_VERSION;
+use crate::{spec, ElectionSpec, Record, Scope, Store, StoreError, Token};
+
+/// How long a statement waits for another connection's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many idle reader connections are kept for reuse; more are opened when needed.
+const IDLE_READERS: usize = 4;
+
+/// The files SQLite may keep next to the database.
+const SIDE_FILES: [&str; 3] = ["-wal", "-shm", "-journal"];
+
+/// An election in one SQLite file (WAL journal, `synchronous=FULL`).
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Attaches the database's path to a driver error.
+trait At<T> {
+    fn at(self, path: &Path) -> Result<T, StoreError>;
+}
+
+impl<T> At<T> for rusqlite::Result<T> {
+    fn at(self, path: &Path) -> Result<T, StoreError> {
+        self.map_err(|error| StoreError::database(path, error))
+    }
+}
+
+impl SqliteStore {
+    /// Creates the election's database at `path` and writes `spec` into it, in one
+    /// transaction.
+    ///
+    /// Refuses an invalid spec ([`StoreError::Invalid`]) and a path that exists
+    /// ([`StoreError::Exists`], also for a leftover `-wal` or `-journal` file, which
+    /// SQLite would replay into the new database). On any failure no file is left
+    /// behind. The file is readable by its owner only: it holds the log's signing key.
+    pub fn create(path: &Path, spec: &ElectionSpec) -> Result<SqliteStore, StoreError> {
+        if let Some(problem) = spec::problem(spec) {
+            return Err(StoreError::invalid(
+                path,
+                format!("invalid election: {problem}"),
+            ));
+        }
+        refuse_leftovers(path)?;
+        create_file(path)?;
+        let store = initialize(path, spec).and_then(|store| {
+            sync_parent(path)?;
+            Ok(store)
+        });
+        if store.is_err() {
+            remove_database(path);
+        }
+        store
+    }
+
+    /// Opens the election at `path`.
+    ///
+    /// Refuses a missing file ([`StoreError::Missing`]; nothing is created), a file
+    /// that is not a cifra election ([`StoreError::NotAnElection`]; the file is not
+    /// modified), another schema version ([`StoreError::SchemaVersion`]) and a log
+    /// with missing entries ([`StoreError::Corrupt`]).
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        match fs::metadata(path) {
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                return Err(StoreError::Missing {
+                    path: path.to_path_buf(),
+                })
+            }
+            Err(error) => return Err(StoreError::io(path, error)),
+            Ok(metadata) if !metadata.is_file() => {
+                return Err(not_an_election(path, "it is not a regular file"))
+            }
+            Ok(_) => {}
+        }
+        let writer = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE).at(path)?;
+        // Check before configuring: switching a foreign file to WAL would modify it.
+        check_schema(&writer, path)?;
+        configure_writer(&writer, path)?;
+        check_log(&writer, path)?;
+        SqliteStore::new(path, writer)
+    }
+
+    fn new(path: &Path, writer: Connection) -> Result<SqliteStore, StoreError> {
+        // One reader up front, so that a file readers cannot open fails here.
+        let reader = connect(path, OpenFlags::SQLITE_OPEN_READ_ONLY).at(path)?;
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(vec![reader]),
+        })
+    }
+
+    /// The writer connection, outside any transaction.
+    fn writer(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+        // A panic while holding the lock cannot have left a transaction open (a
+        // Transaction rolls back when dropped, also while unwinding), so the
+        // connection is still usable; make sure of it anyway.
+        let conn = lock(&self.writer);
+        if !conn.is_autocommit() {
+            conn.execute_batch("ROLLBACK").at(&self.path)?;
+        }
+        Ok(conn)
+    }
+
+    /// Runs `read` on a reader connection from the pool (or a new one).
+    fn read<T>(
+        &self,
+        read: impl FnOnce(&mut Connection, &Path) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let idle = lock(&self.readers).pop();
+        let mut conn = match idle {
+            Some(conn) => conn,
+            None => connect(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY).at(&self.path)?,
+        };
+        let result = read(&mut conn, &self.path);
+        let mut idle = lock(&self.readers);
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
+        result
+    }
+}
+
+impl Store for SqliteStore {
+    fn election(&self) -> Result<ElectionSpec, StoreError> {
+        self.read(|conn, path| {
+            let tx = conn.transaction().at(path)?;
+            schema::read_spec(&tx, path)
+        })
+    }
+
+    fn add_token(&self, token: &Token) -> Result<(), StoreError> {
+        let path = &self.path;
+        let mut conn = self.writer()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .at(path)?;
+        if let Scope::Territory { column, value } = &token.scope {
+            check_territory(&tx, path, column, value)?;
+        }
+        let exists: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM tokens WHERE hash = ?1)",
+                [token.hash],
+                |row| row.get(0),
+            )
+            .at(path)?;
+        if exists {
+            return Err(StoreError::TokenExists { path: path.clone() });
+        }
+        tx.execute(
+            "INSERT INTO tokens (hash, scope) VALUES (?1, ?2)",
+            params![token.hash, token.scope.to_string()],
+        )
+        .at(path)?;
+        tx.commit().at(path)
+    }
+
+    fn tokens(&self) -> Result<Vec<Token>, StoreError> {
+        self.read(|conn, path| {
+            let mut select = conn
+                .prepare_cached("SELECT hash, scope FROM tokens ORDER BY rowid")
+                .at(path)?;
+            let rows = select
+                .query_map([], |row| {
+                    Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, String>(1)?))
+                })
+                .at(path)?;
+            let mut tokens = Vec::new();
+            for row in rows {
+                let (hash, scope) = row.at(path)?;
+                tokens.push(token_from_row(path, &hash, &scope)?);
+            }
+            Ok(tokens)
+        })
+    }
+
+    fn append(&self, records: &[Record]) -> Result<(), StoreError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let path = &self.path;
+        let mut conn = self.writer()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .at(path)?;
+        // The size is read under the write lock: no other writer, in this process or
+        // another, can append between this check and the commit.
+        let size = log_size(&tx, path)?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO entries (idx, mesa, version, line) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .at(path)?;
+            for (expected, record) in (size..).zip(records) {
+                // Checked as records are inserted: a bad index anywhere in the slice
+                // returns before the commit, and dropping the transaction rolls back
+                // what was inserted before it.
+                if record.index != expected {
+                    return Err(StoreError::Gap {
+                        path: path.clone(),
+                        expected,
+                        got: record.index,
+                    });
+                }
+                insert
+                    .execute(params![
+                        record.index,
+                        record.mesa,
+                        record.version,
+                        record.line
+                    ])
+                    .at(path)?;
+            }
+        }
+        tx.commit().at(path)
+    }
+
+    fn size(&self) -> Result<u64, StoreError> {
+        self.read(|conn, path| log_size(conn, path))
+    }
+
+    fn entries(&self, from: u64, to: u64) -> Result<Vec<String>, StoreError> {
+        if from >= to {
+            return Ok(Vec::new());
+        }
+        // Indexes are stored as i64: anything past i64::MAX is past the end.
+        let bound = |index: u64| i64::try_from(index).unwrap_or(i64::MAX);
+        self.read(|conn, path| {
+            let mut select = conn
+                .prepare_cached(
+                    "SELECT idx, line FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
+                )
+                .at(path)?;
+            let rows = select
+                .query_map([bound(from), bound(to)], |row| {
+                    Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+                })
+                .at(path)?;
+            let mut lines = Vec::new();
+            for (expected, row) in (from..).zip(rows) {
+                let (index, line) = row.at(path)?;
+                if u64::try_from(index) != Ok(expected) {
+                    return Err(StoreError::corrupt(
+                        path,
+                        format!("log entry {expected} is missing"),
+                    ));
+                }
+                lines.push(line);
+            }
+            Ok(lines)
+        })
+    }
+}
+
+/// The number of entries, from the last index (the log is gap-free; `open` checks).
+fn log_size(conn: &Connection, path: &Path) -> Result<u64, StoreError> {
+    // MAX of the rowid is one B-tree descent; COUNT(*) would read the whole table.
+    let last: Option<i64> = conn
+        .query_row("SELECT MAX(idx) FROM entries", [], |row| row.get(0))
+        .at(path)?;
+    match last {
+        None => Ok(0),
+        Some(last) => u64::try_from(last)
+            .ok()
+            .and_then(|last| last.checked_add(1))
+            .ok_or_else(|| StoreError::corrupt(path, format!("a log entry has index {last}"))),
+    }
+}
+
+fn token_from_row(path: &Path, hash: &[u8], scope: &str) -> Result<Token, StoreError> {
+    let hash = <[u8; 32]>::try_from(hash).map_err(|_| {
+        StoreError::corrupt(
+            path,
+            format!("a token hash has {} bytes, not 32", hash.len()),
+        )
+    })?;
+    let scope = scope
+        .parse()
+        .map_err(|error| StoreError::corrupt(path, format!("a token's {error}")))?;
+    Ok(Token { hash, scope })
+}
+
+/// Refuses a token scope no mesa can match: it could never submit anything, so it is
+/// a typo.
+fn check_territory(
+    conn: &Connection,
+    path: &Path,
+    column: &str,
+    value: &str,
+) -> Result<(), StoreError> {
+    let scope = format!("{column}={value}");
+    let position: Option<i64> = conn
+        .query_row(
+            "SELECT position FROM territory_columns WHERE name = ?1",
+            [column],
+            |row| row.get(0),
+        )
+        .optional()
+        .at(path)?;
+    let Some(position) = position else {
+        let columns: Option<String> = conn
+            .query_row(
+                "SELECT group_concat(name, ', ') FROM (SELECT name FROM territory_columns ORDER BY position)",
+                [],
+                |row| row.get(0),
+            )
+            .at(path)?;
+        let known = match columns {
+            Some(columns) => format!("the election's territory columns are {columns}"),
+            None => "the election has no territory columns".to_string(),
+        };
+        return Err(StoreError::invalid(
+            path,
+            format!("token scope {scope:?}: {column:?} is not a territory column ({known})"),
+        ));
+    };
+    let found: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM mesa_territory WHERE position = ?1 AND value = ?2)",
+            params![position, value],
+            |row| row.get(0),
+        )
+        .at(path)?;
+    if found {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            path,
+            format!("token scope {scope:?}: no mesa has {column} {value:?}"),
+        ))
+    }
+}
+
+/// Opens a connection that waits for locks instead of failing at once.
+fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    // No SQLITE_OPEN_CREATE: opening never creates a file. No SQLITE_OPEN_URI: a path
+    // is a path. NO_MUTEX: each connection is used by one thread at a time.
+    let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+/// WAL (readers do not wait for the writer), synced on every commit, foreign keys on.
+fn configure_writer(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+        .at(path)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::database(
+            path,
+            format!("cannot use write-ahead logging here (the journal mode stays {mode:?})"),
+        ));
+    }
+    // In WAL mode, FULL syncs the WAL on every commit: a commit survives power loss.
+    conn.pragma_update(None, "synchronous", "FULL").at(path)?;
+    conn.pragma_update(None, "foreign_keys", true).at(path)
+}
+
+/// Whether the file is a cifra election this version reads, without writing to it.
+fn check_schema(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let has_meta: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta')",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(|error| match error.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase) => not_an_election(path, "it is not a SQLite database"),
+            _ => StoreError::database(path, error),
+        })?;
+    if !has_meta {
+        return Err(not_an_election(
+            path,
+            "it is a SQLite database without cifra's tables",
+        ));
+    }
+    let version: Option<String> = conn
+        .query_row(
+            "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'cifra_schema'",
+            [],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(|error| {
+            // The statement does not fit this `meta` table (e.g. no such column).
+            let misfit = matches!(error, rusqlite::Error::SqlInputError { .. })
+                || error.sqlite_error_code() == Some(ErrorCode::Unknown);
+            if misfit {
+                not_an_election(
+                    path,
+                    "it is a SQLite database whose meta table is not cifra's",
+                )
+            } else {
+                StoreError::database(path, error)
+            }
+        })?;
+    match version {
+        None => Err(not_an_election(
+            path,
+            "it is a SQLite database whose meta table has no cifra_schema",
+        )),
+        Some(version) if version == SCHEMA_VERSION => Ok(()),
+        Some(found) => Err(StoreError::SchemaVersion {
+            path: path.to_path_buf(),
+            found,
+        }),
+    }
+}
+
+/// The log must be entries 0, 1, 2, ... without holes: `size` relies on it.
+fn check_log(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let (count, first, last): (i64, Option<i64>, Option<i64>) = conn
+        .query_row(
+            "SELECT COUNT(*), MIN(idx), MAX(idx) FROM entries",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .at(path)?;
+    match (first, last) {
+        (None, None) => Ok(()),
+        (Some(0), Some(last)) if last == count - 1 => Ok(()),
+        (first, last) => Err(StoreError::corrupt(
+            path,
+            format!(
+                "the log has {count} entries but its indexes run from {} to {}: entries are missing",
+                first.unwrap_or_default(),
+                last.unwrap_or_default()
+            ),
+        )),
+    }
+}
+
+fn not_an_election(path: &Path, reason: &str) -> StoreError {
+    StoreError::NotAnElection {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Writes the schema and the spec into the new (empty) file.
+fn initialize(path: &Path, spec: &ElectionSpec) -> Result<SqliteStore, StoreError> {
+    let mut writer = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE).at(path)?;
+    configure_writer(&writer, path)?;
+    let tx = writer
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .at(path)?;
+    tx.execute_batch(schema::TABLES).at(path)?;
+    schema::write_spec(&tx, path, spec)?;
+    tx.commit().at(path)?;
+    SqliteStore::new(path, writer)
+}
+
+/// Creates the empty database file, failing if anything is already there (atomically:
+/// two `create`s of one path cannot both succeed).
+fn create_file(path: &Path) -> Result<(), StoreError> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => Err(StoreError::Exists {
+            path: path.to_path_buf(),
+        }),
+        Err(error) => Err(StoreError::io(path, error)),
+    }
+}
+
+/// A journal left from an earlier database at this path would be replayed into the
+/// new one: refuse it like an existing file.
+fn refuse_leftovers(path: &Path) -> Result<(), StoreError> {
+    for suffix in ["-wal", "-journal"] {
+        let leftover = side_file(path, suffix);
+        if fs::symlink_metadata(&leftover).is_ok() {
+            return Err(StoreError::Exists { path: leftover });
+        }
+    }
+    Ok(())
+}
+
+/// Makes the new file's directory entry durable (SQLite syncs the file, not its name).
+fn sync_parent(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        let parent = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        fs::File::open(parent)
+            .and_then(|dir| dir.sync_all())
+            .map_err(|error| StoreError::io(parent, error))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Removes a half-created database and SQLite's files beside it. Best effort: this
+/// runs after a failure, which is the error reported.
+fn remove_database(path: &Path) {
+    let _ = fs::remove_file(path);
+    for suffix in SIDE_FILES {
+        let _ = fs::remove_file(side_file(path, suffix));
+    }
+}
+
+fn side_file(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = OsString::from(path.as_os_str());
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

@@ -1,0 +1,298 @@
+//! create and open: the spec round trip, and every file `open` and `create` refuse.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use cifra_store::{ElectionSpec, SqliteStore, Store, StoreError};
+use common::spec;
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn assert_names_path(error: &StoreError, path: &Path) {
+    let message = error.to_string();
+    assert!(
+        message.contains(&path.display().to_string()),
+        "{message:?} does not name {}",
+        path.display()
+    );
+}
+
+#[test]
+fn the_spec_round_trips_through_create_and_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("election.db");
+    let store = SqliteStore::create(&path, &spec()).unwrap();
+    assert_eq!(store.election().unwrap(), spec());
+    assert_eq!(store.size().unwrap(), 0);
+    assert!(store.tokens().unwrap().is_empty());
+    drop(store);
+
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.election().unwrap(), spec());
+    assert_eq!(store.size().unwrap(), 0);
+}
+
+#[test]
+fn an_election_without_territory_columns_or_mesas_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("election.db");
+    let spec = ElectionSpec {
+        territory_columns: Vec::new(),
+        mesas: Vec::new(),
+        ..spec()
+    };
+    SqliteStore::create(&path, &spec).unwrap();
+    assert_eq!(SqliteStore::open(&path).unwrap().election().unwrap(), spec);
+}
+
+#[test]
+fn the_file_is_private_to_its_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("election.db");
+    SqliteStore::create(&path, &spec()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+    }
+}
+
+#[test]
+fn debug_leaves_the_signing_key_out() {
+    let spec = ElectionSpec {
+        signing_key: [0xAB; 32],
+        ..spec()
+    };
+    let debug = format!("{spec:?}");
+    assert!(debug.contains("<redacted>"), "{debug}");
+    assert!(!debug.contains("171"), "{debug}");
+}
+
+#[test]
+fn create_refuses_an_existing_file_and_leaves_it_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("election.db");
+    fs::write(&path, "keep me").unwrap();
+    let error = SqliteStore::create(&path, &spec()).unwrap_err();
+    assert!(matches!(error, StoreError::Exists { .. }), "{error:?}");
+    assert_names_path(&error, &path);
+    assert_eq!(fs::read_to_string(&path).unwrap(), "keep me");
+    assert_eq!(files_in(dir.path()), ["election.db"]);
+}
+
+#[test]
+fn create_refuses_an_existing_election() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("election.db");
+    let store = SqliteStore::create(&path, &spec()).unwrap();
+    let other = ElectionSpec {
+        name: "cifra.example/other".into(),
+        ..spec()
+    };
+    let error = SqliteStore::create(&path, &other).unwrap_err();
+    assert!(matches!(error, StoreError::Exists { .. }), "{error:?}");
+    assert_eq!(store.election().unwrap(), spec());
+}
+
+#[test]
+fn create_refuses_a_leftover_journal_it_would_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("election.db");
+    let wal = dir.path().join("election.db-wal");
+    fs::write(&wal, "an old write-ahead log").unwrap();
+    let error = SqliteStore::create(&path, &spec()).unwrap_err();
+    assert!(matches!(error, StoreError::Exists { .. }), "{error:?}");
+    assert_names_path(&error, &wal);
+    assert_eq!(files_in(dir.path()), ["election.db-wal"]);
+}
+
+#[test]
+fn create_refuses_an_invalid_spec_and_leaves_nothing() {
+    let mut cases: Vec<(ElectionSpec, &str)> = Vec::new();
+    let mut case = |change: fn(&mut ElectionSpec), expected| {
+        let mut spec = spec();
+        change(&mut spec);
+        cases.push((spec, expected));
+    };
+    case(|s| s.name = " ".into(), "no name");
+    case(|s| s.system = String::new(), "no electoral system");
+    case(|s| s.options.clear(), "no options");
+    case(
+        |s| s.options[1] = "boric".into(),
+        "the option \"boric\" appears twice",
+    );
+    case(
+        |s| s.options[2] = String::new(),
+        "option number 3 has an empty name",
+    );
+    case(|s| s.id_columns.clear(), "no id columns");
+    case(
+        |s| s.territory_columns[1] = "region".into(),
+        "the territory column \"region\" appears twice",
+    );
+    case(
+        |s| s.mesas[2].id = "ANTOFAGASTA/1".into(),
+        "the mesa \"ANTOFAGASTA/1\" appears twice",
+    );
+    case(|s| s.mesas[1].id = String::new(), "a mesa has an empty id");
+    case(
+        |s| s.mesas[1].territory.pop().map(drop).unwrap_or_default(),
+        "the mesa \"ANTOFAGASTA/2\" has 1 territory values, but the election has 2 territory columns",
+    );
+    case(
+        |s| s.mesas[0].electors = Some(u64::MAX),
+        "the mesa \"ANTOFAGASTA/1\" has more electors than can be stored",
+    );
+
+    for (spec, expected) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("election.db");
+        let error = SqliteStore::create(&path, &spec).unwrap_err();
+        assert!(matches!(error, StoreError::Invalid { .. }), "{error:?}");
+        assert_names_path(&error, &path);
+        assert!(
+            error.to_string().contains(expected),
+            "{error} lacks {expected:?}"
+        );
+        assert!(
+            files_in(dir.path()).is_empty(),
+            "{:?}",
+            files_in(dir.path())
+        );
+    }
+}
+
+#[test]
+fn create_in_a_missing_directory_fails_naming_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-such-dir").join("election.db");
+    let error = SqliteStore::create(&path, &spec()).unwrap_err();
+    assert!(matches!(error, StoreError::Io { .. }), "{error:?}");
+    assert_names_path(&error, &path);
+    assert!(files_in(dir.path()).is_empty());
+}
+
+#[test]
+fn open_refuses_a_missing_file_and_does_not_create_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("election.db");
+    let error = SqliteStore::open(&path).unwrap_err();
+    assert!(matches!(error, StoreError::Missing { .. }), "{error:?}");
+    assert_names_path(&error, &path);
+    assert!(files_in(dir.path()).is_empty());
+}
+
+#[test]
+fn open_refuses_a_file_that_is_not_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("results.csv");
+    let text = "region,mesa,boric,kast\n".repeat(100);
+    fs::write(&path, &text).unwrap();
+    let error = SqliteStore::open(&path).unwrap_err();
+    assert!(
+        matches!(error, StoreError::NotAnElection { .. }),
+        "{error:?}"
+    );
+    assert_names_path(&error, &path);
+    assert!(
+        error.to_string().contains("not a SQLite database"),
+        "{error}"
+    );
+    assert_eq!(fs::read_to_string(&path).unwrap(), text);
+}
+
+#[test]
+fn open_refuses_an_empty_file_and_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.db");
+    fs::write(&empty, "").unwrap();
+    let error = SqliteStore::open(&empty).unwrap_err();
+    assert!(
+        matches!(error, StoreError::NotAnElection { .. }),
+        "{error:?}"
+    );
+    assert_names_path(&error, &empty);
+    assert_eq!(fs::read(&empty).unwrap().len(), 0);
+
+    let error = SqliteStore::open(dir.path()).unwrap_err();
+    assert!(
+        matches!(error, StoreError::NotAnElection { .. }),
+        "{error:?}"
+    );
+    assert_names_path(&error, dir.path());
+}
+
+#[test]
+fn open_refuses_another_sqlite_database_without_changing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, table) in [
+        ("votes.db", "CREATE TABLE votes (mesa TEXT, boric INTEGER)"),
+        // A `meta` table of another shape is not cifra's either.
+        ("meta.db", "CREATE TABLE meta (name TEXT, data BLOB)"),
+        ("keyvalue.db", "CREATE TABLE meta (key TEXT, value TEXT)"),
+    ] {
+        let path = dir.path().join(name);
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch(table)
+            .unwrap();
+        let error = SqliteStore::open(&path).unwrap_err();
+        assert!(
+            matches!(error, StoreError::NotAnElection { .. }),
+            "{error:?}"
+        );
+        assert_names_path(&error, &path);
+        // Not switched to WAL: opening a foreign file must not modify it.
+        let mode: String = rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(mode, "delete", "{name}");
+    }
+}
+
+#[test]
+fn open_refuses_another_schema_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("election.db");
+    drop(SqliteStore::create(&path, &spec()).unwrap());
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute("UPDATE meta SET value = '2' WHERE key = 'cifra_schema'", [])
+        .unwrap();
+    let error = SqliteStore::open(&path).unwrap_err();
+    match &error {
+        StoreError::SchemaVersion { found, .. } => assert_eq!(found, "2"),
+        other => panic!("{other:?}"),
+    }
+    assert_names_path(&error, &path);
+}
+
+#[test]
+fn damaged_election_data_is_reported_as_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("election.db");
+    let store = SqliteStore::create(&path, &spec()).unwrap();
+    // A mesa that lost a territory value (foreign keys do not cover this).
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "DELETE FROM mesa_territory WHERE mesa = 1 AND position = 1",
+            [],
+        )
+        .unwrap();
+    let error = store.election().unwrap_err();
+    assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+    assert_names_path(&error, &path);
+    assert!(error.to_string().contains("ANTOFAGASTA/2"), "{error}");
+}
