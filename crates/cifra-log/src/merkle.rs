@@ -93,7 +93,7 @@ pub enum ProofError {
         sizes: String,
     },
     /// The proof leads to a root other than the one expected.
-    #[error("the {what} leads to root {computed}, not to the expected {expected}")]
+    #[error("the proof gives {what} {computed}, but {expected} was expected")]
     RootMismatch {
         /// Which root: "root", "first root" or "second root".
         what: &'static str,
