@@ -33,6 +33,15 @@ pub enum CliError {
     /// A bad combination of arguments.
     #[error("{0}")]
     Usage(String),
+    /// The election's store.
+    #[error(transparent)]
+    Store(#[from] cifra_store::StoreError),
+    /// The server could not start.
+    #[error(transparent)]
+    Server(#[from] cifra_server::ServerError),
+    /// Talking to a server.
+    #[error(transparent)]
+    Client(#[from] cifra_client::ClientError),
     /// A problem in ecological inference.
     #[error(transparent)]
     Ei(#[from] cifra_ei::Error),

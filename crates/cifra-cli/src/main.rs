@@ -7,6 +7,7 @@
 mod ei;
 mod error;
 mod main_job;
+mod night;
 mod tally;
 
 use cifra_report::systems;
@@ -40,6 +41,16 @@ enum Command {
     Ei(ei::EiArgs),
     /// List the electoral systems and what each decides.
     Systems,
+    /// Create an election to serve: its mesas, its log's signing key, an admin token.
+    Init(night::InitArgs),
+    /// Issue a submitter's token, for the nation or one territory.
+    Token(night::TokenArgs),
+    /// Serve an election: acta intake, live results, the transparency log, the dashboard.
+    Serve(night::ServeArgs),
+    /// Submit a mesa-results file to a server as actas.
+    Replay(night::ReplayArgs),
+    /// Verify a server's transparency log (or a copy offline) and recompute its results.
+    Verify(night::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +68,12 @@ fn main() -> ExitCode {
             (vec![o.stdout.into_bytes()], warnings.collect())
         }),
         Some(Command::Systems) => Ok((vec![systems::list().into_bytes()], Vec::new())),
+        // Election night's commands print as they go and choose their exit code.
+        Some(Command::Init(args)) => return night_exit(night::init(args)),
+        Some(Command::Token(args)) => return night_exit(night::token(args)),
+        Some(Command::Serve(args)) => return night_exit(night::serve(args)),
+        Some(Command::Replay(args)) => return night_exit(night::replay(args)),
+        Some(Command::Verify(args)) => return night_exit(night::verify(args)),
     };
     match result {
         Ok((stdout, stderr_lines)) => {
@@ -80,4 +97,12 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The exit code of an election-night command, its error printed.
+fn night_exit(result: Result<ExitCode, CliError>) -> ExitCode {
+    result.unwrap_or_else(|e| {
+        eprintln!("cifra: error: {e}");
+        ExitCode::from(2)
+    })
 }

@@ -13,7 +13,7 @@ use std::io::Read;
 
 /// The 2021 first round, one row per domestic mesa (SERVEL, via fastei's data set).
 const MESAS_GZ: &[u8] = include_bytes!("../../../data/cl-2021-presidential-r1-mesas.csv.gz");
-const SOURCE: &str = "cl-2021-presidential-r1-mesas.csv (embedded)";
+pub const SOURCE: &str = "cl-2021-presidential-r1-mesas.csv (embedded)";
 
 /// The candidates: column, full name, and short name (in the age groups' table).
 const CANDIDATES: [(&str, &str, &str); 7] = [

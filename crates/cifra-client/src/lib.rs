@@ -1,1 +1,73 @@
-//! cifra-client (being written).
+//! cifra-client: talking to a `cifra serve` server from outside it.
+//!
+//! [`replay`] submits a mesa-results file as actas (the demo's engine and the intake's
+//! load generator); [`verify`] checks a transparency log from its bytes alone (offline),
+//! and [`online`] does it against a server, adding its tiles, proofs and published
+//! results. Nothing here trusts the server: every number is recomputed from the log.
+
+#![warn(missing_docs)]
+
+pub mod online;
+pub mod replay;
+pub mod verify;
+
+use cifra_report::live::LiveResults;
+use cifra_report::table::{percent, thousands, Align, Table};
+
+/// What can go wrong talking to a server or checking its log.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server could not be reached, or answered what no server of ours answers.
+    #[error("{0}")]
+    Http(String),
+    /// The server refused a submission.
+    #[error("the server refused the actas from mesa {mesa:?} on: {status} {body}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The first mesa of the refused request.
+        mesa: String,
+        /// The server's answer.
+        body: String,
+    },
+    /// A check failed: the log, a signature, a proof or a total is not what it must be.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// The recounted results as lines for people: a table of the options and the outcome.
+pub fn describe(results: &LiveResults, recount: &verify::Recount) -> Vec<String> {
+    let mut lines = vec![format!(
+        "recount from the log: {} of {} mesas, {} corrections, {} flagged",
+        thousands(results.mesas_counted),
+        thousands(results.mesas_total),
+        thousands(recount.corrections),
+        thousands(results.mesas_flagged)
+    )];
+    let mut table = Table::new(&[
+        ("Option", Align::Left),
+        ("Votes", Align::Right),
+        ("Share", Align::Right),
+    ]);
+    for o in &results.options {
+        table.row(vec![o.option.clone(), thousands(o.votes), percent(o.share)]);
+    }
+    table.row(vec!["valid votes".into(), thousands(results.valid_votes), String::new()]);
+    table.row(vec!["blank".into(), thousands(results.blank), String::new()]);
+    table.row(vec!["null".into(), thousands(results.null), String::new()]);
+    lines.extend(table.render("  ").lines().map(str::to_string));
+    let outcome = match &results.outcome {
+        None => "no valid votes yet".to_string(),
+        Some(o) => {
+            let state = if o.provisional { "provisional" } else { "final" };
+            match (&o.winner, &o.runoff, &o.congress) {
+                (Some(w), _, _) => format!("elected: {w} ({state})"),
+                (_, Some([a, b]), _) => format!("runoff: {a} vs {b} ({state})"),
+                (_, _, Some([a, b])) => format!("Congress chooses between {a} and {b} ({state})"),
+                _ => o.explanation.clone(),
+            }
+        }
+    };
+    lines.push(format!("outcome: {outcome}"));
+    lines
+}

@@ -344,7 +344,8 @@ pub const ELECTORS: &str = "electors";
 
 /// Which columns of a mesa file are territories: `Some(names)` exactly those, or `None`
 /// for every column that is not an id, an option or `electors` and does not hold a
-/// count on every row (counts such as voters by age are not territories).
+/// count or a `true`/`false` flag on every row (voters by age, a "mismatch" mark: not
+/// territories).
 pub type TerritoryColumns<'a> = Option<&'a [String]>;
 
 /// Reads a list of mesas from CSV with a header line: ids from `id_columns` (joined by
@@ -451,7 +452,7 @@ fn read_mesa_rows(
             .collect::<Result<Vec<_>, _>>()?;
         let values: Vec<String> = candidates.iter().map(|&i| text(i)).collect();
         for (all, value) in all_counts.iter_mut().zip(&values) {
-            *all &= !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+            *all &= is_count_or_flag(value);
         }
         let row = MesaRow {
             id,
@@ -497,4 +498,10 @@ fn read_mesa_rows(
         options: options.to_vec(),
         mesas,
     })
+}
+
+/// Whether a value is a count or a flag, which no territory is named.
+fn is_count_or_flag(value: &str) -> bool {
+    let count = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+    count || value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false")
 }

@@ -1,0 +1,542 @@
+//! Election night's commands: `init`, `token`, `serve` (and `serve --demo`), `replay`
+//! and `verify`. Each is the arguments and the wiring of `cifra-store`, `cifra-server`
+//! and `cifra-client`.
+
+use crate::error::CliError;
+use crate::main_job;
+use cifra_client::{online, replay, verify};
+use cifra_results::{read_mesa_list, MesaList};
+use cifra_server::{auth, State};
+use cifra_store::{ElectionSpec, Mesa, Scope, SqliteStore, Store};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// `cifra init`.
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The election's database file (SQLite), created; an existing file is refused.
+    #[arg(long, value_name = "FILE")]
+    db: PathBuf,
+    /// The electoral system (one office: cl-presidential, cl-presidential-1925, cl-mayor,
+    /// plurality, two-round).
+    #[arg(long, value_name = "ID")]
+    system: String,
+    /// The mesas: CSV with a header; every column but the id columns, `electors`
+    /// (registered voters, optional), the options and count columns is a territory.
+    #[arg(long, value_name = "MESAS.csv")]
+    mesas: String,
+    /// The columns that together identify a mesa (values joined by `/`).
+    #[arg(long, value_name = "COLS", default_value = "mesa", value_delimiter = ',')]
+    id: Vec<String>,
+    /// The options counted on each acta, in order (`blank` and `null` are the blank and
+    /// null votes).
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',', required = true)]
+    options: Vec<String>,
+    /// The territory columns, broadest first (default: found as said under --mesas).
+    #[arg(long, value_name = "COLS", value_delimiter = ',')]
+    territories: Option<Vec<String>>,
+    /// The election's name: the log's origin, the first line of every checkpoint
+    /// (default: cifra/<database file name>).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+}
+
+/// `cifra token`.
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    /// The election's database file.
+    #[arg(long, value_name = "FILE")]
+    db: PathBuf,
+    /// What the token may submit: `national` or COLUMN=VALUE (e.g. `region=DE ANTOFAGASTA`).
+    #[arg(long, value_name = "SCOPE")]
+    scope: String,
+}
+
+/// `cifra serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The election's database file (made by `cifra init`).
+    #[arg(long, value_name = "FILE", required_unless_present = "demo", conflicts_with = "demo")]
+    db: Option<PathBuf>,
+    /// Where to listen.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// No setup: serve a temporary election of the 2021 first round's 46,606 real mesas
+    /// and replay its night over HTTP.
+    #[arg(long)]
+    demo: bool,
+    /// The demo night's length in minutes.
+    #[arg(long, value_name = "M", default_value_t = 2.0, requires = "demo")]
+    minutes: f64,
+}
+
+/// `cifra replay`.
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// The server.
+    #[arg(long, value_name = "URL")]
+    url: String,
+    /// A submitter's token.
+    #[arg(long, value_name = "T")]
+    token: String,
+    /// Mesa results: CSV with a header, one row per mesa (may be gzipped).
+    #[arg(long, value_name = "FILE")]
+    mesas: String,
+    /// The columns that together identify a mesa.
+    #[arg(long, value_name = "COLS", default_value = "mesa", value_delimiter = ',')]
+    id: Vec<String>,
+    /// The options to submit, as the election names them (and the file's columns).
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',', required = true)]
+    options: Vec<String>,
+    /// Actas per second at most (default: as fast as the server takes them).
+    #[arg(long, value_name = "N")]
+    rate: Option<f64>,
+    /// Actas per request (1: one acta per request).
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50_000))]
+    batch: u32,
+    /// Requests in flight at once.
+    #[arg(long, value_name = "C", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    concurrency: u32,
+}
+
+/// `cifra verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The server to verify.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["entries", "checkpoint"])]
+    url: Option<String>,
+    /// The verifier key to trust (the text, or a file holding it).
+    #[arg(long, value_name = "VKEY")]
+    key: Option<String>,
+    /// An earlier signed checkpoint (a file) that today's log must extend.
+    #[arg(long, value_name = "CHECKPOINT")]
+    previous: Option<PathBuf>,
+    /// With --url: prove this mesa's latest acta is in the log and print its counts.
+    #[arg(long, value_name = "ID", requires = "url")]
+    mesa: Option<String>,
+    /// Offline: the log's entries (NDJSON, as /api/v1/log/entries serves them).
+    #[arg(long, value_name = "FILE", requires_all = ["checkpoint", "key"])]
+    entries: Option<PathBuf>,
+    /// Offline: the signed checkpoint (a file).
+    #[arg(long, value_name = "FILE", requires = "entries")]
+    checkpoint: Option<PathBuf>,
+    /// Offline: the system that decides the outcome.
+    #[arg(long, value_name = "ID", default_value = "cl-presidential")]
+    system: String,
+}
+
+/// The whole of `path` (`-` is stdin), decompressed if gzipped.
+fn read_all(path: &str) -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    cifra_results::open(path)?
+        .read_to_end(&mut bytes)
+        .map_err(|source| cifra_results::ReadError::Io {
+            file: cifra_results::display_name(path),
+            source,
+        })?;
+    Ok(bytes)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))
+}
+
+fn path_text(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// `cifra init`: creates the election, its key and an admin token.
+pub fn init(args: &InitArgs) -> Result<ExitCode, CliError> {
+    let bytes = read_all(&args.mesas)?;
+    let mesas = read_mesa_list(
+        &bytes,
+        &cifra_results::display_name(&args.mesas),
+        &args.id,
+        &[],
+        args.territories.as_deref(),
+    )?;
+    let mesas = without_columns(mesas, &args.options);
+    let name = args.name.clone().unwrap_or_else(|| {
+        let stem = args.db.file_stem().map_or("election".into(), |s| s.to_string_lossy().to_string());
+        format!("cifra/{}", stem.replace([' ', '+'], "-"))
+    });
+    let (store, token) = create(&args.db, &name, &args.system, &args.options, &mesas)?;
+    let spec = store.election()?;
+    let signer = cifra_log::NoteSigner::new(&spec.name, spec.signing_key)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    println!(
+        "created {} ({} mesas, system {}, options {}; territories: {})",
+        path_text(&args.db),
+        spec.mesas.len(),
+        spec.system,
+        spec.options.join(","),
+        if spec.territory_columns.is_empty() { "none".to_string() } else { spec.territory_columns.join(",") }
+    );
+    println!("key: {}", signer.verifier_key());
+    println!("token: {token}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Territory columns that are options are not territories.
+fn without_columns(mut mesas: MesaList, options: &[String]) -> MesaList {
+    let keep: Vec<bool> = mesas
+        .territory_columns
+        .iter()
+        .map(|c| !options.contains(c))
+        .collect();
+    let filter = |values: Vec<String>| -> Vec<String> {
+        values
+            .into_iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(v, _)| v)
+            .collect()
+    };
+    mesas.territory_columns = filter(std::mem::take(&mut mesas.territory_columns));
+    for m in &mut mesas.mesas {
+        m.territory = filter(std::mem::take(&mut m.territory));
+    }
+    mesas
+}
+
+/// Creates the election at `db` from `mesas`; returns the store and an admin token.
+fn create(
+    db: &Path,
+    name: &str,
+    system: &str,
+    options: &[String],
+    mesas: &MesaList,
+) -> Result<(SqliteStore, String), CliError> {
+    check_options(options)?;
+    let system_id: cifra_core::System = system
+        .parse()
+        .map_err(|e: cifra_core::UnknownSystem| CliError::Usage(e.to_string()))?;
+    if !cifra_report::live::serves(system_id) {
+        return Err(CliError::Usage(format!(
+            "--system {system}: cifra serve decides elections of one office ({})",
+            cifra_report::live::served_systems().join(", ")
+        )));
+    }
+    let (_, seed) = cifra_log::NoteSigner::generate(name)
+        .map_err(|e| CliError::Usage(format!("--name {name:?}: {e}")))?;
+    let spec = ElectionSpec {
+        name: name.to_string(),
+        system: system.to_string(),
+        options: options.to_vec(),
+        id_columns: mesas.id_columns.clone(),
+        territory_columns: mesas.territory_columns.clone(),
+        mesas: mesas
+            .mesas
+            .iter()
+            .map(|m| Mesa {
+                id: m.id.clone(),
+                territory: m.territory.clone(),
+                electors: m.electors,
+            })
+            .collect(),
+        signing_key: seed,
+    };
+    let store = SqliteStore::create(db, &spec)?;
+    let token = auth::issue(&store, Scope::National)?;
+    Ok((store, token))
+}
+
+fn check_options(options: &[String]) -> Result<(), CliError> {
+    let mut seen = std::collections::HashSet::new();
+    for o in options {
+        if o.is_empty() || o.chars().any(char::is_whitespace) {
+            return Err(CliError::Usage(format!(
+                "--options: {o:?} is not an option id (no spaces, not empty)"
+            )));
+        }
+        if !seen.insert(o) {
+            return Err(CliError::Usage(format!("--options: {o:?} twice")));
+        }
+    }
+    let candidates = options
+        .iter()
+        .filter(|o| !matches!(o.as_str(), "blank" | "null"))
+        .count();
+    if candidates == 0 {
+        return Err(CliError::Usage(
+            "--options: no candidate (blank and null are not candidates)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `cifra token`: a new token of a scope.
+pub fn token(args: &TokenArgs) -> Result<ExitCode, CliError> {
+    let scope: Scope = args
+        .scope
+        .parse()
+        .map_err(|e: cifra_store::ParseScopeError| CliError::Usage(format!("--scope: {e}")))?;
+    let store = SqliteStore::open(&args.db)?;
+    let election = cifra_server::election::Election::new(store.election()?)
+        .map_err(cifra_server::ServerError::from)?;
+    if !election.scope_exists(&scope) {
+        return Err(CliError::Usage(format!(
+            "--scope {scope}: no such territory in this election (territory columns: {})",
+            election.spec.territory_columns.join(", ")
+        )));
+    }
+    let token = auth::issue(&store, scope)?;
+    println!("token: {token}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cifra serve`: serves an election until interrupted.
+pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
+    if args.demo {
+        return demo(args);
+    }
+    let db = args.db.as_ref().ok_or_else(|| CliError::Usage("--db FILE or --demo".into()))?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db)?);
+    runtime()?.block_on(async {
+        let state = State::open(store)?;
+        let listener = bind(&args.listen).await?;
+        announce(&state, &listener);
+        run_server(state, listener).await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn bind(address: &str) -> Result<tokio::net::TcpListener, CliError> {
+    tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| CliError::Usage(format!("--listen {address}: {e}")))
+}
+
+fn announce(state: &State, listener: &tokio::net::TcpListener) {
+    let address = listener
+        .local_addr()
+        .map_or_else(|_| "?".to_string(), |a| a.to_string());
+    let size = *state.size.borrow();
+    println!(
+        "serving {} at http://{address}/ ({} mesas, {size} log entries); ctrl-c stops",
+        state.election.spec.name,
+        state.election.spec.mesas.len()
+    );
+}
+
+async fn run_server(state: Arc<State>, listener: tokio::net::TcpListener) {
+    let app = cifra_server::router(state);
+    cifra_server::serve(listener, app, cifra_server::Limits::default(), stop_signal()).await;
+}
+
+/// Ctrl-c or SIGTERM. (Every acknowledged acta is already on disk: stopping loses none.)
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The demo's options: the candidates' columns of the embedded file, blank and null.
+const DEMO_OPTIONS: [&str; 9] = [
+    "boric", "kast", "provoste", "sichel", "artes", "meo", "parisi", "blank", "null",
+];
+
+/// `cifra serve --demo`.
+fn demo(args: &ServeArgs) -> Result<ExitCode, CliError> {
+    let csv = main_job::mesas_csv()?;
+    let options: Vec<String> = DEMO_OPTIONS.iter().map(|s| s.to_string()).collect();
+    let ids = ["circunscripcion".to_string(), "mesa".to_string()];
+    let territories = ["region".to_string(), "circunscripcion".to_string()];
+    let mesas = read_mesa_list(&csv, main_job::SOURCE, &ids, &options, Some(&territories))?;
+    let dir = tempfile::tempdir().map_err(|e| CliError::Usage(format!("a temporary directory: {e}")))?;
+    let db = dir.path().join("demo.db");
+    let (store, token) = create(
+        &db,
+        "cifra-demo/cl-2021-presidential-r1",
+        "cl-presidential",
+        &options,
+        &mesas,
+    )?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let minutes = args.minutes;
+    runtime()?.block_on(async move {
+        let state = State::open(store)?;
+        let listener = bind(&args.listen).await?;
+        let address = listener.local_addr().map_err(|e| CliError::Usage(e.to_string()))?;
+        let url = format!("http://{address}");
+        println!("cifra demo: the 2021 presidential first round, {} real mesas (SERVEL)", mesas.mesas.len());
+        println!("dashboard: {url}/");
+        println!("replaying the night over {minutes} minutes; ctrl-c stops");
+        let server = tokio::spawn(run_server(state, listener));
+        let (order, due) = replay::night(&mesas, 0, minutes);
+        let replay = replay::Replay {
+            url: url.clone(),
+            token,
+            rate: None,
+            batch: 50,
+            concurrency: 4,
+        };
+        let total = order.len() as u64;
+        let step = (total / 20).max(1);
+        let progress = move |done: u64| {
+            if done % step < 50 || done == total {
+                println!("{done} of {total} actas counted");
+            }
+        };
+        let night = replay::run(&replay, &mesas, &order, &due, progress);
+        tokio::select! {
+            finished = night => {
+                let report = finished?;
+                println!(
+                    "the night is complete: {} actas in {:.0} s; verify it with: cifra verify --url {url}",
+                    report.recorded, report.elapsed.as_secs_f64()
+                );
+                println!("still serving; ctrl-c stops");
+                let _ = server.await;
+            }
+            _ = stop_signal() => {}
+        }
+        drop(dir);
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `cifra replay`.
+pub fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
+    let bytes = read_all(&args.mesas)?;
+    let mesas = read_mesa_list(&bytes, &cifra_results::display_name(&args.mesas), &args.id, &args.options, Some(&[]))?;
+    let order: Vec<usize> = (0..mesas.mesas.len()).collect();
+    let replay = replay::Replay {
+        url: args.url.clone(),
+        token: args.token.clone(),
+        rate: args.rate,
+        batch: args.batch as usize,
+        concurrency: args.concurrency as usize,
+    };
+    let report = runtime()?.block_on(replay::run(&replay, &mesas, &order, &[], |_| {}))?;
+    let seconds = report.elapsed.as_secs_f64();
+    println!(
+        "{} actas recorded, {} already recorded, in {} requests ({} retried) over {:.2} s: {:.0} actas/s, {:.0} requests/s",
+        report.recorded,
+        report.unchanged,
+        report.requests,
+        report.retries,
+        seconds,
+        (report.recorded + report.unchanged) as f64 / seconds.max(1e-9),
+        report.requests as f64 / seconds.max(1e-9)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A key given as text, or a file holding it.
+fn key_text(key: &str) -> Result<String, CliError> {
+    if key.contains('+') && !Path::new(key).exists() {
+        return Ok(key.trim().to_string());
+    }
+    std::fs::read_to_string(key)
+        .map(|k| k.trim().to_string())
+        .map_err(|source| cifra_results::ReadError::Io { file: key.into(), source }.into())
+}
+
+fn read_text(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|source| {
+        cifra_results::ReadError::Io {
+            file: path_text(path),
+            source,
+        }
+        .into()
+    })
+}
+
+/// `cifra verify`: exit 0 when everything checks, 1 when a check fails (said why).
+pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
+    let key = args.key.as_deref().map(key_text).transpose()?;
+    let previous = args.previous.as_deref().map(read_text).transpose()?;
+    let outcome = match (&args.url, &args.entries, &args.checkpoint) {
+        (Some(url), _, _) => {
+            let online = online::Online {
+                url: url.clone(),
+                key,
+                previous,
+                mesa: args.mesa.clone(),
+            };
+            runtime()?.block_on(online::run(&online))
+        }
+        (None, Some(entries), Some(checkpoint)) => {
+            let key = key.ok_or_else(|| CliError::Usage("--key VKEY is needed offline".into()))?;
+            offline(args, entries, checkpoint, &key, previous.as_deref())
+        }
+        _ => {
+            return Err(CliError::Usage(
+                "verify needs --url URL, or --entries FILE --checkpoint FILE --key VKEY".into(),
+            ))
+        }
+    };
+    match outcome {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(cifra_client::ClientError::Failed(why)) => {
+            eprintln!("cifra: verification FAILED: {why}");
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn offline(
+    args: &VerifyArgs,
+    entries: &Path,
+    checkpoint: &Path,
+    key: &str,
+    previous: Option<&str>,
+) -> Result<Vec<String>, cifra_client::ClientError> {
+    let read = |p: &Path| {
+        std::fs::read(p).map_err(|e| cifra_client::ClientError::Http(format!("{}: {e}", p.display())))
+    };
+    let bytes = read(entries)?;
+    let note = String::from_utf8(read(checkpoint)?)
+        .map_err(|_| cifra_client::ClientError::Failed("the checkpoint is not UTF-8".into()))?;
+    let lines: Vec<&[u8]> = bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let log = verify::check_log(&note, key, &lines)?;
+    let mut report = vec![
+        format!(
+            "checkpoint: {} · {} entries · signature verified",
+            log.checkpoint.origin, log.checkpoint.size
+        ),
+        "log: the tree rebuilt from the entries has the checkpoint's root".to_string(),
+    ];
+    if let Some(previous) = previous {
+        let earlier = verify::verified_checkpoint(previous, key)?;
+        verify::check_prefix(&log, &earlier)?;
+        report.push(format!(
+            "previous: the checkpoint of {} entries is a prefix of this log",
+            earlier.size
+        ));
+    }
+    let system: cifra_core::System = args
+        .system
+        .parse()
+        .map_err(|e: cifra_core::UnknownSystem| cifra_client::ClientError::Failed(e.to_string()))?;
+    let recount = verify::recount(&log.entries, None)?;
+    let results = verify::results(&log.checkpoint.origin, system, &recount, recount.mesas)?;
+    report.extend(cifra_client::describe(&results, &recount));
+    report.push("verified (offline: the mesas not yet counted are unknown here)".into());
+    Ok(report)
+}

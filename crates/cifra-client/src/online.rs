@@ -1,0 +1,310 @@
+//! `cifra verify --url`: the checks of [`crate::verify`] on what a server publishes, plus
+//! what only a server can be asked: its tiles, its proofs, its published results.
+
+use crate::verify::{self, CheckedLog};
+use crate::ClientError;
+use cifra_core::System;
+use cifra_log::{Checkpoint, TilePath};
+use serde::Deserialize;
+
+/// What to verify.
+#[derive(Debug, Clone, Default)]
+pub struct Online {
+    /// The server.
+    pub url: String,
+    /// The verifier key to trust; `None`: the server's own (said so in the report).
+    pub key: Option<String>,
+    /// An earlier signed checkpoint that must be a prefix of today's log.
+    pub previous: Option<String>,
+    /// Only prove this mesa's latest acta included.
+    pub mesa: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ElectionView {
+    name: String,
+    system: String,
+    options: Vec<String>,
+    mesas_total: u64,
+    key: String,
+}
+
+#[derive(Deserialize)]
+struct ProofView {
+    path: Vec<String>,
+}
+
+/// Runs the verification; returns the report's lines, or the first failure.
+pub async fn run(online: &Online) -> Result<Vec<String>, ClientError> {
+    let base = online.url.trim_end_matches('/').to_string();
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        let client = client.clone();
+        let url = format!("{base}{path}");
+        async move { fetch(&client, &url).await }
+    };
+    let election: ElectionView = json(&get("/api/v1/election".into()).await?)?;
+    let mut report = Vec::new();
+    let key = match &online.key {
+        Some(key) => key.trim().to_string(),
+        None => {
+            report.push(format!(
+                "key: {} (the server's own: pass --key with a key you got elsewhere to trust it)",
+                election.key
+            ));
+            election.key.clone()
+        }
+    };
+    let note = text(get("/api/v1/log/checkpoint".into()).await?)?;
+    let checkpoint = verify::verified_checkpoint(&note, &key)?;
+    report.push(format!(
+        "checkpoint: {} · {} entries · root {} · signature verified",
+        checkpoint.origin,
+        checkpoint.size,
+        base64(&checkpoint.root)
+    ));
+    let lines = entries(&get, checkpoint.size).await?;
+    let refs: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+    if let Some(mesa) = &online.mesa {
+        prove_mesa(&get, &election, &checkpoint, &refs, mesa, &mut report).await?;
+        return Ok(report);
+    }
+    compare_tiles(&get, &refs).await?;
+    report.push(format!(
+        "tiles: every entry's hash equals the published level-0 tiles ({} entries)",
+        refs.len()
+    ));
+    let log = verify::check_log(&note, &key, &refs)?;
+    report.push("log: the tree rebuilt from the entries has the checkpoint's root".into());
+    if let Some(previous) = &online.previous {
+        check_previous(&get, &log, previous, &key, &mut report).await?;
+    }
+    let system: System = election
+        .system
+        .parse()
+        .map_err(|e| ClientError::Failed(format!("{e}")))?;
+    let recount = verify::recount(&log.entries, Some(&election.options))?;
+    let results = verify::results(&election.name, system, &recount, election.mesas_total)?;
+    report.extend(crate::describe(&results, &recount));
+    compare_published(&get, &results, checkpoint.size, &mut report).await?;
+    report.push("verified".into());
+    Ok(report)
+}
+
+async fn fetch(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, ClientError> {
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| ClientError::Http(format!("{url}: {e}")))?;
+    let status = response.status();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| ClientError::Http(format!("{url}: {e}")))?;
+    if !status.is_success() {
+        return Err(ClientError::Http(format!(
+            "{url}: {status}: {}",
+            String::from_utf8_lossy(&bytes)
+        )));
+    }
+    Ok(bytes.to_vec())
+}
+
+fn json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ClientError> {
+    serde_json::from_slice(bytes).map_err(|e| ClientError::Http(format!("unexpected answer: {e}")))
+}
+
+fn text(bytes: Vec<u8>) -> Result<String, ClientError> {
+    String::from_utf8(bytes).map_err(|_| ClientError::Http("an answer that is not UTF-8".into()))
+}
+
+fn base64(hash: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(hash)
+}
+
+/// The first `size` entry lines, fetched page by page.
+async fn entries<F, Fut>(get: &F, size: u64) -> Result<Vec<String>, ClientError>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, ClientError>>,
+{
+    let mut lines = Vec::with_capacity(size as usize);
+    while (lines.len() as u64) < size {
+        let from = lines.len() as u64;
+        let page = text(get(format!("/api/v1/log/entries?from={from}&to={size}")).await?)?;
+        let before = lines.len();
+        lines.extend(page.lines().map(str::to_string));
+        if lines.len() == before {
+            return Err(ClientError::Failed(format!(
+                "the server gave no entries from {from} though its checkpoint has {size}"
+            )));
+        }
+    }
+    lines.truncate(size as usize);
+    Ok(lines)
+}
+
+/// Compares every entry's leaf hash with the server's level-0 tiles; names the first
+/// entry that differs.
+async fn compare_tiles<F, Fut>(get: &F, lines: &[&[u8]]) -> Result<(), ClientError>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, ClientError>>,
+{
+    for (n, chunk) in lines.chunks(256).enumerate() {
+        let tile = TilePath::Hash {
+            level: 0,
+            index: n as u64,
+            width: chunk.len() as u16,
+        };
+        let bytes = get(format!("/log/{}", tile.to_path())).await?;
+        for (i, line) in chunk.iter().enumerate() {
+            let ours = cifra_log::leaf_hash(line);
+            if bytes.get(i * 32..(i + 1) * 32) != Some(&ours[..]) {
+                return Err(ClientError::Failed(format!(
+                    "entry {}: its hash differs from the published tile {}",
+                    n * 256 + i,
+                    tile.to_path()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn check_previous<F, Fut>(
+    get: &F,
+    log: &CheckedLog,
+    previous: &str,
+    key: &str,
+    report: &mut Vec<String>,
+) -> Result<(), ClientError>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, ClientError>>,
+{
+    let earlier = verify::verified_checkpoint(previous, key)?;
+    verify::check_prefix(log, &earlier)?;
+    // The server's own proof must agree too.
+    let path = format!(
+        "/api/v1/log/consistency?from={}&to={}",
+        earlier.size, log.checkpoint.size
+    );
+    let proof: ProofView = json(&get(path).await?)?;
+    let hashes = proof
+        .path
+        .iter()
+        .map(|h| verify::hash_of(h))
+        .collect::<Result<Vec<_>, _>>()?;
+    cifra_log::verify_consistency(
+        earlier.size,
+        log.checkpoint.size,
+        &earlier.root,
+        &log.checkpoint.root,
+        &hashes,
+    )
+    .map_err(|e| ClientError::Failed(format!("the server's consistency proof: {e}")))?;
+    report.push(format!(
+        "previous: the checkpoint of {} entries is a prefix of today's log (consistency proof verified)",
+        earlier.size
+    ));
+    Ok(())
+}
+
+async fn prove_mesa<F, Fut>(
+    get: &F,
+    election: &ElectionView,
+    checkpoint: &Checkpoint,
+    lines: &[&[u8]],
+    mesa: &str,
+    report: &mut Vec<String>,
+) -> Result<(), ClientError>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, ClientError>>,
+{
+    let mut found = None;
+    for (i, line) in lines.iter().enumerate() {
+        let entry = cifra_log::Entry::parse(line)
+            .map_err(|e| ClientError::Failed(format!("entry {i}: {e}")))?;
+        if entry.mesa == mesa {
+            found = Some((i as u64, entry));
+        }
+    }
+    let Some((index, entry)) = found else {
+        return Err(ClientError::Failed(format!(
+            "mesa {mesa:?} has no acta in the log's {} entries",
+            checkpoint.size
+        )));
+    };
+    let proof: ProofView = json(
+        &get(format!(
+            "/api/v1/log/proof?index={index}&size={}",
+            checkpoint.size
+        ))
+        .await?,
+    )?;
+    let path = proof
+        .path
+        .iter()
+        .map(|h| verify::hash_of(h))
+        .collect::<Result<Vec<_>, _>>()?;
+    verify::check_inclusion(lines[index as usize], index, checkpoint, &path)?;
+    report.push(format!(
+        "mesa {mesa}: entry {index}, version {}, recorded {}, proved included in the signed log of {} entries ({} hashes)",
+        entry.version,
+        entry.time,
+        checkpoint.size,
+        path.len()
+    ));
+    for (option, votes) in verify::votes_in_order(&entry, &election.options) {
+        report.push(format!("  {option:<12} {votes:>9}"));
+    }
+    if let Some(reason) = &entry.reason {
+        report.push(format!("  correction: {reason}"));
+    }
+    if !entry.flags.is_empty() {
+        report.push(format!("  flags: {}", entry.flags.join(", ")));
+    }
+    Ok(())
+}
+
+/// Compares the recount with the server's published national results.
+async fn compare_published<F, Fut>(
+    get: &F,
+    ours: &cifra_report::live::LiveResults,
+    size: u64,
+    report: &mut Vec<String>,
+) -> Result<(), ClientError>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, ClientError>>,
+{
+    let published: serde_json::Value = json(&get("/api/v1/results".into()).await?)?;
+    if published["log_size"].as_u64() != Some(size) {
+        report.push(format!(
+            "published results: the log has grown past the checkpoint ({} entries now); not compared",
+            published["log_size"]
+        ));
+        return Ok(());
+    }
+    let mut theirs = published.clone();
+    if let Some(map) = theirs.as_object_mut() {
+        map.remove("log_size");
+        map.remove("log_root");
+        map.remove("electors_counted");
+    }
+    let mut mine = serde_json::to_value(ours).map_err(|e| ClientError::Failed(e.to_string()))?;
+    if let Some(map) = mine.as_object_mut() {
+        map.remove("electors_counted");
+    }
+    if theirs != mine {
+        return Err(ClientError::Failed(format!(
+            "the server publishes results that the log does not give:\n  published: {theirs}\n  from the log: {mine}"
+        )));
+    }
+    report.push("published results: equal to the recount from the log".into());
+    Ok(())
+}

@@ -1,0 +1,457 @@
+//! The routes: acta intake, results, the election, the log (proofs, checkpoint, tiles),
+//! the event stream and the dashboard. Nothing else is served.
+
+use crate::events;
+use crate::intake::{self, ApiError};
+use crate::live::{self, Sums};
+use crate::writer::Submission;
+use crate::State;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, Path, Query, State as Shared};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use cifra_log::{Hash, TilePath};
+use cifra_report::live::{LiveResults, TerritoryRef};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// The most entries one `/api/v1/log/entries` answer carries.
+pub const MAX_ENTRIES: u64 = 10_000;
+
+/// The dashboard, one self-contained page.
+const DASHBOARD: &str = include_str!("../assets/dashboard.html");
+
+type AppState = Shared<Arc<State>>;
+
+/// Every route of the API, the log and the dashboard, over `state`. (The event stream is
+/// the one long-lived answer; [`crate::serve`] bounds the time of the others.)
+pub fn router(state: Arc<State>) -> Router {
+    Router::new()
+        .route("/", get(dashboard))
+        .route("/api/v1/actas", post(submit))
+        .route("/api/v1/results", get(results))
+        .route("/api/v1/results/breakdown", get(breakdown))
+        .route("/api/v1/election", get(election))
+        .route("/api/v1/events", get(events::stream))
+        .route("/api/v1/log/entries", get(entries))
+        .route("/api/v1/log/checkpoint", get(checkpoint))
+        .route("/api/v1/key", get(key))
+        .route("/api/v1/log/proof", get(proof))
+        .route("/api/v1/log/consistency", get(consistency))
+        .route("/log/checkpoint", get(checkpoint))
+        .route("/log/tile/{*path}", get(tile))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn dashboard() -> Html<&'static str> {
+    Html(DASHBOARD)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::request(StatusCode::NOT_FOUND, "nothing here; the API is under /api/v1/")
+}
+
+/// `POST /api/v1/actas`: who may submit (401), what the body is (413, 400, 422), where
+/// its mesas lie (403), then the writer decides (201, 200, 409) once it is durable.
+async fn submit(
+    Shared(state): AppState,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let scope = match bearer(&headers).and_then(|t| state.tokens.scope(&*state.store, t)) {
+        Some(scope) => scope,
+        None => {
+            let wait = state.failures.fail(peer.ip());
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+            return Err(ApiError::request(
+                StatusCode::UNAUTHORIZED,
+                "a valid token is needed: Authorization: Bearer TOKEN",
+            ));
+        }
+    };
+    let body = body.map_err(|e| ApiError::request(e.status(), e.body_text()))?;
+    let actas = intake::read(&state.election, &body)?;
+    if let Some(outside) = actas
+        .iter()
+        .find(|a| !state.election.in_scope(&scope, a.mesa))
+    {
+        let id = &state.election.spec.mesas[outside.mesa as usize].id;
+        return Err(ApiError::acta(
+            StatusCode::FORBIDDEN,
+            outside.position,
+            Some(id),
+            Some("mesa"),
+            format!("mesa {id:?} is outside this token's scope ({scope})"),
+        ));
+    }
+    let (reply, answer) = oneshot::channel();
+    let stopped = || {
+        ApiError::request(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is stopping; nothing was recorded",
+        )
+    };
+    state
+        .queue
+        .send(Submission { actas, reply })
+        .await
+        .map_err(|_| stopped())?;
+    let answer = answer.await.map_err(|_| stopped())??;
+    let status = if answer.created() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(answer)).into_response())
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Results with the log they come from.
+#[derive(Serialize)]
+pub(crate) struct WithLog<T: Serialize> {
+    #[serde(flatten)]
+    pub(crate) results: T,
+    pub(crate) log_size: u64,
+    pub(crate) log_root: String,
+}
+
+/// A breakdown of results by one territory column.
+#[derive(Serialize)]
+pub(crate) struct Breakdown {
+    pub(crate) by: String,
+    pub(crate) values: Vec<LiveResults>,
+}
+
+fn engine_failed(e: cifra_core::SystemError) -> ApiError {
+    ApiError::request(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("the law engine could not decide: {e}"),
+    )
+}
+
+/// `GET /api/v1/results[?COLUMN=VALUE]`.
+async fn results(
+    Shared(state): AppState,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<WithLog<LiveResults>>, ApiError> {
+    let election = &state.election;
+    let territory = match query.len() {
+        0 => None,
+        1 => {
+            let (column, value) = query.iter().next().map_or(("", ""), |(c, v)| (c, v));
+            let c = election.column(column).ok_or_else(|| {
+                ApiError::request(
+                    StatusCode::NOT_FOUND,
+                    format!(
+                        "no territory column {column:?} (the columns are: {})",
+                        election.spec.territory_columns.join(", ")
+                    ),
+                )
+            })?;
+            let v = election.value(c, value).ok_or_else(|| {
+                ApiError::request(
+                    StatusCode::NOT_FOUND,
+                    format!("no {column} {value:?} in this election"),
+                )
+            })?;
+            Some((c, v))
+        }
+        _ => {
+            return Err(ApiError::request(
+                StatusCode::BAD_REQUEST,
+                "at most one COLUMN=VALUE: results are for the nation or one territory",
+            ))
+        }
+    };
+    let (sums, size, root) = {
+        let live = state.live.read().unwrap_or_else(|e| e.into_inner());
+        let sums: Sums = match territory {
+            None => live.national.clone(),
+            Some((c, v)) => live.territories[c][v as usize].clone(),
+        };
+        (sums, live.size(), live.tree.root())
+    };
+    let (total, reference) = match territory {
+        None => (election.spec.mesas.len() as u64, None),
+        Some((c, v)) => (
+            election.mesas_per_value[c][v as usize],
+            Some(TerritoryRef {
+                column: election.spec.territory_columns[c].clone(),
+                value: election.values[c][v as usize].clone(),
+            }),
+        ),
+    };
+    let results = live::results(election, &sums, total, reference).map_err(engine_failed)?;
+    Ok(Json(WithLog {
+        results,
+        log_size: size,
+        log_root: BASE64.encode(root),
+    }))
+}
+
+#[derive(Deserialize)]
+struct By {
+    by: Option<String>,
+}
+
+/// `GET /api/v1/results/breakdown?by=COLUMN`.
+async fn breakdown(
+    Shared(state): AppState,
+    Query(by): Query<By>,
+) -> Result<Json<WithLog<Breakdown>>, ApiError> {
+    let election = &state.election;
+    let Some(column) = by.by else {
+        return Err(ApiError::request(
+            StatusCode::BAD_REQUEST,
+            "say which territory column: ?by=COLUMN",
+        ));
+    };
+    let c = election.column(&column).ok_or_else(|| {
+        ApiError::request(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no territory column {column:?} (the columns are: {})",
+                election.spec.territory_columns.join(", ")
+            ),
+        )
+    })?;
+    let (breakdown, size, root) = breakdown_of(&state, c)?;
+    Ok(Json(WithLog {
+        results: breakdown,
+        log_size: size,
+        log_root: BASE64.encode(root),
+    }))
+}
+
+/// The results per value of territory column `c`, with the log's size and root they
+/// come from.
+pub(crate) fn breakdown_of(state: &State, c: usize) -> Result<(Breakdown, u64, Hash), ApiError> {
+    let election = &state.election;
+    let (sums, size, root) = {
+        let live = state.live.read().unwrap_or_else(|e| e.into_inner());
+        (live.territories[c].clone(), live.size(), live.tree.root())
+    };
+    let column = &election.spec.territory_columns[c];
+    let values = sums
+        .iter()
+        .enumerate()
+        .map(|(v, sums)| {
+            let territory = TerritoryRef {
+                column: column.clone(),
+                value: election.values[c][v].clone(),
+            };
+            let total = election.mesas_per_value[c][v];
+            live::results(election, sums, total, Some(territory)).map_err(engine_failed)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let breakdown = Breakdown {
+        by: column.clone(),
+        values,
+    };
+    Ok((breakdown, size, root))
+}
+
+#[derive(Serialize)]
+struct ElectionView<'a> {
+    name: &'a str,
+    system: &'a str,
+    options: &'a [String],
+    id_columns: &'a [String],
+    territory_columns: &'a [String],
+    mesas_total: u64,
+    territories: serde_json::Map<String, serde_json::Value>,
+    key: String,
+}
+
+/// `GET /api/v1/election`.
+async fn election(Shared(state): AppState) -> Json<serde_json::Value> {
+    let e = &state.election;
+    let territories = e
+        .spec
+        .territory_columns
+        .iter()
+        .zip(&e.values)
+        .map(|(c, values)| (c.clone(), serde_json::json!(values)))
+        .collect();
+    let view = ElectionView {
+        name: &e.spec.name,
+        system: &e.spec.system,
+        options: &e.spec.options,
+        id_columns: &e.spec.id_columns,
+        territory_columns: &e.spec.territory_columns,
+        mesas_total: e.spec.mesas.len() as u64,
+        territories,
+        key: state.signer.verifier_key(),
+    };
+    Json(serde_json::to_value(view).unwrap_or_default())
+}
+
+#[derive(Deserialize)]
+struct Range {
+    from: Option<u64>,
+    to: Option<u64>,
+}
+
+/// `GET /api/v1/log/entries?from=N[&to=M]`: NDJSON.
+async fn entries(
+    Shared(state): AppState,
+    Query(range): Query<Range>,
+) -> Result<Response, ApiError> {
+    let from = range.from.unwrap_or(0);
+    let mut body = String::new();
+    {
+        let live = state.live.read().unwrap_or_else(|e| e.into_inner());
+        let size = live.size();
+        let to = range.to.unwrap_or(size).min(size).min(from.saturating_add(MAX_ENTRIES));
+        if from > size {
+            return Err(ApiError::request(
+                StatusCode::NOT_FOUND,
+                format!("from={from} is past the log's end ({size} entries)"),
+            ));
+        }
+        for line in &live.lines[from as usize..to.max(from) as usize] {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
+}
+
+/// `GET /api/v1/log/checkpoint` and `/log/checkpoint`: the signed checkpoint.
+async fn checkpoint(Shared(state): AppState) -> Response {
+    let (_, note) = state.checkpoint();
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        note.to_string(),
+    )
+        .into_response()
+}
+
+/// `GET /api/v1/key`: the verifier key.
+async fn key(Shared(state): AppState) -> Response {
+    let mut vkey = state.signer.verifier_key();
+    vkey.push('\n');
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], vkey).into_response()
+}
+
+#[derive(Deserialize)]
+struct ProofQuery {
+    index: u64,
+    size: u64,
+}
+
+#[derive(Serialize)]
+struct ProofView {
+    index: u64,
+    size: u64,
+    leaf_hash: String,
+    path: Vec<String>,
+}
+
+fn proof_error(e: cifra_log::ProofError) -> ApiError {
+    ApiError::request(StatusCode::BAD_REQUEST, e.to_string())
+}
+
+/// `GET /api/v1/log/proof?index=I&size=S`.
+async fn proof(
+    Shared(state): AppState,
+    query: Result<Query<ProofQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<ProofView>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::request(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let live = state.live.read().unwrap_or_else(|e| e.into_inner());
+    let path = live.tree.inclusion_proof(q.index, q.size).map_err(proof_error)?;
+    let leaf = live.tree.leaf(q.index).ok_or_else(|| {
+        ApiError::request(StatusCode::BAD_REQUEST, format!("no entry {}", q.index))
+    })?;
+    Ok(Json(ProofView {
+        index: q.index,
+        size: q.size,
+        leaf_hash: BASE64.encode(leaf),
+        path: path.iter().map(|h| BASE64.encode(h)).collect(),
+    }))
+}
+
+#[derive(Deserialize)]
+struct ConsistencyQuery {
+    from: u64,
+    to: u64,
+}
+
+#[derive(Serialize)]
+struct ConsistencyView {
+    from: u64,
+    to: u64,
+    path: Vec<String>,
+}
+
+/// `GET /api/v1/log/consistency?from=A&to=B`.
+async fn consistency(
+    Shared(state): AppState,
+    query: Result<Query<ConsistencyQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<ConsistencyView>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::request(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let live = state.live.read().unwrap_or_else(|e| e.into_inner());
+    let path = live.tree.consistency_proof(q.from, q.to).map_err(proof_error)?;
+    Ok(Json(ConsistencyView {
+        from: q.from,
+        to: q.to,
+        path: path.iter().map(|h| BASE64.encode(h)).collect(),
+    }))
+}
+
+/// `GET /log/tile/...`: C2SP tlog-tiles hash tiles and entry bundles. A tile once served
+/// never changes (a partial one is a different path), so it may be cached for good.
+async fn tile(Shared(state): AppState, Path(path): Path<String>) -> Result<Response, ApiError> {
+    let missing = || ApiError::request(StatusCode::NOT_FOUND, format!("no tile {path:?}"));
+    let tile = TilePath::parse(&path).ok_or_else(missing)?;
+    let live = state.live.read().unwrap_or_else(|e| e.into_inner());
+    let bytes = match tile {
+        TilePath::Hash {
+            level,
+            index,
+            width,
+        } => cifra_log::hash_tile(&live.tree, level, index, width).ok_or_else(missing)?,
+        TilePath::Entries { index, width } => {
+            let start = index.checked_mul(256).ok_or_else(missing)?;
+            let end = start + u64::from(width);
+            if end > live.size() {
+                return Err(missing());
+            }
+            let lines: Vec<&[u8]> = live.lines[start as usize..end as usize]
+                .iter()
+                .map(|l| l.as_bytes())
+                .collect();
+            cifra_log::entry_bundle(&lines).map_err(|e| {
+                ApiError::request(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+            })?
+        }
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        bytes,
+    )
+        .into_response())
+}

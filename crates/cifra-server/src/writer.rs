@@ -1,0 +1,306 @@
+//! The one writer: submissions queue up while the disk syncs the previous group, and each
+//! group is decided against what is recorded, written in one transaction (group commit),
+//! and only then applied to the live totals and answered. A submission is all or nothing;
+//! a group's failure to reach the disk fails every submission in it and changes nothing.
+
+use crate::election::Election;
+use crate::intake::{Acta, ApiError};
+use crate::live::Live;
+use axum::http::StatusCode;
+use cifra_log::Entry;
+use cifra_store::{Record, Store};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// Actas decided and written together at most.
+const MAX_GROUP: usize = 100_000;
+
+/// A checked request waiting to be recorded.
+pub struct Submission {
+    /// Its actas.
+    pub actas: Vec<Acta>,
+    /// Where the answer goes.
+    pub reply: oneshot::Sender<Result<Answer, ApiError>>,
+}
+
+/// What a recorded submission answers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    /// The log's size after the submission.
+    pub log_size: u64,
+    /// One per acta, in the request's order.
+    pub actas: Vec<ActaAnswer>,
+}
+
+impl Answer {
+    /// Whether anything new was recorded (201) or all was already there (200).
+    pub fn created(&self) -> bool {
+        self.actas.iter().any(|a| a.status == "recorded")
+    }
+}
+
+/// What happened to one acta.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActaAnswer {
+    /// The mesa.
+    pub mesa: String,
+    /// `recorded` (a new entry) or `unchanged` (already recorded identically).
+    pub status: &'static str,
+    /// The index of the mesa's latest entry.
+    pub index: u64,
+    /// Its version.
+    pub version: u32,
+    /// Its flags.
+    pub flags: Vec<String>,
+}
+
+/// The flag of an acta whose votes exceed the mesa's registered electors.
+pub const VOTES_EXCEED_ELECTORS: &str = "votes_exceed_electors";
+
+/// The writer's shared parts.
+pub struct Writer {
+    /// The election.
+    pub election: Arc<Election>,
+    /// The live state it alone changes.
+    pub live: Arc<RwLock<Live>>,
+    /// Where entries become durable.
+    pub store: Arc<dyn Store>,
+    /// The log's size, announced after each group.
+    pub size: watch::Sender<u64>,
+}
+
+/// A mesa's latest version as a group sees it (recorded, or earlier in the same group).
+#[derive(Clone)]
+struct Latest {
+    version: u32,
+    index: u64,
+    votes: Vec<u64>,
+}
+
+impl Writer {
+    /// Runs until every sender is gone: receives submissions, records them in groups.
+    pub fn run(self, mut queue: mpsc::Receiver<Submission>) {
+        while let Some(first) = queue.blocking_recv() {
+            let mut count = first.actas.len();
+            let mut group = vec![first];
+            while count < MAX_GROUP {
+                match queue.try_recv() {
+                    Ok(next) => {
+                        count += next.actas.len();
+                        group.push(next);
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.record(group);
+        }
+    }
+
+    fn record(&self, group: Vec<Submission>) {
+        let (decided, records, applied) = self.decide(&group);
+        if let Err(e) = self.store.append(&records) {
+            let error = ApiError::request(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the actas could not be recorded, nothing was: {e}"),
+            );
+            for submission in group {
+                let _ = submission.reply.send(Err(error.clone()));
+            }
+            return;
+        }
+        let size = {
+            let mut live = self.live.write().unwrap_or_else(|e| e.into_inner());
+            for (mesa, entry, line) in applied {
+                live.apply(&self.election, mesa, &entry, line);
+            }
+            live.size()
+        };
+        self.size.send_replace(size);
+        for (submission, answer) in group.into_iter().zip(decided) {
+            let answer = answer.map(|actas| Answer {
+                log_size: size,
+                actas,
+            });
+            // A client that went away still has its actas recorded; nothing to do.
+            let _ = submission.reply.send(answer);
+        }
+    }
+
+    /// Decides each submission of the group in order against what is recorded and what
+    /// the group's earlier submissions record; returns each one's answers (or refusal),
+    /// the records to write, and the entries to apply once written.
+    #[allow(clippy::type_complexity)]
+    fn decide(
+        &self,
+        group: &[Submission],
+    ) -> (
+        Vec<Result<Vec<ActaAnswer>, ApiError>>,
+        Vec<Record>,
+        Vec<(u32, Entry, String)>,
+    ) {
+        let live = self.live.read().unwrap_or_else(|e| e.into_inner());
+        let mut next = live.size();
+        let mut group_latest: HashMap<u32, Latest> = HashMap::new();
+        let mut answers = Vec::with_capacity(group.len());
+        let mut records = Vec::new();
+        let mut applied = Vec::new();
+        let time = now();
+        for submission in group {
+            let mut mine: HashMap<u32, Latest> = HashMap::new();
+            let mut mine_applied = Vec::new();
+            let mut acta_answers = Vec::with_capacity(submission.actas.len());
+            let mut refusal = None;
+            for acta in &submission.actas {
+                let latest = mine
+                    .get(&acta.mesa)
+                    .or_else(|| group_latest.get(&acta.mesa))
+                    .cloned()
+                    .or_else(|| {
+                        live.current[acta.mesa as usize].as_ref().map(|c| Latest {
+                            version: c.version,
+                            index: c.index,
+                            votes: c.votes.to_vec(),
+                        })
+                    });
+                match self.decide_acta(acta, latest.as_ref(), next, &time) {
+                    Ok(Decided::Unchanged(answer)) => acta_answers.push(answer),
+                    Ok(Decided::New(entry)) => {
+                        next += 1;
+                        acta_answers.push(ActaAnswer {
+                            mesa: entry.mesa.clone(),
+                            status: "recorded",
+                            index: entry.index,
+                            version: entry.version,
+                            flags: entry.flags.clone(),
+                        });
+                        mine.insert(
+                            acta.mesa,
+                            Latest {
+                                version: entry.version,
+                                index: entry.index,
+                                votes: acta.votes.clone(),
+                            },
+                        );
+                        mine_applied.push((acta.mesa, entry));
+                    }
+                    Err(e) => {
+                        refusal = Some(e);
+                        break;
+                    }
+                }
+            }
+            match refusal {
+                Some(e) => {
+                    // Nothing of a refused submission is recorded: its indexes are reused.
+                    next -= mine_applied.len() as u64;
+                    answers.push(Err(e));
+                }
+                None => {
+                    group_latest.extend(mine);
+                    for (mesa, entry) in mine_applied {
+                        let line = entry.to_line();
+                        records.push(Record {
+                            index: entry.index,
+                            mesa: entry.mesa.clone(),
+                            version: entry.version,
+                            line: line.clone(),
+                        });
+                        applied.push((mesa, entry, line));
+                    }
+                    answers.push(Ok(acta_answers));
+                }
+            }
+        }
+        (answers, records, applied)
+    }
+
+    fn decide_acta(
+        &self,
+        acta: &Acta,
+        latest: Option<&Latest>,
+        index: u64,
+        time: &str,
+    ) -> Result<Decided, ApiError> {
+        let mesa = &self.election.spec.mesas[acta.mesa as usize];
+        let flags = flags(acta, mesa.electors);
+        let version = match latest {
+            Some(l) if l.votes == acta.votes => {
+                return Ok(Decided::Unchanged(ActaAnswer {
+                    mesa: mesa.id.clone(),
+                    status: "unchanged",
+                    index: l.index,
+                    version: l.version,
+                    flags,
+                }));
+            }
+            Some(l) if acta.reason.is_none() => {
+                let i = (0..acta.votes.len())
+                    .find(|&i| l.votes[i] != acta.votes[i])
+                    .unwrap_or(0);
+                let option = &self.election.spec.options[i];
+                return Err(ApiError::acta(
+                    StatusCode::CONFLICT,
+                    acta.position,
+                    Some(&mesa.id),
+                    Some(&format!("votes.{option}")),
+                    format!(
+                        "mesa {:?} already has an acta (version {}, log entry {}) with {} votes for {option:?}, not {}; a correction needs \"correction\": {{\"reason\": TEXT}}",
+                        mesa.id, l.version, l.index, l.votes[i], acta.votes[i]
+                    ),
+                ));
+            }
+            Some(l) => l.version + 1,
+            None => 1,
+        };
+        let votes: BTreeMap<String, u64> = self
+            .election
+            .spec
+            .options
+            .iter()
+            .cloned()
+            .zip(acta.votes.iter().copied())
+            .collect();
+        Ok(Decided::New(Entry {
+            flags,
+            image_sha256: acta.image_sha256.clone(),
+            index,
+            mesa: mesa.id.clone(),
+            reason: acta.reason.clone(),
+            time: time.to_string(),
+            version,
+            votes,
+        }))
+    }
+}
+
+enum Decided {
+    Unchanged(ActaAnswer),
+    New(Entry),
+}
+
+/// What is suspicious about an acta: more votes (blank and null included) than the mesa's
+/// registered electors, as SERVEL flags "descuadradas".
+fn flags(acta: &Acta, electors: Option<u64>) -> Vec<String> {
+    let cast: u64 = acta.votes.iter().sum();
+    match electors {
+        Some(e) if cast > e => vec![VOTES_EXCEED_ELECTORS.to_string()],
+        _ => Vec::new(),
+    }
+}
+
+/// The time now, RFC 3339 in UTC to the millisecond.
+pub fn now() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
