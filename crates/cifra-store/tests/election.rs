@@ -39,6 +39,13 @@ fn the_spec_round_trips_through_create_and_open() {
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.election().unwrap(), spec());
     assert_eq!(store.size().unwrap(), 0);
+
+    // Write-ahead logging is a property of the file: other connections see it.
+    let mode: String = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
 }
 
 #[test]

@@ -218,3 +218,48 @@ fn racing_writers_on_two_connections_to_one_file_each_win_only_free_indexes() {
     let second: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
     race(first, second);
 }
+
+#[test]
+fn readers_see_whole_appends_while_a_writer_appends() {
+    const APPENDS: u64 = 200;
+    const BATCH: u64 = 5;
+    let (_dir, store) = new_store();
+    let store = Arc::new(store);
+    let writer = {
+        let store = Arc::clone(&store);
+        thread::spawn(move || {
+            for batch in 0..APPENDS {
+                store
+                    .append(&records(batch * BATCH, (batch + 1) * BATCH, "w"))
+                    .unwrap();
+            }
+        })
+    };
+    // More readers than the pool keeps idle, each checking every read is a prefix of
+    // the log made of whole appends, never shorter than a size seen before it.
+    let readers: Vec<_> = (0..8)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            thread::spawn(move || {
+                let all = lines(0, APPENDS * BATCH, "w");
+                let mut reads = 0;
+                loop {
+                    let size = store.size().unwrap();
+                    let entries = store.entries(0, u64::MAX).unwrap();
+                    assert!(entries.len() as u64 >= size);
+                    assert_eq!(entries.len() as u64 % BATCH, 0, "half an append seen");
+                    assert_eq!(entries, all[..entries.len()]);
+                    reads += 1;
+                    if entries.len() == all.len() {
+                        return reads;
+                    }
+                }
+            })
+        })
+        .collect();
+    writer.join().unwrap();
+    for reader in readers {
+        assert!(reader.join().unwrap() >= 1);
+    }
+    assert_eq!(store.size().unwrap(), APPENDS * BATCH);
+}
