@@ -294,8 +294,8 @@ fn consistency_ranges(from: u64, to: u64) -> Result<Vec<(u64, u64)>, ProofError>
         return Ok(ranges);
     }
     // `m` counts the old tree's leaves inside the current node [start, end);
-    // `whole` is the RFC's `b`: whether the node is still on the old tree's right edge
-    // from the root, where the old root itself is known to the verifier.
+    // `whole` is the RFC's `b`: true while the walk has only gone left, so that when `m`
+    // fills the node, the node is the whole old tree, whose root the verifier holds.
     let (mut start, mut end, mut m, mut whole) = (0, to, from, true);
     while m != end - start {
         let k = split(end - start);
@@ -366,11 +366,9 @@ pub fn verify_inclusion(
         }
         if fnode & 1 == 1 || fnode == snode {
             r = node_hash(p, &r);
-            if fnode & 1 == 0 {
-                while fnode & 1 == 0 && fnode != 0 {
-                    fnode >>= 1;
-                    snode >>= 1;
-                }
+            while fnode & 1 == 0 && fnode != 0 {
+                fnode >>= 1;
+                snode >>= 1;
             }
         } else {
             r = node_hash(&r, p);
@@ -429,11 +427,9 @@ pub fn verify_consistency(
         if fnode & 1 == 1 || fnode == snode {
             fr = node_hash(c, &fr);
             sr = node_hash(c, &sr);
-            if fnode & 1 == 0 {
-                while fnode & 1 == 0 && fnode != 0 {
-                    fnode >>= 1;
-                    snode >>= 1;
-                }
+            while fnode & 1 == 0 && fnode != 0 {
+                fnode >>= 1;
+                snode >>= 1;
             }
         } else {
             sr = node_hash(&sr, c);
