@@ -57,7 +57,10 @@ async fn dashboard() -> Html<&'static str> {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::request(StatusCode::NOT_FOUND, "nothing here; the API is under /api/v1/")
+    ApiError::request(
+        StatusCode::NOT_FOUND,
+        "nothing here; the API is under /api/v1/",
+    )
 }
 
 /// `POST /api/v1/actas`: who may submit (401), what the body is (413, 400, 422), where
@@ -319,7 +322,11 @@ async fn entries(
     {
         let live = state.live.read().unwrap_or_else(|e| e.into_inner());
         let size = live.size();
-        let to = range.to.unwrap_or(size).min(size).min(from.saturating_add(MAX_ENTRIES));
+        let to = range
+            .to
+            .unwrap_or(size)
+            .min(size)
+            .min(from.saturating_add(MAX_ENTRIES));
         if from > size {
             return Err(ApiError::request(
                 StatusCode::NOT_FOUND,
@@ -379,7 +386,10 @@ async fn proof(
 ) -> Result<Json<ProofView>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::request(StatusCode::BAD_REQUEST, e.body_text()))?;
     let live = state.live.read().unwrap_or_else(|e| e.into_inner());
-    let path = live.tree.inclusion_proof(q.index, q.size).map_err(proof_error)?;
+    let path = live
+        .tree
+        .inclusion_proof(q.index, q.size)
+        .map_err(proof_error)?;
     let leaf = live.tree.leaf(q.index).ok_or_else(|| {
         ApiError::request(StatusCode::BAD_REQUEST, format!("no entry {}", q.index))
     })?;
@@ -411,7 +421,10 @@ async fn consistency(
 ) -> Result<Json<ConsistencyView>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::request(StatusCode::BAD_REQUEST, e.body_text()))?;
     let live = state.live.read().unwrap_or_else(|e| e.into_inner());
-    let path = live.tree.consistency_proof(q.from, q.to).map_err(proof_error)?;
+    let path = live
+        .tree
+        .consistency_proof(q.from, q.to)
+        .map_err(proof_error)?;
     Ok(Json(ConsistencyView {
         from: q.from,
         to: q.to,
@@ -433,7 +446,7 @@ async fn tile(Shared(state): AppState, Path(path): Path<String>) -> Result<Respo
         } => cifra_log::hash_tile(&live.tree, level, index, width).ok_or_else(missing)?,
         TilePath::Entries { index, width } => {
             let start = index.checked_mul(256).ok_or_else(missing)?;
-            let end = start + u64::from(width);
+            let end = start.checked_add(u64::from(width)).ok_or_else(missing)?;
             if end > live.size() {
                 return Err(missing());
             }
@@ -441,9 +454,8 @@ async fn tile(Shared(state): AppState, Path(path): Path<String>) -> Result<Respo
                 .iter()
                 .map(|l| l.as_bytes())
                 .collect();
-            cifra_log::entry_bundle(&lines).map_err(|e| {
-                ApiError::request(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-            })?
+            cifra_log::entry_bundle(&lines)
+                .map_err(|e| ApiError::request(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         }
     };
     Ok((
