@@ -1,0 +1,420 @@
+//! Election night end to end, with real processes: `cifra init`, `cifra serve` as a
+//! child, actas over HTTP (`cifra replay` and a client of the test's own), `cifra verify`
+//! online and offline; a server killed with SIGKILL mid-stream; all 46,606 real actas
+//! of the 2021 first round.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const CIFRA: &str = env!("CARGO_BIN_EXE_cifra");
+const OPTIONS: &str = "boric,kast,provoste,sichel,artes,meo,parisi,blank,null";
+
+fn mesas_2021() -> String {
+    format!(
+        "{}/../../data/cl-2021-presidential-r1-mesas.csv.gz",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// `cifra init` on the 2021 mesas; returns the admin token and the verifier key.
+fn init(db: &Path) -> (String, String) {
+    let out = Command::new(CIFRA)
+        .args(["init", "--db"])
+        .arg(db)
+        .args(["--system", "cl-presidential", "--mesas", &mesas_2021()])
+        .args(["--id", "circunscripcion,mesa", "--options", OPTIONS])
+        .args(["--name", "cifra.test/2021-r1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let field = |name: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name} in {stdout}"))
+            .trim()
+            .to_string()
+    };
+    (field("token:"), field("key:"))
+}
+
+/// A `cifra serve` child on a free port; killed (SIGKILL) when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(db: &Path) -> Server {
+        let mut child = Command::new(CIFRA)
+            .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+            .arg(db)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let url = first
+            .split("at ")
+            .nth(1)
+            .and_then(|rest| rest.split('/').nth(2))
+            .map(|address| format!("http://{address}"))
+            .unwrap_or_else(|| panic!("no address in {first:?}"));
+        Server { child, url }
+    }
+
+    fn kill(&mut self) {
+        // Child::kill is SIGKILL on Unix: no chance to flush or clean up.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn get(url: &str) -> String {
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
+}
+
+fn verify(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(CIFRA)
+        .arg("verify")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The 2021 file's rows: mesa id and votes in OPTIONS order.
+fn rows_2021() -> Vec<(String, Vec<u64>)> {
+    let mut csv = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(mesas_2021()).unwrap())
+        .read_to_string(&mut csv)
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let options: Vec<usize> = OPTIONS.split(',').map(col).collect();
+    let (c, m) = (col("circunscripcion"), col("mesa"));
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            let votes = options.iter().map(|&i| r[i].parse().unwrap()).collect();
+            (format!("{}/{}", &r[c], &r[m]), votes)
+        })
+        .collect()
+}
+
+#[test]
+fn all_46606_real_actas_over_http_give_the_runoff_and_verify_from_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    let (token, key) = init(&db);
+    let server = Server::start(&db);
+    let replay = Command::new(CIFRA)
+        .args(["replay", "--url", &server.url, "--token", &token])
+        .args(["--mesas", &mesas_2021(), "--id", "circunscripcion,mesa"])
+        .args(["--options", OPTIONS, "--batch", "500"])
+        .output()
+        .unwrap();
+    assert!(
+        replay.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    assert!(String::from_utf8_lossy(&replay.stdout).starts_with("46606 actas recorded"));
+
+    // National totals equal the file's sums.
+    let rows = rows_2021();
+    let results: serde_json::Value =
+        serde_json::from_str(&get(&format!("{}/api/v1/results", server.url))).unwrap();
+    let names: Vec<&str> = OPTIONS.split(',').collect();
+    for (i, name) in names.iter().enumerate() {
+        let sum: u64 = rows.iter().map(|(_, v)| v[i]).sum();
+        let served = match *name {
+            "blank" | "null" => results[name].as_u64().unwrap(),
+            _ => results["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["option"] == *name)
+                .unwrap()["votes"]
+                .as_u64()
+                .unwrap(),
+        };
+        assert_eq!(served, sum, "{name}");
+    }
+    assert_eq!(results["mesas_counted"], 46606);
+    assert_eq!(results["log_size"], 46606);
+    assert_eq!(results["outcome"]["kind"], "runoff");
+    assert_eq!(
+        results["outcome"]["runoff"],
+        serde_json::json!(["kast", "boric"])
+    );
+    assert_eq!(results["outcome"]["provisional"], false);
+
+    // `cifra verify` reproduces it from the log alone.
+    let (ok, stdout, stderr) = verify(&["--url", &server.url, "--key", &key]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("outcome: runoff: kast vs boric (final)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("published results: equal to the recount"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("verified\n"), "{stdout}");
+
+    // A poll watcher proves their mesa's acta is in the log and reads its counts.
+    let (ok, stdout, _) = verify(&[
+        "--url",
+        &server.url,
+        "--key",
+        &key,
+        "--mesa",
+        "ANTOFAGASTA NORTE/126",
+    ]);
+    assert!(ok, "{stdout}");
+    assert!(
+        stdout.contains("proved included in the signed log of 46606 entries"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.split_whitespace().eq(["parisi", "71"])),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn offline_verification_detects_a_changed_count_and_a_rewritten_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    let (token, key) = init(&db);
+    let server = Server::start(&db);
+    let rows = rows_2021();
+    let submit = |from: usize, to: usize| {
+        let actas: Vec<serde_json::Value> = rows[from..to]
+            .iter()
+            .map(|(mesa, votes)| {
+                let votes: serde_json::Map<String, serde_json::Value> = OPTIONS
+                    .split(',')
+                    .zip(votes)
+                    .map(|(o, v)| (o.to_string(), (*v).into()))
+                    .collect();
+                serde_json::json!({"mesa": mesa, "votes": votes})
+            })
+            .collect();
+        let url = format!("{}/api/v1/actas", server.url);
+        let status = tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let client = reqwest::Client::new();
+            let r = client
+                .post(&url)
+                .bearer_auth(&token)
+                .json(&actas)
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        });
+        assert_eq!(status, 201);
+    };
+    submit(0, 300);
+    let earlier = dir.path().join("earlier.checkpoint");
+    std::fs::write(
+        &earlier,
+        get(&format!("{}/api/v1/log/checkpoint", server.url)),
+    )
+    .unwrap();
+    submit(300, 700);
+    let entries = dir.path().join("entries.ndjson");
+    let checkpoint = dir.path().join("checkpoint");
+    std::fs::write(
+        &entries,
+        get(&format!("{}/api/v1/log/entries?from=0", server.url)),
+    )
+    .unwrap();
+    std::fs::write(
+        &checkpoint,
+        get(&format!("{}/api/v1/log/checkpoint", server.url)),
+    )
+    .unwrap();
+    let path = |p: &PathBuf| p.to_str().unwrap().to_string();
+    let offline = |entries: &PathBuf, previous: Option<&PathBuf>| {
+        let mut args = vec![
+            "--entries".to_string(),
+            path(entries),
+            "--checkpoint".into(),
+            path(&checkpoint),
+            "--key".into(),
+            key.clone(),
+        ];
+        if let Some(p) = previous {
+            args.extend(["--previous".to_string(), path(p)]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        verify(&args)
+    };
+
+    let (ok, stdout, stderr) = offline(&entries, Some(&earlier));
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("previous: the checkpoint of 300 entries is a prefix"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("recount from the log: 700 of 700 mesas"),
+        "{stdout}"
+    );
+
+    // One count changed in one entry: the root differs from the signed one.
+    let text = std::fs::read_to_string(&entries).unwrap();
+    let changed = dir.path().join("changed.ndjson");
+    let line = text.lines().nth(123).unwrap();
+    let altered = line.replacen("\"boric\":", "\"boric\":1", 1);
+    assert_ne!(line, altered);
+    std::fs::write(&changed, text.replacen(line, &altered, 1)).unwrap();
+    let (ok, _, stderr) = offline(&changed, None);
+    assert!(!ok);
+    assert!(
+        stderr.contains("verification FAILED") && stderr.contains("the log was changed"),
+        "{stderr}"
+    );
+
+    // A removed entry.
+    let removed = dir.path().join("removed.ndjson");
+    std::fs::write(&removed, text.replacen(&format!("{line}\n"), "", 1)).unwrap();
+    let (ok, _, stderr) = offline(&removed, None);
+    assert!(!ok, "{stderr}");
+
+    // A rewritten history: an "earlier" checkpoint the log does not extend, signed by
+    // the same key (made by a second election with the same name and key is not possible
+    // without the secret, so the forgery is a checkpoint whose signature fails).
+    let forged = dir.path().join("forged.checkpoint");
+    let note = std::fs::read_to_string(&earlier).unwrap();
+    let mut lines: Vec<&str> = note.lines().collect();
+    lines[1] = "299";
+    std::fs::write(&forged, lines.join("\n") + "\n").unwrap();
+    let (ok, _, stderr) = offline(&entries, Some(&forged));
+    assert!(!ok);
+    assert!(stderr.contains("signature"), "{stderr}");
+    drop(server);
+}
+
+#[test]
+fn a_server_killed_with_sigkill_loses_no_acknowledged_acta() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    let (token, key) = init(&db);
+    let mut server = Server::start(&db);
+    let rows = rows_2021();
+    let url = format!("{}/api/v1/actas", server.url);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    // Four clients stream single actas and batches of 20; each remembers what the server
+    // acknowledged. The server is killed while they are at it.
+    let acknowledged = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let mut tasks = Vec::new();
+        for worker in 0..4usize {
+            let (client, url, token) = (client.clone(), url.clone(), token.clone());
+            let rows: Vec<(String, Vec<u64>)> = rows
+                .iter()
+                .skip(worker)
+                .step_by(4)
+                .take(3000)
+                .cloned()
+                .collect();
+            tasks.push(tokio::spawn(async move {
+                let mut acked = Vec::new();
+                let size = if worker % 2 == 0 { 1 } else { 20 };
+                for chunk in rows.chunks(size) {
+                    let actas: Vec<serde_json::Value> = chunk
+                        .iter()
+                        .map(|(mesa, votes)| {
+                            let votes: serde_json::Map<String, serde_json::Value> = OPTIONS
+                                .split(',')
+                                .zip(votes)
+                                .map(|(o, v)| (o.to_string(), (*v).into()))
+                                .collect();
+                            serde_json::json!({"mesa": mesa, "votes": votes})
+                        })
+                        .collect();
+                    match client
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .json(&actas)
+                        .send()
+                        .await
+                    {
+                        Ok(r) if r.status().is_success() => acked.extend(chunk.iter().cloned()),
+                        _ => break,
+                    }
+                }
+                acked
+            }));
+        }
+        // Let some thousands through, then kill.
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            let size: serde_json::Value = reqwest::get(format!("{}/api/v1/results", server.url))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if size["log_size"].as_u64().unwrap() >= 2000 {
+                break;
+            }
+        }
+        server.kill();
+        let mut acked = Vec::new();
+        for t in tasks {
+            acked.extend(t.await.unwrap());
+        }
+        acked
+    });
+    assert!(acknowledged.len() >= 2000, "{}", acknowledged.len());
+    assert!(
+        acknowledged.len() < 12000,
+        "the kill came after everything was sent"
+    );
+
+    let server = Server::start(&db);
+    let lines = get(&format!("{}/api/v1/log/entries?from=0", server.url));
+    let mut logged = std::collections::HashMap::new();
+    for line in lines.lines() {
+        let entry = cifra_log::Entry::parse(line.as_bytes()).unwrap();
+        logged.insert(entry.mesa.clone(), entry);
+    }
+    for (mesa, votes) in &acknowledged {
+        let entry = logged
+            .get(mesa)
+            .unwrap_or_else(|| panic!("acknowledged mesa {mesa} is not in the log after the kill"));
+        let counted: Vec<u64> = OPTIONS.split(',').map(|o| entry.votes[o]).collect();
+        assert_eq!(&counted, votes, "{mesa}");
+    }
+    let (ok, stdout, stderr) = verify(&["--url", &server.url, "--key", &key]);
+    assert!(ok, "{stdout}{stderr}");
+}
