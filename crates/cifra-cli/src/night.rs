@@ -28,7 +28,12 @@ pub struct InitArgs {
     #[arg(long, value_name = "MESAS.csv")]
     mesas: String,
     /// The columns that together identify a mesa (values joined by `/`).
-    #[arg(long, value_name = "COLS", default_value = "mesa", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "COLS",
+        default_value = "mesa",
+        value_delimiter = ','
+    )]
     id: Vec<String>,
     /// The options counted on each acta, in order (`blank` and `null` are the blank and
     /// null votes).
@@ -58,7 +63,12 @@ pub struct TokenArgs {
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// The election's database file (made by `cifra init`).
-    #[arg(long, value_name = "FILE", required_unless_present = "demo", conflicts_with = "demo")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "demo",
+        conflicts_with = "demo"
+    )]
     db: Option<PathBuf>,
     /// Where to listen.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
@@ -85,7 +95,12 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "FILE")]
     mesas: String,
     /// The columns that together identify a mesa.
-    #[arg(long, value_name = "COLS", default_value = "mesa", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "COLS",
+        default_value = "mesa",
+        value_delimiter = ','
+    )]
     id: Vec<String>,
     /// The options to submit, as the election names them (and the file's columns).
     #[arg(long, value_name = "A,B,...", value_delimiter = ',', required = true)]
@@ -163,7 +178,10 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, CliError> {
     )?;
     let mesas = without_columns(mesas, &args.options);
     let name = args.name.clone().unwrap_or_else(|| {
-        let stem = args.db.file_stem().map_or("election".into(), |s| s.to_string_lossy().to_string());
+        let stem = args
+            .db
+            .file_stem()
+            .map_or("election".into(), |s| s.to_string_lossy().to_string());
         format!("cifra/{}", stem.replace([' ', '+'], "-"))
     });
     let (store, token) = create(&args.db, &name, &args.system, &args.options, &mesas)?;
@@ -176,7 +194,11 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, CliError> {
         spec.mesas.len(),
         spec.system,
         spec.options.join(","),
-        if spec.territory_columns.is_empty() { "none".to_string() } else { spec.territory_columns.join(",") }
+        if spec.territory_columns.is_empty() {
+            "none".to_string()
+        } else {
+            spec.territory_columns.join(",")
+        }
     );
     println!("key: {}", signer.verifier_key());
     println!("token: {token}");
@@ -296,7 +318,10 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
     if args.demo {
         return demo(args);
     }
-    let db = args.db.as_ref().ok_or_else(|| CliError::Usage("--db FILE or --demo".into()))?;
+    let db = args
+        .db
+        .as_ref()
+        .ok_or_else(|| CliError::Usage("--db FILE or --demo".into()))?;
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db)?);
     runtime()?.block_on(async {
         let state = State::open(store)?;
@@ -327,7 +352,13 @@ fn announce(state: &State, listener: &tokio::net::TcpListener) {
 
 async fn run_server(state: Arc<State>, listener: tokio::net::TcpListener) {
     let app = cifra_server::router(state);
-    cifra_server::serve(listener, app, cifra_server::Limits::default(), stop_signal()).await;
+    cifra_server::serve(
+        listener,
+        app,
+        cifra_server::Limits::default(),
+        stop_signal(),
+    )
+    .await;
 }
 
 /// Ctrl-c or SIGTERM. (Every acknowledged acta is already on disk: stopping loses none.)
@@ -358,7 +389,8 @@ fn demo(args: &ServeArgs) -> Result<ExitCode, CliError> {
     let ids = ["circunscripcion".to_string(), "mesa".to_string()];
     let territories = ["region".to_string(), "circunscripcion".to_string()];
     let mesas = read_mesa_list(&csv, main_job::SOURCE, &ids, &options, Some(&territories))?;
-    let dir = tempfile::tempdir().map_err(|e| CliError::Usage(format!("a temporary directory: {e}")))?;
+    let dir =
+        tempfile::tempdir().map_err(|e| CliError::Usage(format!("a temporary directory: {e}")))?;
     let db = dir.path().join("demo.db");
     let (store, token) = create(
         &db,
@@ -414,7 +446,13 @@ fn demo(args: &ServeArgs) -> Result<ExitCode, CliError> {
 /// `cifra replay`.
 pub fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
     let bytes = read_all(&args.mesas)?;
-    let mesas = read_mesa_list(&bytes, &cifra_results::display_name(&args.mesas), &args.id, &args.options, Some(&[]))?;
+    let mesas = read_mesa_list(
+        &bytes,
+        &cifra_results::display_name(&args.mesas),
+        &args.id,
+        &args.options,
+        Some(&[]),
+    )?;
     let order: Vec<usize> = (0..mesas.mesas.len()).collect();
     let replay = replay::Replay {
         url: args.url.clone(),
@@ -445,7 +483,13 @@ fn key_text(key: &str) -> Result<String, CliError> {
     }
     std::fs::read_to_string(key)
         .map(|k| k.trim().to_string())
-        .map_err(|source| cifra_results::ReadError::Io { file: key.into(), source }.into())
+        .map_err(|source| {
+            cifra_results::ReadError::Io {
+                file: key.into(),
+                source,
+            }
+            .into()
+        })
 }
 
 fn read_text(path: &Path) -> Result<String, CliError> {
@@ -505,7 +549,8 @@ fn offline(
     previous: Option<&str>,
 ) -> Result<Vec<String>, cifra_client::ClientError> {
     let read = |p: &Path| {
-        std::fs::read(p).map_err(|e| cifra_client::ClientError::Http(format!("{}: {e}", p.display())))
+        std::fs::read(p)
+            .map_err(|e| cifra_client::ClientError::Http(format!("{}: {e}", p.display())))
     };
     let bytes = read(entries)?;
     let note = String::from_utf8(read(checkpoint)?)

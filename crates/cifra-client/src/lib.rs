@@ -52,14 +52,26 @@ pub fn describe(results: &LiveResults, recount: &verify::Recount) -> Vec<String>
     for o in &results.options {
         table.row(vec![o.option.clone(), thousands(o.votes), percent(o.share)]);
     }
-    table.row(vec!["valid votes".into(), thousands(results.valid_votes), String::new()]);
-    table.row(vec!["blank".into(), thousands(results.blank), String::new()]);
+    table.row(vec![
+        "valid votes".into(),
+        thousands(results.valid_votes),
+        String::new(),
+    ]);
+    table.row(vec![
+        "blank".into(),
+        thousands(results.blank),
+        String::new(),
+    ]);
     table.row(vec!["null".into(), thousands(results.null), String::new()]);
     lines.extend(table.render("  ").lines().map(str::to_string));
     let outcome = match &results.outcome {
         None => "no valid votes yet".to_string(),
         Some(o) => {
-            let state = if o.provisional { "provisional" } else { "final" };
+            let state = if o.provisional {
+                "provisional"
+            } else {
+                "final"
+            };
             match (&o.winner, &o.runoff, &o.congress) {
                 (Some(w), _, _) => format!("elected: {w} ({state})"),
                 (_, Some([a, b]), _) => format!("runoff: {a} vs {b} ({state})"),

@@ -201,7 +201,10 @@ async fn submit(
         let answer: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| ClientError::Http(e.to_string()))?;
         let statuses = answer["actas"].as_array().cloned().unwrap_or_default();
-        let recorded = statuses.iter().filter(|a| a["status"] == "recorded").count() as u64;
+        let recorded = statuses
+            .iter()
+            .filter(|a| a["status"] == "recorded")
+            .count() as u64;
         return Ok(Submitted {
             recorded,
             unchanged: statuses.len() as u64 - recorded,

@@ -39,8 +39,8 @@ pub fn check_log(note: &str, key: &str, lines: &[&[u8]]) -> Result<CheckedLog, C
     let mut tree = Tree::new();
     let mut entries = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
-        let entry = Entry::parse(line)
-            .map_err(|e| ClientError::Failed(format!("entry {i}: {e}")))?;
+        let entry =
+            Entry::parse(line).map_err(|e| ClientError::Failed(format!("entry {i}: {e}")))?;
         if entry.index != i as u64 {
             return Err(ClientError::Failed(format!(
                 "entry {i} says it is entry {}: entries are missing or out of order",
@@ -71,8 +71,8 @@ pub fn verified_checkpoint(note: &str, key: &str) -> Result<Checkpoint, ClientEr
     let text = verifier
         .verify(note)
         .map_err(|e| ClientError::Failed(format!("the checkpoint's signature: {e}")))?;
-    let checkpoint = Checkpoint::parse(text)
-        .map_err(|e| ClientError::Failed(format!("the checkpoint: {e}")))?;
+    let checkpoint =
+        Checkpoint::parse(text).map_err(|e| ClientError::Failed(format!("the checkpoint: {e}")))?;
     if checkpoint.origin != verifier.name() {
         return Err(ClientError::Failed(format!(
             "the checkpoint is of log {:?}, the key of {:?}",
