@@ -315,8 +315,10 @@ struct Range {
 /// `GET /api/v1/log/entries?from=N[&to=M]`: NDJSON.
 async fn entries(
     Shared(state): AppState,
-    Query(range): Query<Range>,
+    range: Result<Query<Range>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(range) =
+        range.map_err(|e| ApiError::request(StatusCode::BAD_REQUEST, e.body_text()))?;
     let from = range.from.unwrap_or(0);
     let mut body = String::new();
     {

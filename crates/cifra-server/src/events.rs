@@ -6,10 +6,11 @@
 //! stream ([`Snapshot`]); only the entries differ between clients that are behind.
 
 use crate::api::breakdown_of;
+use crate::intake::ApiError;
 use crate::live;
 use crate::State;
 use axum::extract::{Query, State as Shared};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
@@ -94,9 +95,11 @@ struct Client {
 /// `GET /api/v1/events`.
 pub(crate) async fn stream(
     Shared(state): Shared<Arc<State>>,
-    Query(query): Query<EventsQuery>,
+    query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let Query(query) =
+        query.map_err(|e| ApiError::request(StatusCode::BAD_REQUEST, e.body_text()))?;
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -113,7 +116,7 @@ pub(crate) async fn stream(
         let event = client.next_event().await?;
         Some((Ok(event), client))
     });
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 impl Client {
