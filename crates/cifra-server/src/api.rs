@@ -18,7 +18,6 @@ use base64::Engine;
 use cifra_log::{Hash, TilePath};
 use cifra_report::live::{LiveResults, TerritoryRef};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -152,7 +151,7 @@ fn engine_failed(e: cifra_core::SystemError) -> ApiError {
 /// `GET /api/v1/results[?COLUMN=VALUE]`.
 async fn results(
     Shared(state): AppState,
-    Query(query): Query<HashMap<String, String>>,
+    Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Json<WithLog<LiveResults>>, ApiError> {
     let election = &state.election;
     let territory = match query.len() {
