@@ -47,6 +47,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/api/v1/log/consistency", get(consistency))
         .route("/log/checkpoint", get(checkpoint))
         .route("/log/tile/{*path}", get(tile))
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(state)
 }
@@ -59,6 +60,13 @@ async fn not_found() -> ApiError {
     ApiError::request(
         StatusCode::NOT_FOUND,
         "nothing here; the API is under /api/v1/",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::request(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this method is not served here (actas are POSTed, everything else is GET)",
     )
 }
 
