@@ -90,6 +90,9 @@ struct Client {
     seen: Option<u64>,
     entries: bool,
     last_sent: Option<Instant>,
+    /// Whether the previous event was cut at [`MAX_EVENT_ENTRIES`]: the rest follows at
+    /// once, unthrottled.
+    behind: bool,
 }
 
 /// `GET /api/v1/events`.
@@ -111,6 +114,7 @@ pub(crate) async fn stream(
         state,
         entries: query.entries.unwrap_or(true),
         last_sent: None,
+        behind: false,
     };
     let events = stream::unfold(client, |mut client| async move {
         let event = client.next_event().await?;
@@ -135,7 +139,7 @@ impl Client {
                     continue;
                 }
             };
-            if let Some(sent) = self.last_sent {
+            if let Some(sent) = self.last_sent.filter(|_| !self.behind) {
                 tokio::time::sleep_until(sent + THROTTLE).await;
             }
             let size = *self.size.borrow_and_update();
@@ -147,6 +151,7 @@ impl Client {
             let event = self.event(from, to);
             self.seen = Some(to);
             self.last_sent = Some(Instant::now());
+            self.behind = to < size;
             return Some(event);
         }
     }
