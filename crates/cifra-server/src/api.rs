@@ -165,7 +165,7 @@ async fn results(
     let territory = match query.len() {
         0 => None,
         1 => {
-            let (column, value) = query.iter().next().map_or(("", ""), |(c, v)| (c, v));
+            let (column, value) = query.first().map_or(("", ""), |(c, v)| (c, v));
             let c = election.column(column).ok_or_else(|| {
                 ApiError::request(
                     StatusCode::NOT_FOUND,
