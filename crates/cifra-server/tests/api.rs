@@ -1,0 +1,1255 @@
+//! The HTTP API of `cifra serve` (docs/api.md), over real HTTP on 127.0.0.1: intake and
+//! its refusals, results, the log with its proofs and tiles, the event stream, a restart
+//! on the same database, and the bounds (body size, bad tokens).
+
+mod common;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use cifra_log::{Checkpoint, Entry, Hash, NoteVerifier};
+use cifra_server::Limits;
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+// The votes of the tests, in the order of OPTIONS (ana, beto, carla, blank, null).
+const N1: [u64; 5] = [30, 20, 10, 2, 1];
+const N2: [u64; 5] = [25, 30, 5, 1, 0];
+const N3: [u64; 5] = [10, 40, 20, 0, 3];
+const C1: [u64; 5] = [50, 10, 15, 2, 2];
+const C2: [u64; 5] = [5, 3, 1, 0, 0];
+const S1: [u64; 5] = [60, 5, 5, 1, 1];
+
+fn sum(actas: &[[u64; 5]]) -> [u64; 5] {
+    let mut total = [0; 5];
+    for votes in actas {
+        for (t, v) in total.iter_mut().zip(votes) {
+            *t += v;
+        }
+    }
+    total
+}
+
+/// Asserts that `results` are those of the `votes` summed over `counted` of `total`
+/// mesas with `electors` registered electors: every option's votes and share, most
+/// voted first (ties by name), valid, blank and null.
+fn assert_totals(results: &Value, votes: [u64; 5], counted: u64, total: u64, electors: u64) {
+    let valid: u64 = votes[..3].iter().sum();
+    let mut expected: Vec<(&str, u64)> = OPTIONS[..3].iter().copied().zip(votes).collect();
+    expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let options = results["options"].as_array().expect("options");
+    assert_eq!(options.len(), 3, "{results}");
+    for (row, (option, votes)) in options.iter().zip(&expected) {
+        assert_eq!(row["option"], json!(option), "{results}");
+        assert_eq!(row["votes"], json!(votes), "{results}");
+        let share = row["share"].as_f64().expect("a share");
+        let want = if valid == 0 {
+            0.0
+        } else {
+            *votes as f64 / valid as f64
+        };
+        assert!(
+            (share - want).abs() < 1e-9,
+            "share of {option}: {share} ≠ {want}"
+        );
+    }
+    assert_eq!(results["valid_votes"], json!(valid), "{results}");
+    assert_eq!(results["blank"], json!(votes[3]), "{results}");
+    assert_eq!(results["null"], json!(votes[4]), "{results}");
+    assert_eq!(results["mesas_counted"], json!(counted), "{results}");
+    assert_eq!(results["mesas_total"], json!(total), "{results}");
+    assert_eq!(results["electors_counted"], json!(electors), "{results}");
+}
+
+fn assert_outcome(results: &Value, kind: &str, names: &[&str], provisional: bool) {
+    let outcome = &results["outcome"];
+    assert_eq!(outcome["kind"], json!(kind), "{results}");
+    match kind {
+        "elected" => assert_eq!(outcome["winner"], json!(names[0]), "{results}"),
+        _ => assert_eq!(outcome[kind], json!(names), "{results}"),
+    }
+    assert_eq!(outcome["provisional"], json!(provisional), "{results}");
+    assert!(outcome["explanation"]
+        .as_str()
+        .is_some_and(|e| !e.is_empty()));
+}
+
+fn entry(line: &str) -> Entry {
+    Entry::parse(line.as_bytes()).unwrap_or_else(|e| panic!("{e}: {line}"))
+}
+
+fn hash(text: &str) -> Hash {
+    BASE64
+        .decode(text)
+        .expect("base64")
+        .try_into()
+        .expect("32 bytes")
+}
+
+fn hashes(path: &Value) -> Vec<Hash> {
+    path.as_array()
+        .expect("a path")
+        .iter()
+        .map(|h| hash(h.as_str().unwrap()))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Intake
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_acta_is_201_and_the_same_again_is_200_unchanged() {
+    let s = Server::start().await;
+    let first = s.expect(&acta("N1", N1), 201).await;
+    assert_eq!(
+        first,
+        json!({"log_size": 1, "actas": [{"mesa": "N1", "status": "recorded", "index": 0,
+                                           "version": 1, "flags": []}]})
+    );
+    let sha = "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08";
+    let mut with_image = acta("N2", N2);
+    with_image["image_sha256"] = json!(sha);
+    let second = s.expect(&with_image, 201).await;
+    assert_eq!(second["log_size"], 2);
+    assert_eq!(second["actas"][0]["index"], 1);
+
+    let again = s.expect(&acta("N1", N1), 200).await;
+    assert_eq!(
+        again,
+        json!({"log_size": 2, "actas": [{"mesa": "N1", "status": "unchanged", "index": 0,
+                                           "version": 1, "flags": []}]})
+    );
+    let again = s.expect(&with_image, 200).await;
+    assert_eq!(again["actas"][0]["status"], "unchanged");
+    assert_eq!(again["log_size"], 2);
+
+    let lines = s.lines().await;
+    assert_eq!(lines.len(), 2, "a resubmission adds no entry");
+    assert_eq!(s.size().await, 2);
+    let n1 = entry(&lines[0]);
+    assert_eq!((n1.index, n1.mesa.as_str(), n1.version), (0, "N1", 1));
+    assert_eq!(n1.votes.get("ana"), Some(&30));
+    assert_eq!(n1.votes.get("null"), Some(&1));
+    assert_eq!(
+        (n1.reason, n1.image_sha256, n1.flags.len()),
+        (None, None, 0)
+    );
+    let n2 = entry(&lines[1]);
+    assert_eq!(n2.image_sha256.as_deref(), Some(&*sha.to_ascii_lowercase()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_token_a_wrong_token_or_a_malformed_header_is_401() {
+    let s = Server::start().await;
+    let body = serde_json::to_vec(&acta("N1", N1)).unwrap();
+    let national = s.national.clone();
+    let headers = [
+        None,
+        Some("Bearer not-a-token-of-this-election".to_string()),
+        Some(format!("Bearer {national}x")),
+        Some(national.clone()),
+        Some(format!("Basic {national}")),
+        Some("Bearer".to_string()),
+        Some("Bearer ".to_string()),
+    ];
+    for header in &headers {
+        let (status, answer) = s.post_raw(header.as_deref(), body.clone()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{header:?}: {answer}");
+        assert_error(&answer, None, None, None);
+    }
+    // Any scheme spelling works with a known token.
+    let (status, answer) = s
+        .post_raw(Some(&format!("bearer {national}")), body.clone())
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(s.size().await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_region_token_is_403_outside_its_region_and_201_inside() {
+    let s = Server::start().await;
+    let (status, answer) = s.submit(&s.region, &acta("C1", C1)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    assert_error(&answer, Some(0), Some("C1"), Some("mesa"));
+
+    let batch = json!([acta("N1", N1), acta("N2", N2), acta("S1", S1)]);
+    let (status, answer) = s.submit(&s.region, &batch).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    assert_error(&answer, Some(2), Some("S1"), Some("mesa"));
+    assert_eq!(s.size().await, 0, "nothing of a refused batch is recorded");
+
+    let (status, answer) = s.submit(&s.region, &acta("N3", N3)).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(answer["actas"][0]["status"], "recorded");
+    let batch = json!([acta("N1", N1), acta("N2", N2)]);
+    let (status, answer) = s.submit(&s.region, &batch).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(answer["log_size"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn different_counts_are_409_without_a_correction_and_a_new_version_with_one() {
+    let s = Server::start().await;
+    s.expect(&acta("N1", N1), 201).await;
+    s.expect(&acta("C1", C1), 201).await;
+    let before = s.results("").await;
+
+    let changed = [30, 20, 12, 2, 1]; // carla 10 → 12
+    let (status, answer) = s.submit(&s.national, &acta("N1", changed)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert_error(&answer, Some(0), Some("N1"), Some("votes.carla"));
+    assert_eq!(s.results("").await, before, "a conflict changes nothing");
+
+    let reason = "recount ordered by the Tribunal";
+    let answer = s.expect(&correction("N1", changed, reason), 201).await;
+    assert_eq!(
+        answer,
+        json!({"log_size": 3, "actas": [{"mesa": "N1", "status": "recorded", "index": 2,
+                                           "version": 2, "flags": []}]})
+    );
+    let lines = s.lines().await;
+    assert_eq!(lines.len(), 3);
+    let corrected = entry(&lines[2]);
+    assert_eq!(corrected.reason.as_deref(), Some(reason));
+    assert_eq!((corrected.version, corrected.index), (2, 2));
+    assert_eq!(corrected.votes.get("carla"), Some(&12));
+    assert_eq!(
+        entry(&lines[0]).votes.get("carla"),
+        Some(&10),
+        "version 1 stays"
+    );
+
+    // The results count the corrected acta only.
+    let results = s.results("").await;
+    assert_totals(&results, sum(&[changed, C1]), 2, 6, 200);
+    let north = s.results("?region=NORTE").await;
+    assert_totals(&north, changed, 1, 3, 100);
+
+    // The corrected counts again: unchanged, at the correction's entry.
+    let again = s.expect(&acta("N1", changed), 200).await;
+    assert_eq!(again["actas"][0]["index"], 2);
+    assert_eq!(again["actas"][0]["version"], 2);
+    // The first counts again are now a conflict (they are not the latest).
+    let (status, answer) = s.submit(&s.national, &acta("N1", N1)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert_error(&answer, Some(0), Some("N1"), Some("votes.carla"));
+    assert_eq!(s.size().await, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_election_does_not_allow_is_422_naming_acta_mesa_and_field() {
+    let s = Server::start().await;
+    let with_votes = |mesa: &str, votes: Value| json!({"mesa": mesa, "votes": votes});
+    let mut extra = votes_of(N1);
+    extra["dora"] = json!(1);
+    let mut missing = votes_of(N1);
+    missing.as_object_mut().unwrap().remove("null");
+    let with = |option: &str, count: Value| {
+        let mut votes = votes_of(N1);
+        votes[option] = count;
+        votes
+    };
+    // What, the body, and the acta, mesa and field the refusal names.
+    type Case<'a> = (
+        &'a str,
+        Value,
+        Option<u64>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "unknown mesa",
+            acta("X9", N1),
+            Some(0),
+            Some("X9"),
+            Some("mesa"),
+        ),
+        (
+            "unknown option",
+            with_votes("N1", extra),
+            Some(0),
+            Some("N1"),
+            Some("votes.dora"),
+        ),
+        (
+            "missing option",
+            with_votes("N1", missing),
+            Some(0),
+            Some("N1"),
+            Some("votes.null"),
+        ),
+        (
+            "negative",
+            with_votes("N1", with("beto", json!(-1))),
+            Some(0),
+            Some("N1"),
+            Some("votes.beto"),
+        ),
+        (
+            "fraction",
+            with_votes("N1", with("carla", json!(1.5))),
+            Some(0),
+            Some("N1"),
+            Some("votes.carla"),
+        ),
+        (
+            "string",
+            with_votes("N1", with("ana", json!("5"))),
+            Some(0),
+            Some("N1"),
+            Some("votes.ana"),
+        ),
+        (
+            "null count",
+            with_votes("N1", with("ana", Value::Null)),
+            Some(0),
+            Some("N1"),
+            Some("votes.ana"),
+        ),
+        (
+            "a mesa twice",
+            json!([acta("N1", N1), acta("N2", N2), acta("N1", N1)]),
+            Some(2),
+            Some("N1"),
+            Some("mesa"),
+        ),
+        (
+            "a bad acta late in a batch",
+            json!([
+                acta("N1", N1),
+                acta("N2", N2),
+                with_votes("N3", with("blank", json!(-3)))
+            ]),
+            Some(2),
+            Some("N3"),
+            Some("votes.blank"),
+        ),
+        ("an empty batch", json!([]), None, None, None),
+        (
+            "a correction without a reason",
+            json!({"mesa": "N1", "votes": votes_of(N1), "correction": {}}),
+            Some(0),
+            Some("N1"),
+            Some("correction.reason"),
+        ),
+        (
+            "a bad image hash",
+            json!({"mesa": "N1", "votes": votes_of(N1), "image_sha256": "abc"}),
+            Some(0),
+            Some("N1"),
+            Some("image_sha256"),
+        ),
+    ];
+    for (what, body, position, mesa, field) in cases {
+        let (status, answer) = s.submit(&s.national, &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {answer}");
+        assert_error(&answer, position, mesa, field);
+    }
+    assert_eq!(s.size().await, 0, "nothing refused is recorded");
+    assert!(s.lines().await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "defect in intake.rs (read, via serde_json::Value): an option named twice keeps its last count and is recorded"]
+async fn an_option_named_twice_is_refused() {
+    let s = Server::start().await;
+    let auth = format!("Bearer {}", s.national);
+    let body = r#"{"mesa": "N1", "votes": {"ana": 30, "beto": 20, "carla": 10, "blank": 2, "null": 1, "ana": 300}}"#;
+    let (status, answer) = s.post_raw(Some(&auth), body).await;
+    assert!(matches!(status.as_u16(), 400 | 422), "{status}: {answer}");
+    assert_eq!(s.size().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_is_not_an_acta_is_400() {
+    let s = Server::start().await;
+    let auth = format!("Bearer {}", s.national);
+    for body in [
+        &b"{\"mesa\": \"N1\", "[..],
+        b"not json",
+        b"",
+        b"5",
+        b"\"N1\"",
+        b"null",
+    ] {
+        let (status, answer) = s.post_raw(Some(&auth), body.to_vec()).await;
+        let text = String::from_utf8_lossy(body);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{text:?}: {answer}");
+        assert_error(&answer, None, None, None);
+    }
+    // An element of a batch that is not an object: that acta is named.
+    let (status, answer) = s.submit(&s.national, &json!([acta("N1", N1), 7])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_error(&answer, Some(1), None, None);
+    assert_eq!(s.size().await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_limit_is_413_with_a_json_error() {
+    let limits = Limits {
+        body_bytes: 4096,
+        ..Limits::default()
+    };
+    let s = Server::with(small_mesas(), limits).await;
+    let auth = format!("Bearer {}", s.national);
+
+    // Just under the limit (an acta padded with spaces) is read.
+    let mut fits = serde_json::to_vec(&acta("N1", N1)).unwrap();
+    fits.resize(4000, b' ');
+    let (status, answer) = s.post_raw(Some(&auth), fits).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+
+    // Over it, with a length...
+    let batch: Vec<Value> = (0..60).map(|_| acta("N2", N2)).collect();
+    let big = serde_json::to_vec(&batch).unwrap();
+    assert!(big.len() > 4096);
+    let (status, answer) = s.post_raw(Some(&auth), big.clone()).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    assert_error(&answer, None, None, None);
+
+    // ... and without one (chunked).
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        big.chunks(1000).map(|c| Ok(c.to_vec())).collect();
+    let stream = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
+    let (status, answer) = s.post_raw(Some(&auth), stream).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    assert_error(&answer, None, None, None);
+    assert_eq!(s.size().await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_votes_than_electors_is_recorded_and_flagged() {
+    let s = Server::start().await;
+    // C2 has 10 electors: exactly 10 votes is no flag.
+    let ten = [5, 3, 1, 1, 0];
+    let answer = s.expect(&acta("C2", ten), 201).await;
+    assert_eq!(answer["actas"][0]["flags"], json!([]));
+
+    let eleven = [5, 3, 1, 1, 1];
+    let answer = s
+        .expect(&correction("C2", eleven, "null vote missed"), 201)
+        .await;
+    assert_eq!(
+        answer["actas"][0]["flags"],
+        json!(["votes_exceed_electors"])
+    );
+    assert_eq!(answer["actas"][0]["version"], 2);
+    let lines = s.lines().await;
+    assert_eq!(entry(&lines[1]).flags, ["votes_exceed_electors"]);
+    assert!(entry(&lines[0]).flags.is_empty());
+
+    let results = s.results("").await;
+    assert_eq!(results["mesas_flagged"], 1, "{results}");
+    assert_totals(&results, eleven, 1, 6, 10);
+    assert_eq!(s.results("?region=CENTRO").await["mesas_flagged"], 1);
+    assert_eq!(s.results("?comuna=ÑUÑOA").await["mesas_flagged"], 1);
+    assert_eq!(s.results("?region=NORTE").await["mesas_flagged"], 0);
+    // The same flagged acta again: unchanged, and its flags said again.
+    let answer = s.expect(&acta("C2", eleven), 200).await;
+    assert_eq!(
+        answer["actas"][0]["flags"],
+        json!(["votes_exceed_electors"])
+    );
+
+    // A correction within the electors takes the flag away.
+    s.expect(&correction("C2", ten, "recounted"), 201).await;
+    let results = s.results("").await;
+    assert_eq!(results["mesas_flagged"], 0, "{results}");
+    assert_eq!(s.results("?region=CENTRO").await["mesas_flagged"], 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Batches
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_with_one_bad_acta_records_nothing() {
+    let s = Server::start().await;
+    s.expect(&acta("N1", N1), 201).await;
+    let results = s.results("").await;
+    let north = s.results("?region=NORTE").await;
+
+    let mut bad = acta("C1", C1);
+    bad["votes"]["beto"] = json!(1.5);
+    let batch = json!([acta("N2", N2), acta("N3", N3), bad]);
+    let (status, answer) = s.submit(&s.national, &batch).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_error(&answer, Some(2), Some("C1"), Some("votes.beto"));
+
+    // A conflict at position 1 is decided by the writer, after position 0 was accepted.
+    let batch = json!([
+        acta("N2", N2),
+        acta("N1", [31, 20, 10, 2, 1]),
+        acta("N3", N3)
+    ]);
+    let (status, answer) = s.submit(&s.national, &batch).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert_error(&answer, Some(1), Some("N1"), Some("votes.ana"));
+
+    assert_eq!(s.results("").await, results, "nothing was recorded");
+    assert_eq!(s.results("?region=NORTE").await, north);
+    assert_eq!(s.lines().await.len(), 1);
+
+    // Fixed, the same batch is recorded whole, at the next indexes.
+    let batch = json!([
+        acta("N2", N2),
+        acta("N1", N1),
+        acta("N3", N3),
+        acta("C1", C1)
+    ]);
+    let answer = s.expect(&batch, 201).await;
+    assert_eq!(answer["log_size"], 4);
+    let statuses: Vec<&str> = answer["actas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["recorded", "unchanged", "recorded", "recorded"]);
+    let indexes: Vec<u64> = answer["actas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(indexes, [1, 0, 2, 3]);
+    assert_totals(&s.results("").await, sum(&[N1, N2, N3, C1]), 4, 6, 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_recorded_and_new_actas_is_201_and_of_recorded_only_200() {
+    let s = Server::start().await;
+    s.expect(&json!([acta("N1", N1), acta("N2", N2)]), 201)
+        .await;
+    let answer = s
+        .expect(
+            &json!([acta("N1", N1), acta("C1", C1), acta("N2", N2)]),
+            201,
+        )
+        .await;
+    assert_eq!(
+        answer,
+        json!({"log_size": 3, "actas": [
+            {"mesa": "N1", "status": "unchanged", "index": 0, "version": 1, "flags": []},
+            {"mesa": "C1", "status": "recorded", "index": 2, "version": 1, "flags": []},
+            {"mesa": "N2", "status": "unchanged", "index": 1, "version": 1, "flags": []}]})
+    );
+    let answer = s
+        .expect(
+            &json!([acta("C1", C1), acta("N2", N2), acta("N1", N1)]),
+            200,
+        )
+        .await;
+    assert!(answer["actas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["status"] == "unchanged"));
+    assert_eq!(answer["log_size"], 3);
+    assert_eq!(s.lines().await.len(), 3);
+}
+
+async fn submit(s: &Server, body: Value) -> (StatusCode, Value) {
+    s.submit(&s.national, &body).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_submissions_of_one_mesa_record_it_once() {
+    let s = Server::start().await;
+    // The same acta from eight clients at once: one is recorded, the others unchanged.
+    let same = futures_util::future::join_all((0..8).map(|_| submit(&s, acta("N1", N1))));
+    let answers = same.await;
+    let created: Vec<_> = answers
+        .iter()
+        .filter(|(st, _)| *st == StatusCode::CREATED)
+        .collect();
+    assert_eq!(created.len(), 1, "{answers:?}");
+    for (status, answer) in &answers {
+        assert!(matches!(status.as_u16(), 200 | 201), "{answer}");
+        assert_eq!(answer["actas"][0]["index"], 0);
+    }
+    // Different counts for one mesa from eight clients at once: one wins, seven conflict.
+    let racing = futures_util::future::join_all(
+        (0..8).map(|i| submit(&s, acta("C1", [50 + i, 10, 15, 2, 2]))),
+    );
+    let answers = racing.await;
+    let won: Vec<_> = answers
+        .iter()
+        .filter(|(st, _)| *st == StatusCode::CREATED)
+        .collect();
+    assert_eq!(won.len(), 1, "{answers:?}");
+    let lost = answers
+        .iter()
+        .filter(|(st, _)| *st == StatusCode::CONFLICT)
+        .count();
+    assert_eq!(lost, 7, "{answers:?}");
+    // Different mesas at once: all recorded, at distinct consecutive indexes.
+    let others = ["N2", "N3", "C2", "S1"];
+    let answers =
+        futures_util::future::join_all(others.iter().map(|m| submit(&s, acta(m, [1, 1, 1, 0, 0]))))
+            .await;
+    let mut indexes: Vec<u64> = answers
+        .iter()
+        .map(|(st, a)| {
+            assert_eq!(*st, StatusCode::CREATED, "{a}");
+            a["actas"][0]["index"].as_u64().unwrap()
+        })
+        .collect();
+    indexes.sort();
+    assert_eq!(indexes, [2, 3, 4, 5]);
+    let lines = s.lines().await;
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(entry(line).index, i as u64);
+    }
+    assert_eq!(s.results("").await["mesas_counted"], 6);
+}
+
+// ---------------------------------------------------------------------------------------
+// Results
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_are_the_sums_of_the_actas_with_the_outcome_they_give() {
+    let s = Server::start().await;
+    let nothing = s.results("").await;
+    assert_totals(&nothing, [0; 5], 0, 6, 0);
+    assert_eq!(nothing["outcome"], Value::Null);
+    assert_eq!(nothing["territory"], Value::Null);
+    assert_eq!(nothing["election"], NAME);
+    assert_eq!(nothing["system"], "cl-presidential");
+    assert_eq!(nothing["log_size"], 0);
+
+    s.expect(
+        &json!([acta("N1", N1), acta("N2", N2), acta("N3", N3)]),
+        201,
+    )
+    .await;
+    s.expect(&acta("C1", C1), 201).await;
+
+    // The nation: ana 115, beto 100, carla 50 — no majority, a runoff, 4 of 6 mesas.
+    let nation = s.results("").await;
+    assert_totals(&nation, sum(&[N1, N2, N3, C1]), 4, 6, 400);
+    assert_outcome(&nation, "runoff", &["ana", "beto"], true);
+    assert_eq!(nation["mesas_flagged"], 0);
+    assert_eq!(nation["log_size"], 4);
+
+    // NORTE is complete (3 of 3): beto first without a majority, final.
+    let north = s.results("?region=NORTE").await;
+    assert_eq!(
+        north["territory"],
+        json!({"column": "region", "value": "NORTE"})
+    );
+    assert_totals(&north, sum(&[N1, N2, N3]), 3, 3, 300);
+    assert_outcome(&north, "runoff", &["beto", "ana"], false);
+    // CENTRO: ana has two thirds, but one mesa of two is missing.
+    let centre = s.results("?region=CENTRO").await;
+    assert_totals(&centre, C1, 1, 2, 100);
+    assert_outcome(&centre, "elected", &["ana"], true);
+    // SUR: nothing counted, no outcome.
+    let south = s.results("?region=SUR").await;
+    assert_totals(&south, [0; 5], 0, 1, 0);
+    assert_eq!(south["outcome"], Value::Null);
+    // A comuna.
+    let calama = s.results("?comuna=CALAMA").await;
+    assert_eq!(
+        calama["territory"],
+        json!({"column": "comuna", "value": "CALAMA"})
+    );
+    assert_totals(&calama, N3, 1, 1, 100);
+    assert_outcome(&calama, "elected", &["beto"], false);
+    let antofagasta = s.results("?comuna=ANTOFAGASTA").await;
+    assert_totals(&antofagasta, sum(&[N1, N2]), 2, 2, 200);
+    // The log fields are the same in every answer of one size.
+    assert_eq!(north["log_root"], nation["log_root"]);
+
+    // Every mesa: ana 180 of 344 valid, elected, final.
+    s.expect(&json!([acta("C2", C2), acta("S1", S1)]), 201)
+        .await;
+    let nation = s.results("").await;
+    assert_totals(&nation, sum(&[N1, N2, N3, C1, C2, S1]), 6, 6, 510);
+    assert_outcome(&nation, "elected", &["ana"], false);
+    let centre = s.results("?region=CENTRO").await;
+    assert_totals(&centre, sum(&[C1, C2]), 2, 2, 110);
+    assert_outcome(&centre, "elected", &["ana"], false);
+}
+
+fn option_names(results: &Value) -> Vec<String> {
+    results["options"]
+        .as_array()
+        .expect("options")
+        .iter()
+        .map(|o| o["option"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn options_with_the_same_votes_are_in_name_order() {
+    let options = ["kast", "boric", "blank", "null"];
+    let s = Server::build(vec![mesa("1", "R", "C", 100)], &options, Limits::default()).await;
+    let tie = json!({"mesa": "1", "votes": {"kast": 5, "boric": 5, "blank": 0, "null": 0}});
+    s.expect(&tie, 201).await;
+    assert_eq!(option_names(&s.results("").await), ["boric", "kast"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "defect in cifra-report (live.rs, LiveResults::new): without valid votes the options keep the election's order instead of ties by name"]
+async fn options_without_votes_are_in_name_order() {
+    let options = ["kast", "boric", "blank", "null"];
+    let s = Server::build(vec![mesa("1", "R", "C", 100)], &options, Limits::default()).await;
+    assert_eq!(option_names(&s.results("").await), ["boric", "kast"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_refuse_unknown_territories_and_two_at_once() {
+    let s = Server::start().await;
+    s.expect(&acta("N1", N1), 201).await;
+    for query in [
+        "?provincia=NORTE",
+        "?region=ESTE",
+        "?region=norte",
+        "?comuna=NORTE",
+    ] {
+        let (status, body) = s.json(&format!("/api/v1/results{query}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{query}: {body}");
+        assert_error(&body, None, None, None);
+    }
+    for query in ["?region=NORTE&comuna=CALAMA", "?region=NORTE&region=SUR"] {
+        let (status, body) = s.json(&format!("/api/v1/results{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_error(&body, None, None, None);
+    }
+    // Values with spaces and letters beyond ASCII, percent-encoded or with '+'.
+    s.expect(&json!([acta("C1", C1), acta("S1", S1)]), 201)
+        .await;
+    for query in [
+        "?comuna=PADRE%20LAS%20CASAS",
+        "?comuna=PADRE+LAS+CASAS",
+        "?comuna=PADRE LAS CASAS",
+    ] {
+        let south = s.results(query).await;
+        assert_eq!(
+            south["territory"],
+            json!({"column": "comuna", "value": "PADRE LAS CASAS"})
+        );
+        assert_totals(&south, S1, 1, 1, 100);
+    }
+    for query in ["?comuna=%C3%91U%C3%91OA", "?comuna=ÑUÑOA"] {
+        let nunoa = s.results(query).await;
+        assert_eq!(nunoa["territory"]["value"], "ÑUÑOA");
+        assert_totals(&nunoa, C1, 1, 2, 100);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_breakdown_lists_every_value_of_a_column_in_file_order() {
+    let s = Server::start().await;
+    s.expect(
+        &json!([acta("N1", N1), acta("C1", C1), acta("C2", C2)]),
+        201,
+    )
+    .await;
+    let by_region = s.ok("/api/v1/results/breakdown?by=region").await;
+    assert_eq!(by_region["by"], "region");
+    let values = by_region["values"].as_array().expect("values");
+    let names: Vec<&str> = values
+        .iter()
+        .map(|v| v["territory"]["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["NORTE", "CENTRO", "SUR"], "the mesa file's order");
+    for value in values {
+        let name = value["territory"]["value"].as_str().unwrap();
+        let alone = s.results(&format!("?region={name}")).await;
+        assert_eq!(value, &without_log(&alone), "{name}");
+    }
+    assert_totals(&values[0], N1, 1, 3, 100);
+    assert_totals(&values[1], sum(&[C1, C2]), 2, 2, 110);
+    assert_totals(&values[2], [0; 5], 0, 1, 0);
+    let nation = s.results("").await;
+    assert_eq!(by_region["log_size"], nation["log_size"]);
+    assert_eq!(by_region["log_root"], nation["log_root"]);
+
+    let by_comuna = s.ok("/api/v1/results/breakdown?by=comuna").await;
+    let names: Vec<&str> = by_comuna["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["territory"]["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ANTOFAGASTA", "CALAMA", "ÑUÑOA", "PADRE LAS CASAS"]);
+
+    let (status, body) = s.json("/api/v1/results/breakdown?by=nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_error(&body, None, None, None);
+    let (status, body) = s.json("/api/v1/results/breakdown").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_error(&body, None, None, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_election_says_what_it_is() {
+    let s = Server::start().await;
+    let election = s.ok("/api/v1/election").await;
+    assert_eq!(election["name"], NAME);
+    assert_eq!(election["system"], "cl-presidential");
+    assert_eq!(election["options"], json!(OPTIONS));
+    assert_eq!(election["id_columns"], json!(["mesa"]));
+    assert_eq!(election["territory_columns"], json!(["region", "comuna"]));
+    assert_eq!(election["mesas_total"], 6);
+    assert_eq!(
+        election["territories"],
+        json!({"region": ["NORTE", "CENTRO", "SUR"],
+               "comuna": ["ANTOFAGASTA", "CALAMA", "ÑUÑOA", "PADRE LAS CASAS"]})
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// The log
+
+/// Seven entries (a correction among them): a size that is no power of two.
+async fn seven_entries(s: &Server) {
+    s.expect(
+        &json!([acta("N1", N1), acta("N2", N2), acta("N3", N3)]),
+        201,
+    )
+    .await;
+    s.expect(&acta("C1", C1), 201).await;
+    s.expect(
+        &correction("N2", [25, 31, 5, 1, 0], "one vote for beto"),
+        201,
+    )
+    .await;
+    s.expect(&json!([acta("C2", C2), acta("S1", S1)]), 201)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_is_canonical_lines_under_a_signed_checkpoint() {
+    let s = Server::start().await;
+    seven_entries(&s).await;
+
+    let response = s.get("/api/v1/log/entries").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/x-ndjson");
+    let text = response.text().await.unwrap();
+    assert!(text.ends_with('\n'));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 7);
+    for (i, line) in lines.iter().enumerate() {
+        let e = entry(line);
+        assert_eq!(e.index, i as u64);
+        assert_eq!(e.to_line(), *line, "canonical");
+    }
+    // A range, and a range past the end.
+    let (_, part) = s.text("/api/v1/log/entries?from=2&to=4").await;
+    assert_eq!(part.lines().collect::<Vec<_>>(), &lines[2..4]);
+    let (_, tail) = s.text("/api/v1/log/entries?from=5").await;
+    assert_eq!(tail.lines().collect::<Vec<_>>(), &lines[5..]);
+    let (_, clamped) = s.text("/api/v1/log/entries?from=6&to=100").await;
+    assert_eq!(clamped.lines().collect::<Vec<_>>(), &lines[6..]);
+    let (status, end) = s.text("/api/v1/log/entries?from=7").await;
+    assert_eq!((status, end.as_str()), (StatusCode::OK, ""));
+    let (status, body) = s.json("/api/v1/log/entries?from=8").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_error(&body, None, None, None);
+    let (status, body) = s.json("/api/v1/log/entries?from=two").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_error(&body, None, None, None);
+
+    // The checkpoint verifies with the published key; its root is the lines' root.
+    let (status, key) = s.text("/api/v1/key").await;
+    assert_eq!(status, StatusCode::OK);
+    let key = key.trim_end();
+    assert_eq!(s.ok("/api/v1/election").await["key"], key);
+    let verifier = NoteVerifier::parse(key).expect("a verifier key");
+    assert_eq!(verifier.name(), NAME);
+    let (status, note) = s.text("/api/v1/log/checkpoint").await;
+    assert_eq!(status, StatusCode::OK);
+    let body = verifier
+        .verify(&note)
+        .expect("the checkpoint's signature verifies");
+    let checkpoint = Checkpoint::parse(body).expect("a checkpoint");
+    assert_eq!(checkpoint.origin, NAME);
+    assert_eq!(checkpoint.size, 7);
+    let bytes: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+    let tree = cifra_log::rebuild(&bytes);
+    assert_eq!(checkpoint.root, tree.root());
+    let results = s.results("").await;
+    assert_eq!(results["log_size"], 7);
+    assert_eq!(hash(results["log_root"].as_str().unwrap()), tree.root());
+    let (_, tlog) = s.text("/log/checkpoint").await;
+    assert_eq!(tlog, note, "/log/checkpoint is the same note");
+
+    // A key of another election does not verify it.
+    let (other, _) = cifra_log::NoteSigner::generate(NAME).unwrap();
+    let other = NoteVerifier::parse(&other.verifier_key()).unwrap();
+    assert!(other.verify(&note).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_entry_has_an_inclusion_proof_and_sizes_a_consistency_proof() {
+    let s = Server::start().await;
+    seven_entries(&s).await;
+    let lines = s.lines().await;
+    let bytes: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+    let tree = cifra_log::rebuild(&bytes);
+    let n = lines.len() as u64;
+
+    for size in [n, 5, 1] {
+        let root = tree.root_at(size).unwrap();
+        for index in 0..size {
+            let proof = s
+                .ok(&format!("/api/v1/log/proof?index={index}&size={size}"))
+                .await;
+            assert_eq!(
+                (proof["index"].as_u64(), proof["size"].as_u64()),
+                (Some(index), Some(size))
+            );
+            let leaf = hash(proof["leaf_hash"].as_str().unwrap());
+            assert_eq!(leaf, cifra_log::leaf_hash(bytes[index as usize]));
+            cifra_log::verify_inclusion(&leaf, index, size, &hashes(&proof["path"]), &root)
+                .unwrap_or_else(|e| panic!("entry {index} in size {size}: {e}"));
+            // The proof does not prove another leaf.
+            if size > 1 {
+                let other = cifra_log::leaf_hash(bytes[((index + 1) % size) as usize]);
+                assert!(cifra_log::verify_inclusion(
+                    &other,
+                    index,
+                    size,
+                    &hashes(&proof["path"]),
+                    &root
+                )
+                .is_err());
+            }
+        }
+    }
+    for (from, to) in [(1, n), (3, n), (4, n), (4, 6), (2, 5), (n, n), (0, n)] {
+        let proof = s
+            .ok(&format!("/api/v1/log/consistency?from={from}&to={to}"))
+            .await;
+        assert_eq!(
+            (proof["from"].as_u64(), proof["to"].as_u64()),
+            (Some(from), Some(to))
+        );
+        let old = tree.root_at(from).unwrap();
+        let new = tree.root_at(to).unwrap();
+        cifra_log::verify_consistency(from, to, &old, &new, &hashes(&proof["path"]))
+            .unwrap_or_else(|e| panic!("{from} → {to}: {e}"));
+    }
+    for query in [
+        "/api/v1/log/proof?index=7&size=7",
+        "/api/v1/log/proof?index=0&size=8",
+        "/api/v1/log/proof?index=3&size=2",
+        "/api/v1/log/proof?index=0&size=0",
+        "/api/v1/log/proof?index=0",
+        "/api/v1/log/proof?index=x&size=7",
+        "/api/v1/log/proof?index=-1&size=7",
+        "/api/v1/log/proof",
+        "/api/v1/log/consistency?from=5&to=3",
+        "/api/v1/log/consistency?from=1&to=8",
+        "/api/v1/log/consistency?from=1",
+        "/api/v1/log/consistency?from=a&to=b",
+    ] {
+        let (status, body) = s.json(query).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_error(&body, None, None, None);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tiles_are_the_leaf_hashes_and_the_entry_lines() {
+    let s = Server::start().await;
+    seven_entries(&s).await;
+    let lines = s.lines().await;
+    let n = lines.len();
+
+    for width in [n, 3, 1] {
+        let response = s.get(&format!("/log/tile/0/000.p/{width}")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/octet-stream"
+        );
+        let tile = response.bytes().await.unwrap();
+        let expected: Vec<u8> = lines[..width]
+            .iter()
+            .flat_map(|l| cifra_log::leaf_hash(l.as_bytes()))
+            .collect();
+        assert_eq!(tile.to_vec(), expected, "hash tile of width {width}");
+
+        let (status, bundle) = s.bytes(&format!("/log/tile/entries/000.p/{width}")).await;
+        assert_eq!(status, StatusCode::OK);
+        let entries = cifra_log::parse_entry_bundle(&bundle).expect("an entry bundle");
+        let expected: Vec<&[u8]> = lines[..width].iter().map(|l| l.as_bytes()).collect();
+        assert_eq!(entries, expected, "entry bundle of width {width}");
+    }
+    for path in [
+        format!("/log/tile/0/000.p/{}", n + 1),
+        format!("/log/tile/entries/000.p/{}", n + 1),
+        "/log/tile/0/000".into(),
+        "/log/tile/entries/000".into(),
+        "/log/tile/0/001.p/1".into(),
+        "/log/tile/1/000.p/1".into(),
+        "/log/tile/entries/001.p/1".into(),
+        "/log/tile/0/0.p/1".into(),
+        "/log/tile/0/000.p/0".into(),
+        "/log/tile/nope".into(),
+        // The last bundle a u64 index can name: its end is past u64::MAX.
+        "/log/tile/entries/x072/x057/x594/x037/x927/935".into(),
+        "/log/tile/entries/x072/x057/x594/x037/x927/935.p/255".into(),
+        "/log/tile/0/x072/x057/x594/x037/x927/935".into(),
+    ] {
+        let (status, body) = s.json(&path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+        assert_error(&body, None, None, None);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Events
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_carry_the_new_totals_and_entries_and_resume_from_last_event_id() {
+    let s = Server::start().await;
+    s.expect(&json!([acta("N1", N1), acta("C1", C1)]), 201)
+        .await;
+
+    let mut events = s.events("", None).await;
+    let first = events.next().await;
+    assert_eq!(first.event.as_deref(), Some("results"));
+    assert_eq!(first.id(), 2);
+    assert_eq!(first.data["log_size"], 2);
+    assert_eq!(
+        first.data["entries"],
+        json!([]),
+        "a new client gets no entries"
+    );
+    let results = s.results("").await;
+    assert_eq!(first.data["results"], without_log(&results));
+    assert_eq!(first.data["log_root"], results["log_root"]);
+    let breakdown = s.ok("/api/v1/results/breakdown?by=region").await;
+    assert_eq!(first.data["breakdown"], without_log(&breakdown));
+
+    s.expect(&json!([acta("N2", N2), acta("S1", S1)]), 201)
+        .await;
+    let next = events.next().await;
+    assert_eq!(next.id(), 4);
+    assert_eq!(next.data["log_size"], 4);
+    let lines = s.lines().await;
+    assert_eq!(next.entries(), &lines[2..4], "exactly the new entries");
+    let results = s.results("").await;
+    assert_eq!(next.data["results"], without_log(&results));
+    assert_totals(&next.data["results"], sum(&[N1, C1, N2, S1]), 4, 6, 400);
+    assert_eq!(next.data["log_root"], results["log_root"]);
+    let breakdown = s.ok("/api/v1/results/breakdown?by=region").await;
+    assert_eq!(next.data["breakdown"], without_log(&breakdown));
+    drop(events);
+
+    // Missed: index 4 on (recorded while away). Resuming from 2 gets 2.. at once.
+    s.expect(&correction("N1", [30, 20, 11, 2, 1], "typo"), 201)
+        .await;
+    let lines = s.lines().await;
+    let mut events = s.events("", Some(2)).await;
+    let resumed = events.next().await;
+    assert_eq!(resumed.id(), 5);
+    assert_eq!(resumed.entries(), &lines[2..5]);
+    assert_eq!(entry(&resumed.entries()[0]).index, 2);
+    let mut events = s.events("", Some(0)).await;
+    assert_eq!(events.next().await.entries(), lines);
+    // Up to date: the current state, no entries.
+    let mut events = s.events("", Some(5)).await;
+    let current = events.next().await;
+    assert_eq!(
+        (current.id(), current.data["entries"].clone()),
+        (5, json!([]))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_without_entries_leave_them_out() {
+    let s = Server::start().await;
+    s.expect(&acta("N1", N1), 201).await;
+    let mut events = s.events("?entries=false", Some(0)).await;
+    let first = events.next().await;
+    assert_eq!(first.id(), 1);
+    assert!(first.data.get("entries").is_none(), "{}", first.data);
+    assert_eq!(first.data["results"]["mesas_counted"], 1);
+    s.expect(&acta("N2", N2), 201).await;
+    let next = events.next().await;
+    assert_eq!(next.id(), 2);
+    assert!(next.data.get("entries").is_none(), "{}", next.data);
+    assert_eq!(next.data["results"]["mesas_counted"], 2);
+    // What is not a boolean is refused like any other bad request.
+    let (status, body) = s.json("/api/v1/events?entries=maybe").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_error(&body, None, None, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submissions_close_together_give_at_most_one_event_per_250_ms() {
+    let s = Server::start().await;
+    let mut events = s.events("", None).await;
+    let first = events.next().await;
+    assert_eq!(first.id(), 0);
+    // Three submissions as fast as the writer takes them, right after the first event.
+    for (mesa, votes) in [("N1", N1), ("N2", N2), ("N3", N3)] {
+        s.expect(&acta(mesa, votes), 201).await;
+    }
+    let mut all = vec![first];
+    all.extend(events.until(3).await);
+    for pair in all.windows(2) {
+        let gap = pair[1].at.duration_since(pair[0].at);
+        // The server keeps 250 ms; the margin is for a loaded machine.
+        assert!(
+            gap >= Duration::from_millis(150),
+            "events {} and {} came {gap:?} apart",
+            pair[0].id(),
+            pair[1].id()
+        );
+    }
+    // Whatever the grouping, the entries add up to the log, in order.
+    let carried: Vec<String> = all.iter().flat_map(|e| e.entries()).collect();
+    assert_eq!(carried, s.lines().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_far_behind_gets_its_events_at_once() {
+    let mesas: Vec<_> = (0..5_000)
+        .map(|i| {
+            mesa(
+                &format!("M{i}"),
+                ["NORTE", "CENTRO", "SUR"][i % 3],
+                "X",
+                300,
+            )
+        })
+        .collect();
+    let s = Server::with(mesas, Limits::default()).await;
+    let batch: Vec<Value> = (0..5_000)
+        .map(|i| acta(&format!("M{i}"), [i as u64 % 7, 3, 2, 1, 0]))
+        .collect();
+    let answer = s.expect(&Value::Array(batch), 201).await;
+    assert_eq!(answer["log_size"], 5_000);
+
+    let mut events = s.events("", Some(0)).await;
+    let all = events.until(5_000).await;
+    let ids: Vec<u64> = all.iter().map(Event::id).collect();
+    assert_eq!(
+        ids,
+        [1_000, 2_000, 3_000, 4_000, 5_000],
+        "at most 1,000 entries an event"
+    );
+    let lines = s.lines().await;
+    for (i, event) in all.iter().enumerate() {
+        assert_eq!(event.entries(), &lines[i * 1_000..(i + 1) * 1_000]);
+    }
+    // Throttled to one per 250 ms they would take a second at least; at once they take
+    // what building and reading 5,000 entries takes (about 150 ms here, in debug, with
+    // the other tests running).
+    let span = all[4].at.duration_since(all[0].at);
+    assert!(
+        span < Duration::from_millis(750),
+        "5 catch-up events took {span:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Restart, routes, bounds
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_server_has_the_same_results_and_log() {
+    let s = Server::start().await;
+    seven_entries(&s).await;
+    s.expect(
+        &correction("C2", [5, 3, 1, 1, 1], "flagged on purpose"),
+        201,
+    )
+    .await;
+    let nation = s.results("").await;
+    let north = s.results("?region=NORTE").await;
+    let breakdown = s.ok("/api/v1/results/breakdown?by=comuna").await;
+    let lines = s.lines().await;
+    let (_, checkpoint) = s.text("/api/v1/log/checkpoint").await;
+    let (_, key) = s.text("/api/v1/key").await;
+
+    let s = s.restart().await;
+    assert_eq!(s.results("").await, nation);
+    assert_eq!(s.results("?region=NORTE").await, north);
+    assert_eq!(s.ok("/api/v1/results/breakdown?by=comuna").await, breakdown);
+    assert_eq!(s.lines().await, lines);
+    assert_eq!(s.text("/api/v1/key").await.1, key);
+    // Same size and root; the signature may differ only if Ed25519 were randomised (it
+    // is not), so the note is the same.
+    assert_eq!(s.text("/api/v1/log/checkpoint").await.1, checkpoint);
+
+    // The night goes on where it was: the next index, the next version, the same checks.
+    s.expect(&acta("N2", [25, 31, 5, 1, 0]), 200).await;
+    let (status, answer) = s.submit(&s.national, &acta("N2", N2)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    let answer = s
+        .expect(&correction("N2", N2, "back to the sheet"), 201)
+        .await;
+    assert_eq!(answer["actas"][0]["index"], 8);
+    assert_eq!(answer["actas"][0]["version"], 3);
+    let (status, _) = s.submit(&s.region, &acta("N1", N1)).await;
+    assert_eq!(status, StatusCode::OK, "the tokens survive the restart");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_paths_are_404_json_and_the_dashboard_is_html() {
+    let s = Server::start().await;
+    for path in [
+        "/nope",
+        "/api/v1/nope",
+        "/api/v2/results",
+        "/log/",
+        "/api/v1/results/x",
+    ] {
+        let (status, body) = s.json(path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+        assert_error(&body, None, None, None);
+    }
+    let response = s.get("/").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let kind = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(kind.starts_with("text/html"), "{kind}");
+    // A route asked with the wrong method: an error body like every other.
+    let response = s.http.get(s.url("/api/v1/actas")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["allow"], "POST");
+    let body: Value = response.json().await.expect("a JSON error");
+    assert_error(&body, None, None, None);
+    let response = s
+        .http
+        .delete(s.url("/api/v1/results"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: Value = response.json().await.expect("a JSON error");
+    assert_error(&body, None, None, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_tokens_again_and_again_are_answered_slowly() {
+    let s = Server::start().await;
+    let body = serde_json::to_vec(&acta("N1", N1)).unwrap();
+    for i in 1..=11 {
+        let (status, _) = s.post_raw(Some("Bearer guess"), body.clone()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let started = Instant::now();
+    let (status, answer) = s.post_raw(Some("Bearer guess"), body.clone()).await;
+    let took = started.elapsed();
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+    assert_error(&answer, None, None, None);
+    assert!(
+        took >= Duration::from_millis(900),
+        "the 12th bad token took {took:?}"
+    );
+    // A good token from the same address is not slowed down, nor refused.
+    let (status, answer) = s.submit(&s.national, &acta("N1", N1)).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+}
