@@ -11,6 +11,7 @@ client of /api/v1/events gets an event with the grown numbers.
     python3 tools/mock_server.py 8765 --start 0.6     # begin with 60 % counted
     python3 tools/mock_server.py 8765 --start 1       # final results, no more events
     python3 tools/mock_server.py 8765 --by circunscripcion   # first territory column is not a region
+    python3 tools/mock_server.py 8765 --outcome congress --electors   # other outcome kinds, turnout
     python3 tools/mock_server.py 8765 --loop          # start over 10 s after the end (wall demo)
     python3 tools/mock_server.py 8765 --sse-close     # for chromium --headless --virtual-time-budget
 
@@ -20,7 +21,8 @@ browser's EventSource reconnects (sending Last-Event-ID) after the `retry` inter
 
 Faked, not real: the log root is a SHA-256 hash chain (not an RFC 9162 Merkle tree), the
 checkpoint's signature and the key are random bytes, flags are `votes_exceed_electors`
-where the votes exceed the mesa's voters by more than 10 (the file has no electors).
+where the votes exceed the mesa's voters by more than 10 (the file has no electors), and
+--electors makes up a register (the voters over 0.47).
 Not served: POST /api/v1/actas, proofs, consistency, tiles (404 with a JSON error).
 """
 
@@ -51,19 +53,21 @@ ID_COLUMNS = ["region", "circunscripcion", "mesa"]
 
 
 class Agg:
-    __slots__ = ("votes", "counted", "total", "flagged")
+    __slots__ = ("votes", "counted", "total", "flagged", "electors")
 
     def __init__(self):
         self.votes = dict.fromkeys(OPTIONS, 0)
         self.counted = 0
         self.total = 0
         self.flagged = 0
+        self.electors = 0
 
-    def add(self, votes, flagged):
+    def add(self, votes, flagged, electors):
         for k, v in votes.items():
             self.votes[k] += v
         self.counted += 1
         self.flagged += flagged
+        self.electors += electors
 
 
 class State:
@@ -81,10 +85,11 @@ class State:
                 votes = {k: int(r[k]) for k in OPTIONS}
                 voters = int(r["men"]) + int(r["women"])
                 flagged = sum(votes.values()) > voters + 10
-                self.rows.append((r["region"], r["circunscripcion"], r["mesa"], votes, flagged))
+                electors = -(-voters * 100 // 47)  # a made-up register: turnout 47 %
+                self.rows.append((r["region"], r["circunscripcion"], r["mesa"], votes, flagged, electors))
         self.values = {c: [] for c in ("region", "circunscripcion")}  # first-appearance order
         seen = set()
-        for reg, circ, _, _, _ in self.rows:
+        for reg, circ, *_ in self.rows:
             for col, val in (("region", reg), ("circunscripcion", circ)):
                 if (col, val) not in seen:
                     seen.add((col, val))
@@ -98,7 +103,7 @@ class State:
         self.counted = 0
         self.nation = Agg()
         self.by = {c: {v: Agg() for v in self.values[c]} for c in self.values}
-        for reg, circ, _, _, _ in self.rows:
+        for reg, circ, *_ in self.rows:
             self.nation.total += 1
             self.by["region"][reg].total += 1
             self.by["circunscripcion"][circ].total += 1
@@ -109,10 +114,9 @@ class State:
     def advance(self, n):
         n = min(n, len(self.rows) - self.counted)
         for i in self.order[self.counted:self.counted + n]:
-            reg, circ, mesa, votes, flagged = self.rows[i]
-            self.nation.add(votes, flagged)
-            self.by["region"][reg].add(votes, flagged)
-            self.by["circunscripcion"][circ].add(votes, flagged)
+            reg, circ, mesa, votes, flagged, electors = self.rows[i]
+            for agg in (self.nation, self.by["region"][reg], self.by["circunscripcion"][circ]):
+                agg.add(votes, flagged, electors)
             line = json.dumps({
                 "flags": ["votes_exceed_electors"] if flagged else [],
                 "image_sha256": None, "index": len(self.entries), "mesa": f"{circ}/{mesa}",
@@ -139,9 +143,14 @@ class State:
                     "share": round(agg.votes[c] / valid, 6) if valid else 0.0} for c in opts]
         provisional = agg.counted < agg.total
         outcome = None
+        kind = self.args.outcome
         if valid:
             first, second = opts[0], opts[1]
-            if agg.votes[first] * 2 > valid:
+            if kind == "congress":
+                outcome = {"kind": "congress", "congress": [first, second], "provisional": provisional,
+                           "explanation": "No candidate has an absolute majority: Congress chooses "
+                                          "between the two most voted (1925 Constitution, art. 64)."}
+            elif kind == "elected" or agg.votes[first] * 2 > valid:
                 outcome = {"kind": "elected", "winner": first, "provisional": provisional,
                            "explanation": f"{first} has more than half of the valid votes "
                                           "(1980 Constitution, art. 26)."}
@@ -154,7 +163,8 @@ class State:
                 "options": options, "valid_votes": valid,
                 "blank": agg.votes["blank"], "null": agg.votes["null"],
                 "mesas_counted": agg.counted, "mesas_total": agg.total,
-                "mesas_flagged": agg.flagged, "electors_counted": None,
+                "mesas_flagged": agg.flagged,
+                "electors_counted": agg.electors if self.args.electors else None,
                 "outcome": outcome, "log_size": self.log_size, "log_root": self.log_root}
 
     def breakdown_of(self, col):
@@ -326,6 +336,10 @@ def main():
     p.add_argument("--seed", type=int, default=2021, help="seed of the counting order")
     p.add_argument("--by", choices=["region", "circunscripcion"], default="region",
                    help="the first territory column (region)")
+    p.add_argument("--outcome", choices=["law", "elected", "congress"], default="law",
+                   help="the outcome's kind: by the 1980 rule (law), or forced to elected/congress")
+    p.add_argument("--electors", action="store_true",
+                   help="report electors_counted (a made-up register; the file has none)")
     p.add_argument("--loop", action="store_true", help="start over 10 s after the end")
     p.add_argument("--sse-close", action="store_true",
                    help="end the event stream after each event (the browser reconnects with "
