@@ -136,7 +136,7 @@ class State:
         self.results = self.result(self.nation, None)
         self.breakdown = self.breakdown_of(self.territory_columns[0])
 
-    def result(self, agg, territory):
+    def result(self, agg, territory, with_log=True):
         valid = sum(agg.votes[c] for c in CANDIDATES)
         opts = sorted(CANDIDATES, key=lambda c: (-agg.votes[c], c))
         options = [{"option": c, "votes": agg.votes[c],
@@ -159,17 +159,20 @@ class State:
                            "explanation": "No candidate has more than half of the valid votes: "
                                           f"the two most voted, {first} and {second}, go to a "
                                           "second round (1980 Constitution, art. 26)."}
-        return {"election": NAME, "system": SYSTEM, "territory": territory,
+        r = {"election": NAME, "system": SYSTEM, "territory": territory,
                 "options": options, "valid_votes": valid,
                 "blank": agg.votes["blank"], "null": agg.votes["null"],
                 "mesas_counted": agg.counted, "mesas_total": agg.total,
                 "mesas_flagged": agg.flagged,
                 "electors_counted": agg.electors if self.args.electors else None,
-                "outcome": outcome, "log_size": self.log_size, "log_root": self.log_root}
+                "outcome": outcome}
+        if with_log:  # as GET /api/v1/results answers; not in a breakdown's values
+            r.update(log_size=self.log_size, log_root=self.log_root)
+        return r
 
     def breakdown_of(self, col):
         return {"by": col,
-                "values": [self.result(self.by[col][v], {"column": col, "value": v})
+                "values": [self.result(self.by[col][v], {"column": col, "value": v}, False)
                            for v in self.values[col]],
                 "log_size": self.log_size, "log_root": self.log_root}
 
@@ -192,6 +195,10 @@ class State:
             with self.cond:
                 self.advance(self.args.rate)
                 self.cond.notify_all()
+
+
+def without_log(d):
+    return {k: v for k, v in d.items() if k not in ("log_size", "log_root")}
 
 
 def now_iso():
@@ -302,8 +309,11 @@ class Handler(BaseHTTPRequestHandler):
                     frames = []
                     lo = last if (first and last is not None) else sent
                     while True:
+                        # As cifra serve does: the event's results and breakdown carry no
+                        # log_size/log_root of their own (the event's are theirs).
                         ev = {"log_size": st.log_size, "log_root": st.log_root,
-                              "results": st.results, "breakdown": st.breakdown}
+                              "results": without_log(st.results),
+                              "breakdown": without_log(st.breakdown)}
                         if with_entries:
                             start = st.log_size if lo is None else min(lo, st.log_size)
                             end = min(st.log_size, start + 1000)
