@@ -48,7 +48,9 @@ impl Election {
             .parse()
             .map_err(|_| ElectionError::UnknownSystem(spec.system.clone()))?;
         if !cifra_report::live::serves(system) {
-            return Err(ElectionError::NotServed { system: system.id() });
+            return Err(ElectionError::NotServed {
+                system: system.id(),
+            });
         }
         let mesa_index = (0u32..)
             .zip(&spec.mesas)

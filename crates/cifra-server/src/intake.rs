@@ -88,9 +88,8 @@ const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
 /// is neither an acta nor an array of actas is 400; anything an acta says that the
 /// election does not allow is 422.
 pub fn read(election: &Election, body: &[u8]) -> Result<Vec<Acta>, ApiError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::request(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}"))
-    })?;
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::request(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
     let items = match value {
         Value::Array(items) => items,
         single @ Value::Object(_) => vec![single],
@@ -107,10 +106,7 @@ pub fn read(election: &Election, body: &[u8]) -> Result<Vec<Acta>, ApiError> {
     if items.len() > MAX_BATCH {
         return Err(ApiError::request(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "{} actas in one request; at most {MAX_BATCH}",
-                items.len()
-            ),
+            format!("{} actas in one request; at most {MAX_BATCH}", items.len()),
         ));
     }
     let mut seen = std::collections::HashMap::with_capacity(items.len());
@@ -146,11 +142,23 @@ fn read_acta(election: &Election, position: usize, item: Value) -> Result<Acta, 
         Some(Value::String(id)) => id,
         Some(_) => {
             let e = "\"mesa\" must be a string (the mesa's id)";
-            return Err(ApiError::acta(UNPROCESSABLE, position, None, Some("mesa"), e));
+            return Err(ApiError::acta(
+                UNPROCESSABLE,
+                position,
+                None,
+                Some("mesa"),
+                e,
+            ));
         }
         None => {
             let e = "no \"mesa\": every acta names its mesa";
-            return Err(ApiError::acta(UNPROCESSABLE, position, None, Some("mesa"), e));
+            return Err(ApiError::acta(
+                UNPROCESSABLE,
+                position,
+                None,
+                Some("mesa"),
+                e,
+            ));
         }
     };
     let fail = |field: &str, error: String| {
@@ -161,7 +169,12 @@ fn read_acta(election: &Election, position: usize, item: Value) -> Result<Acta, 
     };
     let votes = match fields.remove("votes") {
         Some(Value::Object(votes)) => read_votes(election, votes).map_err(|(f, e)| fail(&f, e))?,
-        Some(_) => return Err(fail("votes", "\"votes\" must be an object: option → count".into())),
+        Some(_) => {
+            return Err(fail(
+                "votes",
+                "\"votes\" must be an object: option → count".into(),
+            ))
+        }
         None => return Err(fail("votes", "no \"votes\"".into())),
     };
     let image_sha256 = match fields.remove("image_sha256") {
@@ -174,16 +187,18 @@ fn read_acta(election: &Election, position: usize, item: Value) -> Result<Acta, 
     };
     let reason = match fields.remove("correction") {
         None | Some(Value::Null) => None,
-        Some(Value::Object(mut correction)) => {
-            Some(read_reason(correction.remove("reason")).map_err(|e| fail("correction.reason", e))?)
-        }
+        Some(Value::Object(mut correction)) => Some(
+            read_reason(correction.remove("reason")).map_err(|e| fail("correction.reason", e))?,
+        ),
         Some(_) => {
             let e = "\"correction\" must be an object {\"reason\": TEXT}";
             return Err(fail("correction", e.into()));
         }
     };
     if let Some(unknown) = fields.keys().next() {
-        let e = format!("unknown field {unknown:?} (an acta has mesa, votes, image_sha256, correction)");
+        let e = format!(
+            "unknown field {unknown:?} (an acta has mesa, votes, image_sha256, correction)"
+        );
         return Err(fail(unknown, e));
     }
     Ok(Acta {
@@ -197,14 +212,20 @@ fn read_acta(election: &Election, position: usize, item: Value) -> Result<Acta, 
 
 /// The votes in the election's order: every option exactly once, each a whole number from
 /// 0 to [`MAX_COUNT`]. On error: the field and what is wrong.
-fn read_votes(election: &Election, votes: Map<String, Value>) -> Result<Vec<u64>, (String, String)> {
+fn read_votes(
+    election: &Election,
+    votes: Map<String, Value>,
+) -> Result<Vec<u64>, (String, String)> {
     let options = &election.spec.options;
     let mut out: Vec<Option<u64>> = vec![None; options.len()];
     for (option, count) in votes {
         let field = format!("votes.{option}");
         let Some(i) = election.option(&option) else {
             let known = options.join(", ");
-            return Err((field, format!("unknown option {option:?} (the options are: {known})")));
+            return Err((
+                field,
+                format!("unknown option {option:?} (the options are: {known})"),
+            ));
         };
         let count = match count.as_u64() {
             Some(n) if n <= MAX_COUNT => n,
@@ -212,13 +233,21 @@ fn read_votes(election: &Election, votes: Map<String, Value>) -> Result<Vec<u64>
             None if count.as_i64().is_some_and(|n| n < 0) => {
                 return Err((field, format!("a negative count: {count}")))
             }
-            None => return Err((field, format!("a count must be a whole number, found {count}"))),
+            None => {
+                return Err((
+                    field,
+                    format!("a count must be a whole number, found {count}"),
+                ))
+            }
         };
         out[i] = Some(count);
     }
     if let Some(missing) = out.iter().position(Option::is_none) {
         let option = &options[missing];
-        return Err((format!("votes.{option}"), format!("no count for option {option:?}")));
+        return Err((
+            format!("votes.{option}"),
+            format!("no count for option {option:?}"),
+        ));
     }
     Ok(out.into_iter().flatten().collect())
 }

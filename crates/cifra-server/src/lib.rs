@@ -178,7 +178,11 @@ fn load(store: &dyn Store, election: &Election, live: &mut Live) -> Result<(), S
                 )));
             }
             if entry.votes.len() != election.spec.options.len()
-                || election.spec.options.iter().any(|o| !entry.votes.contains_key(o))
+                || election
+                    .spec
+                    .options
+                    .iter()
+                    .any(|o| !entry.votes.contains_key(o))
             {
                 return Err(damaged("its votes are not the election's options".into()));
             }
