@@ -131,7 +131,8 @@ impl LiveResults {
         let (blank, null) = (contest.blank, contest.null);
         let provisional = counts.mesas_counted < counts.mesas_total;
         let (options, outcome) = if valid == 0 {
-            let options = contest
+            // All tied at 0: by name, as every tie in the rows.
+            let mut options: Vec<OptionRow> = contest
                 .candidates
                 .into_iter()
                 .map(|c| OptionRow {
@@ -140,6 +141,7 @@ impl LiveResults {
                     share: 0.0,
                 })
                 .collect();
+            options.sort_by(|a, b| a.option.cmp(&b.option));
             (options, None)
         } else {
             let decision = system.decide(&contest, None, &Lottery::default())?;
@@ -170,7 +172,9 @@ fn contest(counts: Counts<'_>) -> Contest {
         match option.as_str() {
             BLANK => contest.blank += votes,
             NULL => contest.null += votes,
-            _ => contest.candidates.push(Candidate::new(option.clone(), votes)),
+            _ => contest
+                .candidates
+                .push(Candidate::new(option.clone(), votes)),
         }
     }
     contest
@@ -269,9 +273,13 @@ mod tests {
     fn no_valid_votes_is_no_outcome_yet() {
         let options = names(&["a", "b", "null"]);
         let votes = [0, 0, 5];
-        let r =
-            LiveResults::new("e", System::ClPresidential, None, counts(&options, &votes, 1))
-                .unwrap();
+        let r = LiveResults::new(
+            "e",
+            System::ClPresidential,
+            None,
+            counts(&options, &votes, 1),
+        )
+        .unwrap();
         assert_eq!(r.outcome, None);
         assert_eq!(r.options.len(), 2);
     }

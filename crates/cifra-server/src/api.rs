@@ -8,7 +8,7 @@ use crate::writer::Submission;
 use crate::State;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, Path, Query, State as Shared};
+use axum::extract::{ConnectInfo, FromRequest, Path, Query, Request, State as Shared};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -75,10 +75,11 @@ async fn method_not_allowed() -> ApiError {
 async fn submit(
     Shared(state): AppState,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: Request,
 ) -> Result<Response, ApiError> {
-    let scope = match bearer(&headers).and_then(|t| state.tokens.scope(&*state.store, t)) {
+    // The token is checked before the body is read: a stranger's megabytes are not.
+    let token = bearer(request.headers()).map(str::to_string);
+    let scope = match token.and_then(|t| state.tokens.scope(&*state.store, &t)) {
         Some(scope) => scope,
         None => {
             let wait = state.failures.fail(peer.ip());
@@ -91,7 +92,9 @@ async fn submit(
             ));
         }
     };
-    let body = body.map_err(|e| ApiError::request(e.status(), e.body_text()))?;
+    let body = Bytes::from_request(request, &state)
+        .await
+        .map_err(|e: BytesRejection| ApiError::request(e.status(), e.body_text()))?;
     let actas = intake::read(&state.election, &body)?;
     if let Some(outside) = actas
         .iter()

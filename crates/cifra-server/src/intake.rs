@@ -5,6 +5,7 @@
 use crate::election::Election;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeSeed;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -90,6 +91,15 @@ const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
 pub fn read(election: &Election, body: &[u8]) -> Result<Vec<Acta>, ApiError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::request(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
+    if let Some((acta, field)) = repeated_key(body) {
+        return Err(ApiError::acta(
+            UNPROCESSABLE,
+            acta,
+            None,
+            Some(&field),
+            format!("{field} is given twice: an acta names each field and option once"),
+        ));
+    }
     let items = match value {
         Value::Array(items) => items,
         single @ Value::Object(_) => vec![single],
@@ -267,4 +277,110 @@ fn read_reason(reason: Option<Value>) -> Result<String, String> {
 
 fn is_sha256_hex(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The first key repeated within one JSON object of `body` (which is valid JSON): the
+/// acta's place (0 for a single acta) and the key's path, e.g. `votes.boric`. serde_json
+/// keeps the last of repeated keys without a word; an acta must name each option once.
+fn repeated_key(body: &[u8]) -> Option<(usize, String)> {
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let path = Repeated {
+        path: String::new(),
+    }
+    .deserialize(&mut json)
+    .ok()??;
+    // A batch's paths start with the acta's place: "[3].votes.boric".
+    match path.strip_prefix('[').and_then(|rest| rest.split_once(']')) {
+        Some((place, rest)) => Some((
+            place.parse().unwrap_or(0),
+            rest.trim_start_matches('.').to_string(),
+        )),
+        None => Some((0, path)),
+    }
+}
+
+/// Walks a JSON value, returning the path of the first key repeated in an object.
+struct Repeated {
+    path: String,
+}
+
+impl Repeated {
+    fn child(&self, key: &str) -> Repeated {
+        let path = if self.path.is_empty() {
+            key.to_string()
+        } else if key.starts_with('[') {
+            format!("{}{key}", self.path)
+        } else {
+            format!("{}.{key}", self.path)
+        };
+        Repeated { path }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Repeated {
+    type Value = Option<String>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Repeated {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut found: Option<String> = None;
+        let mut i = 0usize;
+        while let Some(inner) = seq.next_element_seed(self.child(&format!("[{i}]")))? {
+            if found.is_none() {
+                found = inner;
+            }
+            i += 1;
+        }
+        Ok(found)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut keys = std::collections::HashSet::new();
+        let mut found: Option<String> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            let child = self.child(&key);
+            if !keys.insert(key) && found.is_none() {
+                found = Some(child.path.clone());
+            }
+            let inner = map.next_value_seed(child)?;
+            if found.is_none() {
+                found = inner;
+            }
+        }
+        Ok(found)
+    }
 }
