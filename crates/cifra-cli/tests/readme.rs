@@ -120,3 +120,46 @@ fn the_lottery_example_recomputes_cifras_tickets_with_sha256sum() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains(&shown[0]), "{command}:\n{text}");
 }
+
+/// A port nobody listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap()
+}
+
+#[test]
+fn the_election_night_walk_through_runs_as_written() {
+    let readme = readme();
+    let start = readme.find("A real night, step by step").unwrap();
+    let body = &readme[start..];
+    let body = &body[body.find("```sh\n").unwrap() + 6..];
+    let body = &body[..body.find("```").unwrap()];
+    // Another port than the README's, in case 8080 is taken here.
+    let script = body.replace("127.0.0.1:8080", &format!("127.0.0.1:{}", free_port()));
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(repo().join("data"), dir.path().join("data")).unwrap();
+    // `cifra` on the PATH (not a shell function), so that `$!` is the server itself.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_cifra"), bin.join("cifra")).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .env("PATH", path)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("46606 actas recorded"), "{stdout}");
+    assert!(stdout.contains("outcome: runoff: kast vs boric (final)"), "{stdout}");
+    assert!(stdout.contains("verified\n"), "{stdout}");
+    assert!(
+        stdout.contains("mesa ANTOFAGASTA NORTE/126: entry"),
+        "{stdout}"
+    );
+}
