@@ -24,6 +24,8 @@ pub struct Election {
     pub mesa_values: Vec<Vec<u32>>,
     /// Per territory column, per value, the number of mesas.
     pub mesas_per_value: Vec<Vec<u64>>,
+    /// Whether the mesa file gave registered electors (then results count them).
+    pub knows_electors: bool,
 }
 
 /// Why a stored election cannot be served.
@@ -81,7 +83,9 @@ impl Election {
             }
             mesa_values.push(positions);
         }
+        let knows_electors = spec.mesas.iter().any(|m| m.electors.is_some());
         Ok(Election {
+            knows_electors,
             spec,
             system,
             mesa_index,

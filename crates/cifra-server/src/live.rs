@@ -135,11 +135,6 @@ impl Live {
     }
 }
 
-/// Whether the election knows its mesas' electors (then `electors_counted` is a number).
-fn knows_electors(election: &Election) -> bool {
-    election.spec.mesas.iter().any(|m| m.electors.is_some())
-}
-
 /// The results of `sums` (the nation when `territory` is `None`). The system was checked
 /// to decide single offices when the election was indexed, and the engine is asked only
 /// when there are valid votes, so an error here is a defect, reported as such.
@@ -155,7 +150,7 @@ pub fn results(
         mesas_counted: sums.counted,
         mesas_total,
         mesas_flagged: sums.flagged,
-        electors_counted: knows_electors(election).then_some(sums.electors),
+        electors_counted: election.knows_electors.then_some(sums.electors),
     };
     LiveResults::new(&election.spec.name, election.system, territory, counts)
 }
