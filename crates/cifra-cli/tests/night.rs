@@ -418,3 +418,89 @@ fn a_server_killed_with_sigkill_loses_no_acknowledged_acta() {
     let (ok, stdout, stderr) = verify(&["--url", &server.url, "--key", &key]);
     assert!(ok, "{stdout}{stderr}");
 }
+
+fn cifra(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(CIFRA).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn init_and_token_refuse_what_cannot_be_served_clearly_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    let db = db.to_str().unwrap();
+    let mesas = mesas_2021();
+    let base = [
+        "init",
+        "--db",
+        db,
+        "--mesas",
+        &mesas,
+        "--id",
+        "circunscripcion,mesa",
+    ];
+    let run = |extra: &[&str]| {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        cifra(&args)
+    };
+    // A system of seats among lists is not one office.
+    let (code, stdout, stderr) = run(&["--system", "cl-dhondt", "--options", OPTIONS]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("one office") && stderr.contains("cl-presidential"),
+        "{stderr}"
+    );
+    assert!(!Path::new(db).exists());
+    // No candidate, a repeated option, an unknown system, an unknown id column.
+    let (code, _, stderr) = run(&["--system", "cl-presidential", "--options", "blank,null"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no candidate"), "{stderr}");
+    let (_, _, stderr) = run(&["--system", "cl-presidential", "--options", "a,b,a"]);
+    assert!(stderr.contains("\"a\" twice"), "{stderr}");
+    let (_, _, stderr) = run(&["--system", "nope", "--options", OPTIONS]);
+    assert!(stderr.contains("unknown system"), "{stderr}");
+    let (_, _, stderr) = cifra(&[
+        "init",
+        "--db",
+        db,
+        "--mesas",
+        &mesas,
+        "--id",
+        "comuna",
+        "--system",
+        "cl-presidential",
+        "--options",
+        OPTIONS,
+    ]);
+    assert!(stderr.contains("no column \"comuna\""), "{stderr}");
+    assert!(!Path::new(db).exists());
+
+    // A good election; then a second init on it is refused and changes nothing.
+    let (code, stdout, _) = run(&["--system", "cl-presidential", "--options", OPTIONS]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("territories: region"), "{stdout}");
+    let (code, _, stderr) = run(&["--system", "cl-presidential", "--options", OPTIONS]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("already exists"), "{stderr}");
+
+    // Tokens: a territory of the election, not one it lacks.
+    let (code, stdout, _) = cifra(&["token", "--db", db, "--scope", "region=DE ANTOFAGASTA"]);
+    assert_eq!(code, 0);
+    let token = stdout.strip_prefix("token: ").unwrap().trim();
+    assert!(token.len() >= 43, "{token}");
+    let (code, _, stderr) = cifra(&["token", "--db", db, "--scope", "region=ATLANTIS"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no such territory"), "{stderr}");
+    let (code, _, stderr) = cifra(&["token", "--db", db, "--scope", "=x"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--scope"), "{stderr}");
+    let missing = dir.path().join("missing.db");
+    let (code, _, stderr) = cifra(&["serve", "--db", missing.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("missing.db"), "{stderr}");
+}

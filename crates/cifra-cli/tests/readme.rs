@@ -144,7 +144,11 @@ fn the_election_night_walk_through_runs_as_written() {
     let bin = dir.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
     std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_cifra"), bin.join("cifra")).unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let out = Command::new("sh")
         .arg("-c")
         .arg(&script)
@@ -156,7 +160,10 @@ fn the_election_night_walk_through_runs_as_written() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("46606 actas recorded"), "{stdout}");
-    assert!(stdout.contains("outcome: runoff: kast vs boric (final)"), "{stdout}");
+    assert!(
+        stdout.contains("outcome: runoff: kast vs boric (final)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("verified\n"), "{stdout}");
     assert!(
         stdout.contains("mesa ANTOFAGASTA NORTE/126: entry"),

@@ -411,9 +411,7 @@ fn read_mesa_rows(
             .map(|c| find(c))
             .collect::<Result<Vec<_>, _>>()?,
         None => (0..names.len())
-            .filter(|i| {
-                !id_idx.contains(i) && !option_idx.contains(i) && Some(*i) != electors_idx
-            })
+            .filter(|i| !id_idx.contains(i) && !option_idx.contains(i) && Some(*i) != electors_idx)
             .collect(),
     };
     let mut all_counts = vec![true; candidates.len()];
@@ -504,4 +502,78 @@ fn read_mesa_rows(
 fn is_count_or_flag(value: &str) -> bool {
     let count = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
     count || value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false")
+}
+
+#[cfg(test)]
+mod mesa_list_tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    const FILE: &str = "region,circ,mesa,electors,age_18,mismatch,a,b\n\
+                        NORTE,N1,1,100,5,false,10,20\n\
+                        NORTE,N1,2,90,7,true,11,21\n\
+                        SUR,S1,1,80,3,false,12,22\n";
+
+    #[test]
+    fn ids_join_their_columns_and_territories_leave_out_counts_and_flags() {
+        let list = read_mesa_list(
+            FILE.as_bytes(),
+            "m.csv",
+            &names(&["circ", "mesa"]),
+            &names(&["a", "b"]),
+            None,
+        )
+        .unwrap();
+        let ids: Vec<&str> = list.mesas.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["N1/1", "N1/2", "S1/1"]);
+        assert_eq!(list.territory_columns, ["region"]);
+        assert_eq!(list.mesas[2].territory, ["SUR"]);
+        assert_eq!(list.mesas[1].electors, Some(90));
+        assert_eq!(list.mesas[1].votes, [11, 21]);
+        assert_eq!(list.mesas[2].line, 4);
+    }
+
+    #[test]
+    fn named_territories_are_kept_whatever_they_hold() {
+        let list = read_mesa_list(
+            FILE.as_bytes(),
+            "m.csv",
+            &names(&["circ", "mesa"]),
+            &[],
+            Some(&names(&["region", "age_18"])),
+        )
+        .unwrap();
+        assert_eq!(list.territory_columns, ["region", "age_18"]);
+        assert_eq!(list.mesas[0].territory, ["NORTE", "5"]);
+    }
+
+    #[test]
+    fn a_mesa_twice_a_bad_count_and_a_missing_column_name_the_place() {
+        let twice = "mesa,a\n1,5\n2,6\n1,7\n";
+        let e = read_mesa_list(twice.as_bytes(), "m.csv", &names(&["mesa"]), &[], None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("m.csv") && e.contains('4') && e.contains("first on line 2"),
+            "{e}"
+        );
+        let bad = "mesa,a\n1,x\n";
+        let e = read_mesa_list(
+            bad.as_bytes(),
+            "m.csv",
+            &names(&["mesa"]),
+            &names(&["a"]),
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("line 2") && e.contains('a'), "{e}");
+        let e = read_mesa_list(FILE.as_bytes(), "m.csv", &names(&["nope"]), &[], None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no column \"nope\""), "{e}");
+    }
 }
