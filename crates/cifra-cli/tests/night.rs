@@ -125,6 +125,20 @@ fn rows_2021() -> Vec<(String, Vec<u64>)> {
         .collect()
 }
 
+/// The rows as actas, the body of a batch.
+fn actas(rows: &[(String, Vec<u64>)]) -> Vec<serde_json::Value> {
+    rows.iter()
+        .map(|(mesa, votes)| {
+            let votes: serde_json::Map<String, serde_json::Value> = OPTIONS
+                .split(',')
+                .zip(votes)
+                .map(|(o, v)| (o.to_string(), (*v).into()))
+                .collect();
+            serde_json::json!({"mesa": mesa, "votes": votes})
+        })
+        .collect()
+}
+
 #[test]
 fn all_46606_real_actas_over_http_give_the_runoff_and_verify_from_the_log() {
     let dir = tempfile::tempdir().unwrap();
@@ -216,17 +230,7 @@ fn offline_verification_detects_a_changed_count_and_a_rewritten_history() {
     let server = Server::start(&db);
     let rows = rows_2021();
     let submit = |from: usize, to: usize| {
-        let actas: Vec<serde_json::Value> = rows[from..to]
-            .iter()
-            .map(|(mesa, votes)| {
-                let votes: serde_json::Map<String, serde_json::Value> = OPTIONS
-                    .split(',')
-                    .zip(votes)
-                    .map(|(o, v)| (o.to_string(), (*v).into()))
-                    .collect();
-                serde_json::json!({"mesa": mesa, "votes": votes})
-            })
-            .collect();
+        let actas = actas(&rows[from..to]);
         let url = format!("{}/api/v1/actas", server.url);
         let status = tokio::runtime::Runtime::new().unwrap().block_on(async {
             let client = reqwest::Client::new();
@@ -350,17 +354,7 @@ fn a_server_killed_with_sigkill_loses_no_acknowledged_acta() {
                 let mut acked = Vec::new();
                 let size = if worker % 2 == 0 { 1 } else { 20 };
                 for chunk in rows.chunks(size) {
-                    let actas: Vec<serde_json::Value> = chunk
-                        .iter()
-                        .map(|(mesa, votes)| {
-                            let votes: serde_json::Map<String, serde_json::Value> = OPTIONS
-                                .split(',')
-                                .zip(votes)
-                                .map(|(o, v)| (o.to_string(), (*v).into()))
-                                .collect();
-                            serde_json::json!({"mesa": mesa, "votes": votes})
-                        })
-                        .collect();
+                    let actas = actas(chunk);
                     match client
                         .post(&url)
                         .bearer_auth(&token)

@@ -144,13 +144,11 @@ fn unclosed_quote(bytes: &[u8]) -> Option<usize> {
     }
 }
 
-fn read_records(
-    bytes: &[u8],
-    path: &str,
-    groups: &[String],
-    options: &[String],
-    by: Option<&str>,
-) -> Result<Dataset, ReadError> {
+/// A CSV reader past the header line, its line counter, and the header's names.
+type Opened<'a> = (csv::Reader<&'a [u8]>, Lines<'a>, Vec<String>);
+
+/// Opens `bytes` as CSV and reads its header line (which must name columns).
+fn open_csv<'a>(bytes: &'a [u8], path: &str) -> Result<Opened<'a>, ReadError> {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(bytes);
@@ -162,26 +160,46 @@ fn read_records(
     if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
         return Err(InputError::line(path, 1, "empty file, expected a header line").into());
     }
-    let names: Vec<String> = header
+    let names = header
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
-    let find = |column: &str| {
-        names.iter().position(|n| n == column).ok_or_else(|| {
-            InputError::file(
-                path,
-                format!("no column \"{column}\" (columns are: {})", names.join(", ")),
-            )
-        })
-    };
-    let group_idx = groups
+    Ok((csv, at, names))
+}
+
+/// The position of `column` among the header's `names`.
+fn find_column(names: &[String], path: &str, column: &str) -> Result<usize, InputError> {
+    names.iter().position(|n| n == column).ok_or_else(|| {
+        InputError::file(
+            path,
+            format!("no column \"{column}\" (columns are: {})", names.join(", ")),
+        )
+    })
+}
+
+/// The positions of `columns` among the header's `names`.
+fn find_columns(
+    names: &[String],
+    path: &str,
+    columns: &[String],
+) -> Result<Vec<usize>, InputError> {
+    columns
         .iter()
-        .map(|g| find(g))
-        .collect::<Result<Vec<_>, _>>()?;
-    let option_idx = options
-        .iter()
-        .map(|o| find(o))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|c| find_column(names, path, c))
+        .collect()
+}
+
+fn read_records(
+    bytes: &[u8],
+    path: &str,
+    groups: &[String],
+    options: &[String],
+    by: Option<&str>,
+) -> Result<Dataset, ReadError> {
+    let (mut csv, mut at, names) = open_csv(bytes, path)?;
+    let find = |column: &str| find_column(&names, path, column);
+    let group_idx = find_columns(&names, path, groups)?;
+    let option_idx = find_columns(&names, path, options)?;
     let by_idx = by.map(find).transpose()?;
 
     let mut votes = Vec::new();
@@ -373,43 +391,12 @@ fn read_mesa_rows(
     if id_columns.is_empty() {
         return Err(InputError::file(path, "no id columns: name at least one").into());
     }
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(bytes);
-    let mut at = Lines::new(bytes);
-    let header = csv
-        .byte_headers()
-        .map_err(|e| csv_error(path, &mut at, e))?
-        .clone();
-    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-        return Err(InputError::line(path, 1, "empty file, expected a header line").into());
-    }
-    let names: Vec<String> = header
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().to_string())
-        .collect();
-    let find = |column: &str| {
-        names.iter().position(|n| n == column).ok_or_else(|| {
-            InputError::file(
-                path,
-                format!("no column \"{column}\" (columns are: {})", names.join(", ")),
-            )
-        })
-    };
-    let id_idx = id_columns
-        .iter()
-        .map(|c| find(c))
-        .collect::<Result<Vec<_>, _>>()?;
-    let option_idx = options
-        .iter()
-        .map(|c| find(c))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (mut csv, mut at, names) = open_csv(bytes, path)?;
+    let id_idx = find_columns(&names, path, id_columns)?;
+    let option_idx = find_columns(&names, path, options)?;
     let electors_idx = names.iter().position(|n| n == ELECTORS);
     let candidates: Vec<usize> = match territories {
-        Some(columns) => columns
-            .iter()
-            .map(|c| find(c))
-            .collect::<Result<Vec<_>, _>>()?,
+        Some(columns) => find_columns(&names, path, columns)?,
         None => (0..names.len())
             .filter(|i| !id_idx.contains(i) && !option_idx.contains(i) && Some(*i) != electors_idx)
             .collect(),
