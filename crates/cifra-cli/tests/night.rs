@@ -498,3 +498,116 @@ fn init_and_token_refuse_what_cannot_be_served_clearly_and_write_nothing() {
     assert_eq!(code, 2);
     assert!(stderr.contains("missing.db"), "{stderr}");
 }
+
+/// Posts each (url, body) at once; the statuses in order.
+async fn post_all(token: &str, posts: Vec<(String, serde_json::Value)>) -> Vec<u16> {
+    let client = reqwest::Client::new();
+    let tasks: Vec<_> = posts
+        .into_iter()
+        .map(|(url, body)| {
+            let (client, token) = (client.clone(), token.to_string());
+            tokio::spawn(async move { post(&client, &url, &token, &body).await })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    statuses
+}
+
+/// Posts `body` to `url` with `token`; the status.
+async fn post(client: &reqwest::Client, url: &str, token: &str, body: &serde_json::Value) -> u16 {
+    let r = client
+        .post(url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    r.status().as_u16()
+}
+
+#[test]
+fn two_servers_on_one_store_keep_one_log_and_one_acta_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    let (token, key) = init(&db);
+    let (a, b) = (Server::start(&db), Server::start(&db));
+    let rows = rows_2021();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::new();
+    let urls = [
+        format!("{}/api/v1/actas", a.url),
+        format!("{}/api/v1/actas", b.url),
+    ];
+
+    // The same acta to both servers 100 times at once: one entry, one 201, 99 × 200.
+    let same = &actas(&rows[..1])[0];
+    let posts = (0..100)
+        .map(|i| (urls[i % 2].clone(), same.clone()))
+        .collect();
+    let statuses = runtime.block_on(post_all(&token, posts));
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 200).count(),
+        99,
+        "{statuses:?}"
+    );
+    // Two different actas for one new mesa, one to each server: one 201, one 409.
+    let mut other = actas(&rows[1..2])[0].clone();
+    let first = actas(&rows[1..2])[0].clone();
+    other["votes"]["boric"] = serde_json::json!(9999);
+    let posts = vec![(urls[0].clone(), first), (urls[1].clone(), other)];
+    let statuses = runtime.block_on(post_all(&token, posts));
+    let mut sorted = statuses.clone();
+    sorted.sort();
+    assert_eq!(sorted, [201, 409], "{statuses:?}");
+
+    // Every other real acta, split between the two servers in batches, at once.
+    runtime.block_on(async {
+        let mut tasks = Vec::new();
+        for (n, chunk) in rows[2..].chunks(250).enumerate() {
+            let (client, url, token) = (client.clone(), urls[n % 2].clone(), token.clone());
+            let body = serde_json::Value::Array(actas(chunk));
+            tasks.push(tokio::spawn(async move {
+                post(&client, &url, &token, &body).await
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), 201);
+        }
+    });
+    // Within a second both have followed each other's entries.
+    let results = |s: &Server| -> serde_json::Value {
+        serde_json::from_str(&get(&format!("{}/api/v1/results", s.url))).unwrap()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while results(&a)["log_size"] != 46606 || results(&b)["log_size"] != 46606 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the servers did not converge"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(results(&a), results(&b));
+    assert_eq!(
+        get(&format!("{}/api/v1/log/checkpoint", a.url)),
+        get(&format!("{}/api/v1/log/checkpoint", b.url))
+    );
+    let r = results(&a);
+    assert_eq!(r["mesas_counted"], 46606);
+    assert_eq!(r["outcome"]["runoff"], serde_json::json!(["kast", "boric"]));
+    for server in [&a, &b] {
+        let (ok, stdout, stderr) = verify(&["--url", &server.url, "--key", &key]);
+        assert!(ok, "{stdout}{stderr}");
+        assert!(
+            stdout.contains("published results: equal to the recount"),
+            "{stdout}"
+        );
+    }
+}

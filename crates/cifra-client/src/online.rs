@@ -294,6 +294,7 @@ where
     if let Some(map) = theirs.as_object_mut() {
         map.remove("log_size");
         map.remove("log_root");
+        map.remove("stale");
         map.remove("electors_counted");
     }
     let mut mine = serde_json::to_value(ours).map_err(|e| ClientError::Failed(e.to_string()))?;

@@ -119,7 +119,6 @@ async fn submit(
     state
         .queue
         .send(Submission { actas, reply })
-        .await
         .map_err(|_| stopped())?;
     let answer = answer.await.map_err(|_| stopped())??;
     let status = if answer.created() {
@@ -143,6 +142,9 @@ pub(crate) struct WithLog<T: Serialize> {
     pub(crate) results: T,
     pub(crate) log_size: u64,
     pub(crate) log_root: String,
+    /// True while the store cannot be reached: these are the last results known, and
+    /// actas sent now are refused (503) rather than lost.
+    pub(crate) stale: bool,
 }
 
 /// A breakdown of results by one territory column.
@@ -216,6 +218,7 @@ async fn results(
         results,
         log_size: size,
         log_root: BASE64.encode(root),
+        stale: state.stale(),
     }))
 }
 
@@ -250,6 +253,7 @@ async fn breakdown(
         results: breakdown,
         log_size: size,
         log_root: BASE64.encode(root),
+        stale: state.stale(),
     }))
 }
 

@@ -178,8 +178,9 @@ impl Client {
         };
         // Base64 needs no escaping in a JSON string.
         let mut data = format!(
-            "{{\"log_size\":{to},\"log_root\":\"{}\"",
-            BASE64.encode(root)
+            "{{\"log_size\":{to},\"log_root\":\"{}\",\"stale\":{}",
+            BASE64.encode(root),
+            self.state.stale()
         );
         data.push_str(",\"results\":");
         data.push_str(&snapshot.results);

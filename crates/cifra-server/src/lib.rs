@@ -24,16 +24,15 @@ pub mod writer;
 pub use api::router;
 pub use http::{serve, Limits};
 
-use cifra_log::{Entry, NoteSigner};
+use cifra_log::NoteSigner;
 use cifra_store::{Store, StoreError};
 use election::{Election, ElectionError};
 use live::Live;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use writer::{Submission, Writer};
 
-/// Submissions waiting for the writer at most; a full queue makes handlers wait.
-const QUEUE: usize = 4096;
 /// Entries read from the store at a time when a server starts.
 const LOAD_CHUNK: u64 = 10_000;
 
@@ -74,9 +73,11 @@ pub struct State {
     /// The log's signer.
     pub signer: NoteSigner,
     /// The writer's queue.
-    pub queue: mpsc::Sender<Submission>,
+    pub queue: std::sync::mpsc::Sender<Submission>,
     /// The log's size, as announced by the writer after each group.
     pub size: watch::Receiver<u64>,
+    /// Whether the writer's last contact with the store failed.
+    store_down: Arc<AtomicBool>,
     /// The signed checkpoint of the latest size asked for.
     checkpoint: Mutex<Option<(u64, Arc<str>)>>,
     /// The results and breakdown JSON of the latest size asked for (shared by every
@@ -96,8 +97,11 @@ impl State {
         let size = live.size();
         let live = Arc::new(RwLock::new(live));
         let (size_tx, size_rx) = watch::channel(size);
-        let (queue, receiver) = mpsc::channel(QUEUE);
+        // Unbounded: what waits is bounded by the connections and the body limit.
+        let (queue, receiver) = std::sync::mpsc::channel();
+        let store_down = Arc::new(AtomicBool::new(false));
         let writer = Writer {
+            store_down: Arc::clone(&store_down),
             election: Arc::clone(&election),
             live: Arc::clone(&live),
             store: Arc::clone(&store),
@@ -119,9 +123,15 @@ impl State {
             signer,
             queue,
             size: size_rx,
+            store_down,
             checkpoint: Mutex::new(None),
             snapshot: Mutex::new(None),
         }))
+    }
+
+    /// Whether what is served may be behind the store (it cannot be reached now).
+    pub fn stale(&self) -> bool {
+        self.store_down.load(Ordering::Relaxed)
     }
 
     /// The signed checkpoint of the log as it is now, and its size.
@@ -152,41 +162,14 @@ impl State {
     }
 }
 
-/// Replays the stored log into `live`, checking each entry: its index, a known mesa, the
-/// next version of that mesa, every option counted.
+/// Replays the stored log into `live`, each entry checked ([`Live::take`]).
 fn load(store: &dyn Store, election: &Election, live: &mut Live) -> Result<(), ServerError> {
     let size = store.size()?;
     let mut from = 0;
     while from < size {
         let to = (from + LOAD_CHUNK).min(size);
-        for (i, line) in (from..).zip(store.entries(from, to)?) {
-            let damaged = |reason: String| ServerError::Log { index: i, reason };
-            let entry = Entry::parse(line.as_bytes()).map_err(|e| damaged(e.to_string()))?;
-            if entry.index != i {
-                return Err(damaged(format!("it says it is entry {}", entry.index)));
-            }
-            let mesa = election
-                .mesa(&entry.mesa)
-                .ok_or_else(|| damaged(format!("unknown mesa {:?}", entry.mesa)))?;
-            let expected = live.current[mesa as usize]
-                .as_ref()
-                .map_or(1, |c| c.version + 1);
-            if entry.version != expected {
-                return Err(damaged(format!(
-                    "mesa {:?} version {}, expected {expected}",
-                    entry.mesa, entry.version
-                )));
-            }
-            if entry.votes.len() != election.spec.options.len()
-                || election
-                    .spec
-                    .options
-                    .iter()
-                    .any(|o| !entry.votes.contains_key(o))
-            {
-                return Err(damaged("its votes are not the election's options".into()));
-            }
-            live.apply(election, mesa, &entry, line);
+        for (index, line) in (from..).zip(store.entries(from, to)?) {
+            live.take(election, index, line)?;
         }
         from = to;
     }

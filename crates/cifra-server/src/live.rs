@@ -7,6 +7,7 @@
 //! taking the previous version's votes out before adding the new one's.
 
 use crate::election::Election;
+use crate::ServerError;
 use cifra_core::SystemError;
 use cifra_log::{Entry, Tree};
 use cifra_report::live::{Counts, LiveResults, TerritoryRef};
@@ -127,6 +128,45 @@ impl Live {
         self.current[m] = Some(acta);
         self.tree.push(cifra_log::leaf_hash(line.as_bytes()));
         self.lines.push(line);
+    }
+
+    /// Takes in entry `index` as stored, `line`, checking it follows the log: its index,
+    /// a known mesa, that mesa's next version, every option counted.
+    pub fn take(
+        &mut self,
+        election: &Election,
+        index: u64,
+        line: String,
+    ) -> Result<(), ServerError> {
+        let damaged = |reason: String| ServerError::Log { index, reason };
+        let entry = Entry::parse(line.as_bytes()).map_err(|e| damaged(e.to_string()))?;
+        if entry.index != index || index != self.size() {
+            return Err(damaged(format!(
+                "it says it is entry {}, the log has {}",
+                entry.index,
+                self.size()
+            )));
+        }
+        let mesa = election
+            .mesa(&entry.mesa)
+            .ok_or_else(|| damaged(format!("unknown mesa {:?}", entry.mesa)))?;
+        let expected = self.current[mesa as usize]
+            .as_ref()
+            .map_or(1, |c| c.version + 1);
+        if entry.version != expected {
+            return Err(damaged(format!(
+                "mesa {:?} version {}, expected {expected}",
+                entry.mesa, entry.version
+            )));
+        }
+        let options = &election.spec.options;
+        if entry.votes.len() != options.len()
+            || options.iter().any(|o| !entry.votes.contains_key(o))
+        {
+            return Err(damaged("its votes are not the election's options".into()));
+        }
+        self.apply(election, mesa, &entry, line);
+        Ok(())
     }
 
     /// The log's size.

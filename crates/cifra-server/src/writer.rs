@@ -6,16 +6,25 @@
 use crate::election::Election;
 use crate::intake::{Acta, ApiError};
 use crate::live::Live;
+use crate::ServerError;
 use axum::http::StatusCode;
 use cifra_log::Entry;
+use cifra_store::StoreError;
 use cifra_store::{Record, Store};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, RwLock};
-use tokio::sync::{mpsc, oneshot, watch};
+use std::time::Duration;
+use tokio::sync::{oneshot, watch};
 
 /// Actas decided and written together at most.
 const MAX_GROUP: usize = 100_000;
+/// How often an idle writer looks for entries other servers appended to the store.
+pub const FOLLOW_EVERY: Duration = Duration::from_millis(200);
+/// How many times a group is decided again after others appended first.
+const MAX_ATTEMPTS: u32 = 8;
 
 /// A checked request waiting to be recorded.
 pub struct Submission {
@@ -69,6 +78,8 @@ pub struct Writer {
     pub store: Arc<dyn Store>,
     /// The log's size, announced after each group.
     pub size: watch::Sender<u64>,
+    /// Set while the store cannot be reached, cleared when it answers again.
+    pub store_down: Arc<AtomicBool>,
 }
 
 /// A mesa's latest version as a group sees it (recorded, or earlier in the same group).
@@ -80,9 +91,19 @@ struct Latest {
 }
 
 impl Writer {
-    /// Runs until every sender is gone: receives submissions, records them in groups.
-    pub fn run(self, mut queue: mpsc::Receiver<Submission>) {
-        while let Some(first) = queue.blocking_recv() {
+    /// Runs until every sender is gone: receives submissions and records them in
+    /// groups; between them, at least every [`FOLLOW_EVERY`], takes in what other
+    /// servers on the same store appended.
+    pub fn run(self, queue: std_mpsc::Receiver<Submission>) {
+        loop {
+            let first = match queue.recv_timeout(FOLLOW_EVERY) {
+                Ok(first) => first,
+                Err(std_mpsc::RecvTimeoutError::Timeout) => {
+                    self.follow_and_report();
+                    continue;
+                }
+                Err(std_mpsc::RecvTimeoutError::Disconnected) => return,
+            };
             let mut count = first.actas.len();
             let mut group = vec![first];
             while count < MAX_GROUP {
@@ -98,18 +119,68 @@ impl Writer {
         }
     }
 
+    /// Takes in the entries other servers appended; a failure is said on stderr (the
+    /// next round tries again; reads go on serving what is known).
+    fn follow_and_report(&self) {
+        let down = self.follow().err();
+        if let Some(e) = &down {
+            if !self.store_down.load(Ordering::Relaxed) {
+                eprintln!("cifra: warning: the store cannot be reached; serving the last results known, refusing actas (503): {e}");
+            }
+        } else if self.store_down.load(Ordering::Relaxed) {
+            eprintln!("cifra: the store answers again");
+        }
+        self.store_down.store(down.is_some(), Ordering::Relaxed);
+    }
+
+    /// Applies the store's entries past the live log's end, each checked as at start.
+    fn follow(&self) -> Result<(), ServerError> {
+        let size = self.store.size()?;
+        let known = self.live.read().unwrap_or_else(|e| e.into_inner()).size();
+        if size <= known {
+            return Ok(());
+        }
+        let lines = self.store.entries(known, size)?;
+        let size = {
+            let mut live = self.live.write().unwrap_or_else(|e| e.into_inner());
+            for (index, line) in (known..).zip(lines) {
+                live.take(&self.election, index, line)?;
+            }
+            live.size()
+        };
+        self.size.send_replace(size);
+        Ok(())
+    }
+
     fn record(&self, group: Vec<Submission>) {
-        let (decided, records, applied) = self.decide(&group);
-        if let Err(e) = self.store.append(&records) {
+        // Another server may have appended since this one last looked: the store then
+        // refuses the group (a gap), and it is decided again on the log as it now is.
+        let mut attempts = 0;
+        let (decided, applied) = loop {
+            let (decided, records, applied) = self.decide(&group);
+            match self.store.append(&records) {
+                Ok(()) => {
+                    self.store_down.store(false, Ordering::Relaxed);
+                    break (decided, applied);
+                }
+                Err(StoreError::Gap { .. }) if attempts < MAX_ATTEMPTS => {
+                    attempts += 1;
+                    if self.follow().is_ok() {
+                        continue;
+                    }
+                }
+                Err(StoreError::Gap { .. }) => {}
+                Err(_) => self.store_down.store(true, Ordering::Relaxed),
+            }
             let error = ApiError::request(
                 StatusCode::SERVICE_UNAVAILABLE,
-                format!("the actas could not be recorded, nothing was: {e}"),
+                "the actas could not be recorded (the database did not commit them): nothing was recorded; try again",
             );
             for submission in group {
                 let _ = submission.reply.send(Err(error.clone()));
             }
             return;
-        }
+        };
         let size = {
             let mut live = self.live.write().unwrap_or_else(|e| e.into_inner());
             for (mesa, entry, line) in applied {

@@ -886,6 +886,8 @@ async fn the_log_is_canonical_lines_under_a_signed_checkpoint() {
     let results = s.results("").await;
     assert_eq!(results["log_size"], 7);
     assert_eq!(hash(results["log_root"].as_str().unwrap()), tree.root());
+    // The store answers: nothing served is stale.
+    assert_eq!(results["stale"], false);
     let (_, tlog) = s.text("/log/checkpoint").await;
     assert_eq!(tlog, note, "/log/checkpoint is the same note");
 

@@ -339,12 +339,14 @@ pub fn assert_error(body: &Value, acta: Option<u64>, mesa: Option<&str>, field: 
     assert_eq!(body["field"], json!(field), "field of {body}");
 }
 
-/// A results object without the log's fields (to compare results of different routes).
+/// A results object without the log's fields and `stale` (to compare results of
+/// different routes).
 pub fn without_log(results: &Value) -> Value {
     let mut r = results.clone();
     let map = r.as_object_mut().expect("an object");
     map.remove("log_size");
     map.remove("log_root");
+    map.remove("stale");
     r
 }
 
