@@ -1,26 +1,34 @@
 //! What can go wrong with a store. Every message names the database and says what is
 //! wrong, so that it can be shown to the operator as it is.
+//!
+//! The database is named by its path: for SQLite the file, for PostgreSQL the address
+//! (`postgres://user@host:port/db`) without its password.
 
 use std::path::{Path, PathBuf};
 
-/// The schema version this crate writes and reads (`cifra_schema` in the `meta` table).
+/// The schema version the SQLite backend writes and reads (`cifra_schema` in the `meta`
+/// table).
 pub(crate) const SCHEMA_VERSION: &str = "1";
 
 /// An error from a [`Store`](crate::Store). Every variant carries the database's path
-/// (for SQLite, the file), and its message names it.
+/// (for SQLite, the file; for PostgreSQL, its address without the password), and its
+/// message names it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// `create` was given a path that already exists.
-    #[error("{}: already exists; a new election is never written over an existing file (choose another path)", .path.display())]
+    /// `create` was given a path that already exists, or a PostgreSQL database that
+    /// already holds a cifra election.
+    #[error("{}", exists_message(.path))]
     Exists {
-        /// The existing file.
+        /// The existing file, or the database's address.
         path: PathBuf,
     },
 
-    /// `open` was given a path where there is no file.
-    #[error("{}: no such file; there is no election here (is the path right?)", .path.display())]
+    /// `open` was given a path where there is no file, or the address of a PostgreSQL
+    /// database that does not exist (`create` needs it to exist too: cifra creates
+    /// tables, not databases).
+    #[error("{}", missing_message(.path))]
     Missing {
-        /// The missing file.
+        /// The missing file, or the database's address.
         path: PathBuf,
     },
 
@@ -33,13 +41,16 @@ pub enum StoreError {
         reason: String,
     },
 
-    /// The file is a cifra election written by a version of cifra with another schema.
-    #[error("{}: cifra election schema version {found}, but this cifra reads version {}", .path.display(), SCHEMA_VERSION)]
+    /// The database is a cifra election written by a version of cifra with another
+    /// schema.
+    #[error("{}: cifra election schema version {found}, but this cifra reads version {expected}", .path.display())]
     SchemaVersion {
         /// The database.
         path: PathBuf,
         /// The version found in the database.
         found: String,
+        /// The version this cifra reads.
+        expected: String,
     },
 
     /// What was asked is refused: an invalid election spec, or a token scope that
@@ -70,6 +81,34 @@ pub enum StoreError {
         got: u64,
     },
 
+    /// An append would record a mesa's acta version the log already holds (another
+    /// server recorded it first); nothing was written. Only backends that enforce one
+    /// entry per mesa and version (PostgreSQL) return it.
+    #[error("{}: the log already holds version {version} of mesa {mesa:?} (another server may have recorded it); nothing was written", .path.display())]
+    Conflict {
+        /// The database.
+        path: PathBuf,
+        /// The mesa of the refused record.
+        mesa: String,
+        /// The acta version of the refused record.
+        version: u32,
+    },
+
+    /// The database cannot be reached (not running, restarting, the network is down,
+    /// or it did not answer in time). Nothing is wrong with what was asked: the next
+    /// call connects again, so the caller may answer "try again later" and carry on.
+    ///
+    /// An `append` that fails this way while committing may or may not have been
+    /// written: the log says which (a retry at the same index is refused with
+    /// [`StoreError::Gap`] if it was).
+    #[error("{}: the database is unavailable: {message} (cifra connects again on the next request)", .path.display())]
+    Unavailable {
+        /// The database.
+        path: PathBuf,
+        /// What went wrong, e.g. "connection refused".
+        message: String,
+    },
+
     /// The database driver failed (I/O, locking, a full disk, ...).
     #[error("{}: database error: {message}", .path.display())]
     Database {
@@ -98,6 +137,39 @@ pub enum StoreError {
     },
 }
 
+/// Whether an error's path is a PostgreSQL database's address rather than a file.
+fn is_address(path: &Path) -> bool {
+    path.to_str().is_some_and(crate::is_postgres_address)
+}
+
+fn exists_message(path: &Path) -> String {
+    if is_address(path) {
+        format!(
+            "{}: already holds a cifra election; a new election is never written over an existing one (choose another database)",
+            path.display()
+        )
+    } else {
+        format!(
+            "{}: already exists; a new election is never written over an existing file (choose another path)",
+            path.display()
+        )
+    }
+}
+
+fn missing_message(path: &Path) -> String {
+    if is_address(path) {
+        format!(
+            "{}: no such database; there is no election here (is the address right? cifra creates tables, not databases: create it first, e.g. with createdb)",
+            path.display()
+        )
+    } else {
+        format!(
+            "{}: no such file; there is no election here (is the path right?)",
+            path.display()
+        )
+    }
+}
+
 impl StoreError {
     pub(crate) fn corrupt(path: &Path, what: impl Into<String>) -> StoreError {
         StoreError::Corrupt {
@@ -117,6 +189,13 @@ impl StoreError {
         StoreError::Database {
             path: path.to_path_buf(),
             message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn unavailable(path: &Path, message: impl Into<String>) -> StoreError {
+        StoreError::Unavailable {
+            path: path.to_path_buf(),
+            message: message.into(),
         }
     }
 

@@ -5,10 +5,12 @@
 //! [`Store`]. The servers know only the trait; SQL stays inside this crate.
 //!
 //! [`SqliteStore`] is the embedded backend: one SQLite file in WAL mode, every commit
-//! synced to disk before [`Store::append`] returns. The trait is written so that a
-//! shared database (several servers, one gap-free log) can implement it too: the log's
-//! order is decided inside the backend's transaction ([`Store::append`] refuses a
-//! record whose index is not the next one), never by a counter kept in one process.
+//! synced to disk before [`Store::append`] returns. [`PgStore`] is the shared one: a
+//! PostgreSQL database that several servers use at once, with one gap-free log. Either
+//! way the log's order is decided inside the backend's transaction ([`Store::append`]
+//! refuses a record whose index is not the next one), never by a counter kept in one
+//! process. [`open`] and [`create`] pick the backend from an address: `postgres://...`
+//! or a file's path.
 //!
 //! ```
 //! use cifra_store::{ElectionSpec, Mesa, Record, SqliteStore, Store};
@@ -33,15 +35,49 @@
 #![warn(missing_docs)]
 
 mod error;
+mod postgres;
 mod scope;
 mod spec;
 mod sqlite;
 
 use std::fmt;
+use std::path::Path;
 
 pub use error::StoreError;
+pub use postgres::PgStore;
 pub use scope::{ParseScopeError, Scope};
 pub use sqlite::SqliteStore;
+
+/// Opens the election at `address`: a PostgreSQL database if the address starts with
+/// `postgres://` or `postgresql://` ([`PgStore::open`]), otherwise a SQLite file's
+/// path ([`SqliteStore::open`]).
+pub fn open(address: &str) -> Result<Box<dyn Store>, StoreError> {
+    if is_postgres_address(address) {
+        Ok(Box::new(PgStore::open(address)?))
+    } else {
+        Ok(Box::new(SqliteStore::open(Path::new(address))?))
+    }
+}
+
+/// Creates the election `spec` at `address`: in a PostgreSQL database if the address
+/// starts with `postgres://` or `postgresql://` ([`PgStore::create`]), otherwise in a
+/// new SQLite file at that path ([`SqliteStore::create`]).
+pub fn create(address: &str, spec: &ElectionSpec) -> Result<Box<dyn Store>, StoreError> {
+    if is_postgres_address(address) {
+        Ok(Box::new(PgStore::create(address, spec)?))
+    } else {
+        Ok(Box::new(SqliteStore::create(Path::new(address), spec)?))
+    }
+}
+
+/// Whether `address` names a PostgreSQL database (its scheme, in any case).
+pub(crate) fn is_postgres_address(address: &str) -> bool {
+    ["postgres://", "postgresql://"].iter().any(|scheme| {
+        address
+            .get(..scheme.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
+    })
+}
 
 /// What `cifra init` records about an election.
 ///
@@ -137,7 +173,14 @@ pub trait Store: Send + Sync {
     /// `records[0].index` must equal the current size and indexes must be consecutive;
     /// otherwise [`StoreError::Gap`] and nothing is written. The check is made inside
     /// the write transaction, so concurrent writers racing for the same index get
-    /// exactly one success. An empty slice is `Ok`.
+    /// exactly one success, whether they share a store, a file or a database. An empty
+    /// slice is `Ok`.
+    ///
+    /// A backend that keeps one entry per mesa and version (PostgreSQL) refuses a
+    /// record whose mesa and version the log (or the slice) already holds
+    /// ([`StoreError::Conflict`]), and nothing is written. A backend reached over a
+    /// network fails with [`StoreError::Unavailable`] while it cannot be reached; if
+    /// that happens while committing, the log tells whether the records were written.
     fn append(&self, records: &[Record]) -> Result<(), StoreError>;
 
     /// The number of entries in the log (the next index).

@@ -200,7 +200,7 @@ impl Store for SqliteStore {
             let mut tokens = Vec::new();
             for row in rows {
                 let (hash, scope) = row.at(path)?;
-                tokens.push(token_from_row(path, &hash, &scope)?);
+                tokens.push(spec::token_from_row(path, &hash, &scope)?);
             }
             Ok(tokens)
         })
@@ -300,19 +300,6 @@ fn log_size(conn: &Connection, path: &Path) -> Result<u64, StoreError> {
     }
 }
 
-fn token_from_row(path: &Path, hash: &[u8], scope: &str) -> Result<Token, StoreError> {
-    let hash = <[u8; 32]>::try_from(hash).map_err(|_| {
-        StoreError::corrupt(
-            path,
-            format!("a token hash has {} bytes, not 32", hash.len()),
-        )
-    })?;
-    let scope = scope
-        .parse()
-        .map_err(|error| StoreError::corrupt(path, format!("a token's {error}")))?;
-    Ok(Token { hash, scope })
-}
-
 /// Refuses a token scope no mesa can match: it could never submit anything, so it is
 /// a typo.
 fn check_territory(
@@ -321,7 +308,6 @@ fn check_territory(
     column: &str,
     value: &str,
 ) -> Result<(), StoreError> {
-    let scope = format!("{column}={value}");
     let position: Option<i64> = conn
         .query_row(
             "SELECT position FROM territory_columns WHERE name = ?1",
@@ -338,14 +324,7 @@ fn check_territory(
                 |row| row.get(0),
             )
             .at(path)?;
-        let known = match columns {
-            Some(columns) => format!("the election's territory columns are {columns}"),
-            None => "the election has no territory columns".to_string(),
-        };
-        return Err(StoreError::invalid(
-            path,
-            format!("token scope {scope:?}: {column:?} is not a territory column ({known})"),
-        ));
+        return Err(spec::not_a_territory_column(path, column, value, columns));
     };
     let found: bool = conn
         .query_row(
@@ -357,10 +336,7 @@ fn check_territory(
     if found {
         Ok(())
     } else {
-        Err(StoreError::invalid(
-            path,
-            format!("token scope {scope:?}: no mesa has {column} {value:?}"),
-        ))
+        Err(spec::no_mesa_has(path, column, value))
     }
 }
 
@@ -436,6 +412,7 @@ fn check_schema(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         Some(found) => Err(StoreError::SchemaVersion {
             path: path.to_path_buf(),
             found,
+            expected: SCHEMA_VERSION.to_string(),
         }),
     }
 }

@@ -9,6 +9,7 @@ use rusqlite::{params, Transaction};
 
 use super::At;
 use crate::error::SCHEMA_VERSION;
+use crate::spec::StoredSpec;
 use crate::{ElectionSpec, Mesa, StoreError};
 
 /// Every table, created in `create`'s one transaction. STRICT tables refuse values of
@@ -71,12 +72,8 @@ CREATE TABLE entries (
 ) STRICT;
 ";
 
-/// The tables holding the spec's lists of names, by what they list.
-const NAME_LISTS: [(&str, &str); 3] = [
-    ("options", "option"),
-    ("id_columns", "id column"),
-    ("territory_columns", "territory column"),
-];
+/// The tables holding the spec's lists of names, in [`StoredSpec::names`]' order.
+const NAME_LISTS: [&str; 3] = ["options", "id_columns", "territory_columns"];
 
 /// Writes the schema version and `spec` (already validated) into a new database.
 pub(super) fn write_spec(
@@ -95,7 +92,7 @@ pub(super) fn write_spec(
     )
     .at(path)?;
     let lists = [&spec.options, &spec.id_columns, &spec.territory_columns];
-    for ((table, _), names) in NAME_LISTS.iter().zip(lists) {
+    for (table, names) in NAME_LISTS.iter().zip(lists) {
         let mut insert = tx
             .prepare(&format!(
                 "INSERT INTO {table} (position, name) VALUES (?1, ?2)"
@@ -143,139 +140,43 @@ pub(super) fn read_spec(tx: &Transaction, path: &Path) -> Result<ElectionSpec, S
             }
             other => StoreError::database(path, other),
         })?;
-    let signing_key = <[u8; 32]>::try_from(signing_key.as_slice())
-        .map_err(|_| StoreError::corrupt(path, "the signing key is not 32 bytes"))?;
-    let [options, id_columns, territory_columns] =
-        NAME_LISTS.map(|(table, what)| read_names(tx, path, table, what));
-    let territory_columns = territory_columns?;
-    let mesas = read_mesas(tx, path, territory_columns.len())?;
-    Ok(ElectionSpec {
+    let [options, id_columns, territory_columns] = NAME_LISTS.map(|table| {
+        rows(
+            tx,
+            path,
+            &format!("SELECT position, name FROM {table} ORDER BY position"),
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+    });
+    let stored = StoredSpec {
         name,
         system,
-        options: options?,
-        id_columns: id_columns?,
-        territory_columns,
-        mesas,
         signing_key,
-    })
+        names: [options?, id_columns?, territory_columns?],
+        mesas: rows(
+            tx,
+            path,
+            "SELECT position, id, electors FROM mesas ORDER BY position",
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )?,
+        territory: rows(
+            tx,
+            path,
+            "SELECT mesa, position, value FROM mesa_territory ORDER BY mesa, position",
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )?,
+    };
+    stored.check(path)
 }
 
-fn read_names(
+/// Every row of a query.
+fn rows<T>(
     tx: &Transaction,
     path: &Path,
-    table: &str,
-    what: &str,
-) -> Result<Vec<String>, StoreError> {
-    let mut select = tx
-        .prepare(&format!(
-            "SELECT position, name FROM {table} ORDER BY position"
-        ))
-        .at(path)?;
-    let rows = select
-        .query_map([], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-        })
-        .at(path)?;
-    let mut names = Vec::new();
-    for row in rows {
-        let (position, name) = row.at(path)?;
-        if !is_position(position, names.len()) {
-            return Err(StoreError::corrupt(
-                path,
-                format!("{what} {} is stored at position {position}", names.len()),
-            ));
-        }
-        names.push(name);
-    }
-    Ok(names)
-}
-
-fn read_mesas(tx: &Transaction, path: &Path, columns: usize) -> Result<Vec<Mesa>, StoreError> {
-    let mut mesas = read_mesa_rows(tx, path)?;
-    let mut select = tx
-        .prepare("SELECT mesa, position, value FROM mesa_territory ORDER BY mesa, position")
-        .at(path)?;
-    let rows = select
-        .query_map([], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, i64>(1)?,
-                row.get::<_, String>(2)?,
-            ))
-        })
-        .at(path)?;
-    for row in rows {
-        let (mesa, position, value) = row.at(path)?;
-        let territory = usize::try_from(mesa)
-            .ok()
-            .and_then(|mesa| mesas.get_mut(mesa))
-            .map(|mesa| &mut mesa.territory)
-            .ok_or_else(|| {
-                StoreError::corrupt(
-                    path,
-                    format!("a territory value belongs to no mesa (position {mesa})"),
-                )
-            })?;
-        if !is_position(position, territory.len()) {
-            return Err(StoreError::corrupt(
-                path,
-                format!("mesa position {mesa} has a territory value at position {position}"),
-            ));
-        }
-        territory.push(value);
-    }
-    match mesas.iter().find(|mesa| mesa.territory.len() != columns) {
-        Some(mesa) => Err(StoreError::corrupt(
-            path,
-            format!(
-                "the mesa {:?} has {} territory values, but the election has {columns} territory columns",
-                mesa.id,
-                mesa.territory.len()
-            ),
-        )),
-        None => Ok(mesas),
-    }
-}
-
-/// The mesas without their territory values.
-fn read_mesa_rows(tx: &Transaction, path: &Path) -> Result<Vec<Mesa>, StoreError> {
-    let mut select = tx
-        .prepare("SELECT position, id, electors FROM mesas ORDER BY position")
-        .at(path)?;
-    let rows = select
-        .query_map([], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, Option<i64>>(2)?,
-            ))
-        })
-        .at(path)?;
-    let mut mesas = Vec::new();
-    for row in rows {
-        let (position, id, electors) = row.at(path)?;
-        if !is_position(position, mesas.len()) {
-            return Err(StoreError::corrupt(
-                path,
-                format!("mesa {} is stored at position {position}", mesas.len()),
-            ));
-        }
-        let electors = electors.map(u64::try_from).transpose().map_err(|_| {
-            StoreError::corrupt(
-                path,
-                format!("the mesa {id:?} has a negative number of electors"),
-            )
-        })?;
-        mesas.push(Mesa {
-            id,
-            territory: Vec::new(),
-            electors,
-        });
-    }
-    Ok(mesas)
-}
-
-/// Whether a stored position is the next one expected in a list.
-fn is_position(stored: i64, expected: usize) -> bool {
-    usize::try_from(stored) == Ok(expected)
+    sql: &str,
+    read: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let mut select = tx.prepare(sql).at(path)?;
+    let rows = select.query_map([], read).at(path)?;
+    rows.collect::<rusqlite::Result<Vec<T>>>().at(path)
 }
