@@ -1,38 +1,49 @@
 //! Durability: what `append` acknowledged survives its process being killed (SIGKILL)
-//! at any moment, and the log it leaves is gap-free.
+//! at any moment, and the log it leaves is gap-free, on both backends.
 //!
 //! The test binary plays both parts: run normally, the test starts itself again as the
-//! writer (the environment variable names the database), reads the writer's
-//! acknowledgements as they come, kills it, then reopens the file.
+//! writer (the environment variable holds the database's address), reads the writer's
+//! acknowledgements as they come, kills it, then reopens the database.
 
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
 use std::process::{Command, Stdio};
 
-use cifra_store::{SqliteStore, Store};
-use common::{line, records, spec};
+use common::{line, records, spec, Place};
 
 const WRITER_DB: &str = "CIFRA_STORE_TEST_WRITER_DB";
-const TEST: &str = "acknowledged_appends_survive_sigkill";
 /// Acknowledgements the parent waits for before killing the writer.
 const ACKS_BEFORE_KILL: usize = 300;
 /// Where the writer stops if nobody kills it (the parent died, say).
 const WRITER_LIMIT: u64 = 1_000_000;
 
 #[test]
-fn acknowledged_appends_survive_sigkill() {
-    match std::env::var_os(WRITER_DB) {
-        Some(path) => write_until_killed(Path::new(&path)),
-        None => kill_a_writer_and_check_its_log(),
+fn acknowledged_appends_survive_sigkill_sqlite() {
+    match std::env::var(WRITER_DB) {
+        Ok(address) => write_until_killed(&address),
+        Err(_) => kill_a_writer_and_check_its_log(
+            &common::sqlite(),
+            "acknowledged_appends_survive_sigkill_sqlite",
+        ),
+    }
+}
+
+#[test]
+fn acknowledged_appends_survive_sigkill_postgres() {
+    match std::env::var(WRITER_DB) {
+        Ok(address) => write_until_killed(&address),
+        Err(_) => kill_a_writer_and_check_its_log(
+            &common::postgres(),
+            "acknowledged_appends_survive_sigkill_postgres",
+        ),
     }
 }
 
 /// The child: appends batches of 1 to 40 records, printing the last index of each
 /// after `append` returned.
-fn write_until_killed(path: &Path) {
-    let store = SqliteStore::open(path).unwrap();
+fn write_until_killed(address: &str) {
+    let store = cifra_store::open(address).unwrap();
     let mut stdout = std::io::stdout().lock();
     let mut size = store.size().unwrap();
     for batch in 0.. {
@@ -48,15 +59,13 @@ fn write_until_killed(path: &Path) {
     }
 }
 
-/// The parent.
-fn kill_a_writer_and_check_its_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("election.db");
-    drop(SqliteStore::create(&path, &spec()).unwrap());
+/// The parent; `test` is the test's name, which the child runs.
+fn kill_a_writer_and_check_its_log(place: &dyn Place, test: &str) {
+    drop(place.create(&spec()).unwrap());
 
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([TEST, "--exact", "--nocapture", "--test-threads=1"])
-        .env(WRITER_DB, &path)
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(WRITER_DB, place.address())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -96,7 +105,7 @@ fn kill_a_writer_and_check_its_log() {
     assert!(!status.success(), "the writer was not killed: {status}");
     let acknowledged = acknowledged.unwrap();
 
-    let store = SqliteStore::open(&path).unwrap();
+    let store = place.open().unwrap();
     let size = store.size().unwrap();
     assert!(
         size > acknowledged,

@@ -1,4 +1,5 @@
-//! create and open: the spec round trip, and every file `open` and `create` refuse.
+//! create and open: the spec round trip on both backends, and every file `open` and
+//! `create` refuse (SQLite's; PostgreSQL's databases are in postgres.rs).
 
 mod common;
 
@@ -6,39 +7,139 @@ use std::fs;
 use std::path::Path;
 
 use cifra_store::{ElectionSpec, SqliteStore, Store, StoreError};
-use common::spec;
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
+use common::{assert_names, files_in, spec, Place};
 
 fn assert_names_path(error: &StoreError, path: &Path) {
-    let message = error.to_string();
-    assert!(
-        message.contains(&path.display().to_string()),
-        "{message:?} does not name {}",
-        path.display()
-    );
+    assert_names(error, &path.display().to_string());
 }
 
-#[test]
-fn the_spec_round_trips_through_create_and_open() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("election.db");
-    let store = SqliteStore::create(&path, &spec()).unwrap();
+on_both!(
+    the_spec_round_trips_through_create_and_open,
+    an_election_without_territory_columns_or_mesas_round_trips,
+    create_refuses_an_existing_election,
+    create_refuses_an_invalid_spec_and_leaves_nothing,
+    open_refuses_another_schema_version,
+    damaged_election_data_is_reported_as_corrupt,
+);
+
+fn the_spec_round_trips_through_create_and_open(place: &dyn Place) {
+    let store = place.create(&spec()).unwrap();
     assert_eq!(store.election().unwrap(), spec());
     assert_eq!(store.size().unwrap(), 0);
     assert!(store.tokens().unwrap().is_empty());
     drop(store);
 
-    let store = SqliteStore::open(&path).unwrap();
+    let store = place.open().unwrap();
     assert_eq!(store.election().unwrap(), spec());
     assert_eq!(store.size().unwrap(), 0);
+}
+
+fn an_election_without_territory_columns_or_mesas_round_trips(place: &dyn Place) {
+    let spec = ElectionSpec {
+        territory_columns: Vec::new(),
+        mesas: Vec::new(),
+        ..spec()
+    };
+    drop(place.create(&spec).unwrap());
+    assert_eq!(place.open().unwrap().election().unwrap(), spec);
+}
+
+fn create_refuses_an_existing_election(place: &dyn Place) {
+    let store = place.create(&spec()).unwrap();
+    let other = ElectionSpec {
+        name: "cifra.example/other".into(),
+        ..spec()
+    };
+    let error = place.create(&other).err().unwrap();
+    assert!(matches!(error, StoreError::Exists { .. }), "{error:?}");
+    assert_names(&error, &place.name());
+    assert_eq!(store.election().unwrap(), spec());
+    assert_eq!(place.open().unwrap().election().unwrap(), spec());
+}
+
+fn create_refuses_an_invalid_spec_and_leaves_nothing(place: &dyn Place) {
+    let mut cases: Vec<(ElectionSpec, &str)> = Vec::new();
+    let mut case = |change: fn(&mut ElectionSpec), expected| {
+        let mut spec = spec();
+        change(&mut spec);
+        cases.push((spec, expected));
+    };
+    case(|s| s.name = " ".into(), "no name");
+    case(|s| s.system = String::new(), "no electoral system");
+    case(|s| s.options.clear(), "no options");
+    case(
+        |s| s.options[1] = "boric".into(),
+        "the option \"boric\" appears twice",
+    );
+    case(
+        |s| s.options[2] = String::new(),
+        "option number 3 has an empty name",
+    );
+    case(|s| s.id_columns.clear(), "no id columns");
+    case(
+        |s| s.territory_columns[1] = "region".into(),
+        "the territory column \"region\" appears twice",
+    );
+    case(
+        |s| s.mesas[2].id = "ANTOFAGASTA/1".into(),
+        "the mesa \"ANTOFAGASTA/1\" appears twice",
+    );
+    case(|s| s.mesas[1].id = String::new(), "a mesa has an empty id");
+    case(
+        |s| s.mesas[1].territory.pop().map(drop).unwrap_or_default(),
+        "the mesa \"ANTOFAGASTA/2\" has 1 territory values, but the election has 2 territory columns",
+    );
+    case(
+        |s| s.mesas[0].electors = Some(u64::MAX),
+        "the mesa \"ANTOFAGASTA/1\" has more electors than can be stored",
+    );
+
+    // One place for every case: each must leave it as it found it.
+    for (spec, expected) in cases {
+        let error = place.create(&spec).err().unwrap();
+        assert!(matches!(error, StoreError::Invalid { .. }), "{error:?}");
+        assert_names(&error, &place.name());
+        assert!(
+            error.to_string().contains(expected),
+            "{error} lacks {expected:?}"
+        );
+        assert!(place.holds_nothing(), "{expected}: something was written");
+    }
+}
+
+fn open_refuses_another_schema_version(place: &dyn Place) {
+    drop(place.create(&spec()).unwrap());
+    place.tamper_with(
+        "UPDATE meta SET value = '2' WHERE key = 'cifra_schema'",
+        "INSERT INTO cifra_migrations (version, description) VALUES (2, 'a later cifra')",
+    );
+    let error = place.open().err().unwrap();
+    match &error {
+        StoreError::SchemaVersion {
+            found, expected, ..
+        } => assert_eq!((found.as_str(), expected.as_str()), ("2", "1")),
+        other => panic!("{other:?}"),
+    }
+    assert_names(&error, &place.name());
+}
+
+fn damaged_election_data_is_reported_as_corrupt(place: &dyn Place) {
+    let store = place.create(&spec()).unwrap();
+    // A mesa that lost a territory value (foreign keys do not cover this).
+    place.tamper("DELETE FROM mesa_territory WHERE mesa = 1 AND position = 1");
+    let error = store.election().unwrap_err();
+    assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+    assert_names(&error, &place.name());
+    assert!(error.to_string().contains("ANTOFAGASTA/2"), "{error}");
+}
+
+#[test]
+fn a_sqlite_election_is_in_write_ahead_logging_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("election.db");
+    drop(SqliteStore::create(&path, &spec()).unwrap());
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.election().unwrap(), spec());
 
     // Write-ahead logging is a property of the file: other connections see it.
     let mode: String = rusqlite::Connection::open(&path)
@@ -46,19 +147,6 @@ fn the_spec_round_trips_through_create_and_open() {
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-}
-
-#[test]
-fn an_election_without_territory_columns_or_mesas_round_trips() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("election.db");
-    let spec = ElectionSpec {
-        territory_columns: Vec::new(),
-        mesas: Vec::new(),
-        ..spec()
-    };
-    SqliteStore::create(&path, &spec).unwrap();
-    assert_eq!(SqliteStore::open(&path).unwrap().election().unwrap(), spec);
 }
 
 #[test]
@@ -98,20 +186,6 @@ fn create_refuses_an_existing_file_and_leaves_it_alone() {
 }
 
 #[test]
-fn create_refuses_an_existing_election() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("election.db");
-    let store = SqliteStore::create(&path, &spec()).unwrap();
-    let other = ElectionSpec {
-        name: "cifra.example/other".into(),
-        ..spec()
-    };
-    let error = SqliteStore::create(&path, &other).unwrap_err();
-    assert!(matches!(error, StoreError::Exists { .. }), "{error:?}");
-    assert_eq!(store.election().unwrap(), spec());
-}
-
-#[test]
 fn create_refuses_a_leftover_journal_it_would_replay() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("election.db");
@@ -121,62 +195,6 @@ fn create_refuses_a_leftover_journal_it_would_replay() {
     assert!(matches!(error, StoreError::Exists { .. }), "{error:?}");
     assert_names_path(&error, &wal);
     assert_eq!(files_in(dir.path()), ["election.db-wal"]);
-}
-
-#[test]
-fn create_refuses_an_invalid_spec_and_leaves_nothing() {
-    let mut cases: Vec<(ElectionSpec, &str)> = Vec::new();
-    let mut case = |change: fn(&mut ElectionSpec), expected| {
-        let mut spec = spec();
-        change(&mut spec);
-        cases.push((spec, expected));
-    };
-    case(|s| s.name = " ".into(), "no name");
-    case(|s| s.system = String::new(), "no electoral system");
-    case(|s| s.options.clear(), "no options");
-    case(
-        |s| s.options[1] = "boric".into(),
-        "the option \"boric\" appears twice",
-    );
-    case(
-        |s| s.options[2] = String::new(),
-        "option number 3 has an empty name",
-    );
-    case(|s| s.id_columns.clear(), "no id columns");
-    case(
-        |s| s.territory_columns[1] = "region".into(),
-        "the territory column \"region\" appears twice",
-    );
-    case(
-        |s| s.mesas[2].id = "ANTOFAGASTA/1".into(),
-        "the mesa \"ANTOFAGASTA/1\" appears twice",
-    );
-    case(|s| s.mesas[1].id = String::new(), "a mesa has an empty id");
-    case(
-        |s| s.mesas[1].territory.pop().map(drop).unwrap_or_default(),
-        "the mesa \"ANTOFAGASTA/2\" has 1 territory values, but the election has 2 territory columns",
-    );
-    case(
-        |s| s.mesas[0].electors = Some(u64::MAX),
-        "the mesa \"ANTOFAGASTA/1\" has more electors than can be stored",
-    );
-
-    for (spec, expected) in cases {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("election.db");
-        let error = SqliteStore::create(&path, &spec).unwrap_err();
-        assert!(matches!(error, StoreError::Invalid { .. }), "{error:?}");
-        assert_names_path(&error, &path);
-        assert!(
-            error.to_string().contains(expected),
-            "{error} lacks {expected:?}"
-        );
-        assert!(
-            files_in(dir.path()).is_empty(),
-            "{:?}",
-            files_in(dir.path())
-        );
-    }
 }
 
 #[test]
@@ -266,40 +284,4 @@ fn open_refuses_another_sqlite_database_without_changing_it() {
             .unwrap();
         assert_eq!(mode, "delete", "{name}");
     }
-}
-
-#[test]
-fn open_refuses_another_schema_version() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("election.db");
-    drop(SqliteStore::create(&path, &spec()).unwrap());
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute("UPDATE meta SET value = '2' WHERE key = 'cifra_schema'", [])
-        .unwrap();
-    let error = SqliteStore::open(&path).unwrap_err();
-    match &error {
-        StoreError::SchemaVersion { found, .. } => assert_eq!(found, "2"),
-        other => panic!("{other:?}"),
-    }
-    assert_names_path(&error, &path);
-}
-
-#[test]
-fn damaged_election_data_is_reported_as_corrupt() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("election.db");
-    let store = SqliteStore::create(&path, &spec()).unwrap();
-    // A mesa that lost a territory value (foreign keys do not cover this).
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute(
-            "DELETE FROM mesa_territory WHERE mesa = 1 AND position = 1",
-            [],
-        )
-        .unwrap();
-    let error = store.election().unwrap_err();
-    assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
-    assert_names_path(&error, &path);
-    assert!(error.to_string().contains("ANTOFAGASTA/2"), "{error}");
 }

@@ -1,4 +1,5 @@
-//! The log: appends in order or not at all, slices of entries, and writers racing.
+//! The log: appends in order or not at all, slices of entries, and writers racing, on
+//! both backends.
 
 mod common;
 
@@ -6,30 +7,23 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use cifra_store::{SqliteStore, Store, StoreError};
-use common::{line, record, records, spec};
+use common::{assert_gap, assert_names, line, lines, record, records, spec, Place};
 
-fn new_store() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::create(&dir.path().join("election.db"), &spec()).unwrap();
-    (dir, store)
-}
+on_both!(
+    consecutive_appends_build_the_log,
+    entries_are_sliced_and_clamped_to_the_size,
+    the_empty_log_has_no_entries,
+    an_append_that_does_not_continue_the_log_is_refused,
+    an_append_that_fails_midway_writes_nothing,
+    large_appends_persist,
+    a_missing_entry_is_reported_as_corrupt,
+    racing_writers_on_one_store_each_win_only_free_indexes,
+    racing_writers_on_two_stores_of_one_election_each_win_only_free_indexes,
+    readers_see_whole_appends_while_a_writer_appends,
+);
 
-fn lines(from: u64, to: u64, writer: &str) -> Vec<String> {
-    (from..to).map(|index| line(index, writer)).collect()
-}
-
-fn assert_gap(error: StoreError, expected_index: u64, got_index: u64) {
-    match error {
-        StoreError::Gap { expected, got, .. } => {
-            assert_eq!((expected, got), (expected_index, got_index))
-        }
-        other => panic!("expected a gap, got {other:?}"),
-    }
-}
-
-#[test]
-fn consecutive_appends_build_the_log() {
-    let (_dir, store) = new_store();
+fn consecutive_appends_build_the_log(place: &dyn Place) {
+    let store = place.create(&spec()).unwrap();
     store.append(&records(0, 5, "w")).unwrap();
     store.append(&[]).unwrap();
     store.append(&records(5, 6, "w")).unwrap();
@@ -38,9 +32,8 @@ fn consecutive_appends_build_the_log() {
     assert_eq!(store.entries(0, 12).unwrap(), lines(0, 12, "w"));
 }
 
-#[test]
-fn entries_are_sliced_and_clamped_to_the_size() {
-    let (_dir, store) = new_store();
+fn entries_are_sliced_and_clamped_to_the_size(place: &dyn Place) {
+    let store = place.create(&spec()).unwrap();
     store.append(&records(0, 12, "w")).unwrap();
     assert_eq!(store.entries(3, 7).unwrap(), lines(3, 7, "w"));
     assert_eq!(store.entries(11, 12).unwrap(), lines(11, 12, "w"));
@@ -51,36 +44,28 @@ fn entries_are_sliced_and_clamped_to_the_size() {
     }
 }
 
-#[test]
-fn the_empty_log_has_no_entries() {
-    let (_dir, store) = new_store();
+fn the_empty_log_has_no_entries(place: &dyn Place) {
+    let store = place.create(&spec()).unwrap();
     assert_eq!(store.size().unwrap(), 0);
     assert!(store.entries(0, 10).unwrap().is_empty());
 }
 
-#[test]
-fn an_append_that_does_not_continue_the_log_is_refused() {
-    let (dir, store) = new_store();
+fn an_append_that_does_not_continue_the_log_is_refused(place: &dyn Place) {
+    let store = place.create(&spec()).unwrap();
     store.append(&records(0, 3, "w")).unwrap();
     // Ahead of the log, then behind it (an index already taken).
     assert_gap(store.append(&records(4, 6, "x")).unwrap_err(), 3, 4);
     let error = store.append(&records(2, 5, "x")).unwrap_err();
-    assert!(
-        error
-            .to_string()
-            .contains(&dir.path().join("election.db").display().to_string()),
-        "{error}"
-    );
+    assert_names(&error, &place.name());
     assert_gap(error, 3, 2);
     assert_eq!(store.size().unwrap(), 3);
     assert_eq!(store.entries(0, 10).unwrap(), lines(0, 3, "w"));
 }
 
-#[test]
-fn an_append_that_fails_midway_writes_nothing() {
-    let (_dir, store) = new_store();
+fn an_append_that_fails_midway_writes_nothing(place: &dyn Place) {
+    let store = place.create(&spec()).unwrap();
     store.append(&records(0, 3, "w")).unwrap();
-    // Entries 3, 4 and 5 are inserted before the repeated 5 is found.
+    // Entries 3, 4 and 5 come before the repeated 5 is found.
     let mut batch = records(3, 6, "x");
     batch.extend(records(5, 7, "x"));
     assert_gap(store.append(&batch).unwrap_err(), 6, 5);
@@ -100,29 +85,20 @@ fn an_append_that_fails_midway_writes_nothing() {
     assert_eq!(store.entries(0, 10).unwrap(), expected);
 }
 
-#[test]
-fn large_appends_persist() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("election.db");
-    let store = SqliteStore::create(&path, &spec()).unwrap();
+fn large_appends_persist(place: &dyn Place) {
+    let store = place.create(&spec()).unwrap();
     store.append(&records(0, 10_000, "w")).unwrap();
     store.append(&records(10_000, 20_000, "w")).unwrap();
     drop(store);
-    let store = SqliteStore::open(&path).unwrap();
+    let store = place.open().unwrap();
     assert_eq!(store.size().unwrap(), 20_000);
     assert_eq!(store.entries(0, 20_000).unwrap(), lines(0, 20_000, "w"));
 }
 
-#[test]
-fn a_missing_entry_is_reported_as_corrupt() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("election.db");
-    let store = SqliteStore::create(&path, &spec()).unwrap();
+fn a_missing_entry_is_reported_as_corrupt(place: &dyn Place) {
+    let store = place.create(&spec()).unwrap();
     store.append(&records(0, 5, "w")).unwrap();
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute("DELETE FROM entries WHERE idx = 2", [])
-        .unwrap();
+    place.tamper("DELETE FROM entries WHERE idx = 2");
     let error = store.entries(0, 5).unwrap_err();
     assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
     assert!(
@@ -130,35 +106,9 @@ fn a_missing_entry_is_reported_as_corrupt() {
         "{error}"
     );
     drop(store);
-    let error = SqliteStore::open(&path).unwrap_err();
+    let error = place.open().err().unwrap();
     assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
-    assert!(
-        error.to_string().contains(&path.display().to_string()),
-        "{error}"
-    );
-}
-
-#[test]
-fn reads_do_not_wait_for_an_open_write_transaction() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("election.db");
-    let store = SqliteStore::create(&path, &spec()).unwrap();
-    store.append(&records(0, 3, "w")).unwrap();
-    // Another connection (another process, say) holds an exclusive lock with an
-    // uncommitted entry 3.
-    let other = rusqlite::Connection::open(&path).unwrap();
-    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
-    other
-        .execute(
-            "INSERT INTO entries (idx, mesa, version, line) VALUES (3, 'm', 1, 'uncommitted')",
-            [],
-        )
-        .unwrap();
-    // With a rollback journal these reads would fail (or wait out the busy timeout).
-    assert_eq!(store.size().unwrap(), 3);
-    assert_eq!(store.entries(0, 10).unwrap(), lines(0, 3, "w"));
-    assert_eq!(store.election().unwrap(), spec());
-    other.execute_batch("ROLLBACK").unwrap();
+    assert_names(&error, &place.name());
 }
 
 /// Two writers read the size together, then both append at it: every round, exactly
@@ -203,28 +153,22 @@ fn race(first: Arc<dyn Store>, second: Arc<dyn Store>) {
     assert_eq!(log.entries(0, u64::MAX).unwrap(), expected);
 }
 
-#[test]
-fn racing_writers_on_one_store_each_win_only_free_indexes() {
-    let (_dir, store) = new_store();
-    let store: Arc<dyn Store> = Arc::new(store);
+fn racing_writers_on_one_store_each_win_only_free_indexes(place: &dyn Place) {
+    let store: Arc<dyn Store> = Arc::from(place.create(&spec()).unwrap());
     race(Arc::clone(&store), store);
 }
 
-#[test]
-fn racing_writers_on_two_connections_to_one_file_each_win_only_free_indexes() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("election.db");
-    let first: Arc<dyn Store> = Arc::new(SqliteStore::create(&path, &spec()).unwrap());
-    let second: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
+/// As two servers would: two connections to one file, or two stores on one database.
+fn racing_writers_on_two_stores_of_one_election_each_win_only_free_indexes(place: &dyn Place) {
+    let first: Arc<dyn Store> = Arc::from(place.create(&spec()).unwrap());
+    let second: Arc<dyn Store> = Arc::from(place.open().unwrap());
     race(first, second);
 }
 
-#[test]
-fn readers_see_whole_appends_while_a_writer_appends() {
+fn readers_see_whole_appends_while_a_writer_appends(place: &dyn Place) {
     const APPENDS: u64 = 200;
     const BATCH: u64 = 5;
-    let (_dir, store) = new_store();
-    let store = Arc::new(store);
+    let store: Arc<dyn Store> = Arc::from(place.create(&spec()).unwrap());
     let writer = {
         let store = Arc::clone(&store);
         thread::spawn(move || {
@@ -262,4 +206,27 @@ fn readers_see_whole_appends_while_a_writer_appends() {
         assert!(reader.join().unwrap() >= 1);
     }
     assert_eq!(store.size().unwrap(), APPENDS * BATCH);
+}
+
+#[test]
+fn sqlite_reads_do_not_wait_for_an_open_write_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("election.db");
+    let store = SqliteStore::create(&path, &spec()).unwrap();
+    store.append(&records(0, 3, "w")).unwrap();
+    // Another connection (another process, say) holds an exclusive lock with an
+    // uncommitted entry 3.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    other
+        .execute(
+            "INSERT INTO entries (idx, mesa, version, line) VALUES (3, 'm', 1, 'uncommitted')",
+            [],
+        )
+        .unwrap();
+    // With a rollback journal these reads would fail (or wait out the busy timeout).
+    assert_eq!(store.size().unwrap(), 3);
+    assert_eq!(store.entries(0, 10).unwrap(), lines(0, 3, "w"));
+    assert_eq!(store.election().unwrap(), spec());
+    other.execute_batch("ROLLBACK").unwrap();
 }

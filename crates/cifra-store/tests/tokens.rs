@@ -1,9 +1,10 @@
-//! Tokens: registering and listing them, and the text form of their scopes.
+//! Tokens: registering and listing them (on both backends), and the text form of their
+//! scopes.
 
 mod common;
 
-use cifra_store::{Scope, SqliteStore, Store, StoreError, Token};
-use common::spec;
+use cifra_store::{Scope, StoreError, Token};
+use common::{assert_names, spec, Place};
 
 fn territory(column: &str, value: &str) -> Scope {
     Scope::Territory {
@@ -19,11 +20,15 @@ fn token(byte: u8, scope: Scope) -> Token {
     }
 }
 
-#[test]
-fn tokens_are_listed_in_the_order_they_were_added_and_persist() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("election.db");
-    let store = SqliteStore::create(&path, &spec()).unwrap();
+on_both!(
+    tokens_are_listed_in_the_order_they_were_added_and_persist,
+    a_hash_is_registered_once,
+    a_scope_no_mesa_matches_is_refused,
+    a_stored_scope_that_does_not_parse_is_reported_as_corrupt,
+);
+
+fn tokens_are_listed_in_the_order_they_were_added_and_persist(place: &dyn Place) {
+    let store = place.create(&spec()).unwrap();
     let tokens = vec![
         token(9, territory("region", "DE ANTOFAGASTA")),
         token(1, Scope::National),
@@ -34,28 +39,22 @@ fn tokens_are_listed_in_the_order_they_were_added_and_persist() {
     }
     assert_eq!(store.tokens().unwrap(), tokens);
     drop(store);
-    assert_eq!(SqliteStore::open(&path).unwrap().tokens().unwrap(), tokens);
+    assert_eq!(place.open().unwrap().tokens().unwrap(), tokens);
 }
 
-#[test]
-fn a_hash_is_registered_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("election.db");
-    let store = SqliteStore::create(&path, &spec()).unwrap();
+fn a_hash_is_registered_once(place: &dyn Place) {
+    let store = place.create(&spec()).unwrap();
     store.add_token(&token(3, Scope::National)).unwrap();
     let error = store
         .add_token(&token(3, territory("region", "DE ANTOFAGASTA")))
         .unwrap_err();
     assert!(matches!(error, StoreError::TokenExists { .. }), "{error:?}");
-    assert!(error.to_string().contains(&path.display().to_string()));
+    assert_names(&error, &place.name());
     assert_eq!(store.tokens().unwrap(), [token(3, Scope::National)]);
 }
 
-#[test]
-fn a_scope_no_mesa_matches_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("election.db");
-    let store = SqliteStore::create(&path, &spec()).unwrap();
+fn a_scope_no_mesa_matches_is_refused(place: &dyn Place) {
+    let store = place.create(&spec()).unwrap();
     for (scope, expected) in [
         (
             territory("regoin", "DE ANTOFAGASTA"),
@@ -73,25 +72,41 @@ fn a_scope_no_mesa_matches_is_refused() {
         let error = store.add_token(&token(1, scope)).unwrap_err();
         assert!(matches!(error, StoreError::Invalid { .. }), "{error:?}");
         let message = error.to_string();
-        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(message.contains(&place.name()), "{message}");
         assert!(message.contains(expected), "{message} lacks {expected:?}");
     }
     assert!(store.tokens().unwrap().is_empty());
 }
 
-#[test]
-fn a_stored_scope_that_does_not_parse_is_reported_as_corrupt() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("election.db");
-    let store = SqliteStore::create(&path, &spec()).unwrap();
+fn a_stored_scope_that_does_not_parse_is_reported_as_corrupt(place: &dyn Place) {
+    let store = place.create(&spec()).unwrap();
     store.add_token(&token(1, Scope::National)).unwrap();
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute("UPDATE tokens SET scope = 'everywhere'", [])
-        .unwrap();
+    place.tamper("UPDATE tokens SET scope = 'everywhere'");
     let error = store.tokens().unwrap_err();
     assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
     assert!(error.to_string().contains("everywhere"), "{error}");
+}
+
+#[test]
+fn a_scope_of_an_election_without_territory_columns_is_refused_on_both() {
+    let spec = cifra_store::ElectionSpec {
+        territory_columns: Vec::new(),
+        mesas: Vec::new(),
+        ..spec()
+    };
+    let places: [Box<dyn Place>; 2] = [Box::new(common::sqlite()), Box::new(common::postgres())];
+    for place in places {
+        let store = place.create(&spec).unwrap();
+        let error = store
+            .add_token(&token(1, territory("region", "X")))
+            .unwrap_err();
+        assert!(
+            error.to_string().contains(
+                "\"region\" is not a territory column (the election has no territory columns)"
+            ),
+            "{error}"
+        );
+    }
 }
 
 #[test]
