@@ -1,17 +1,25 @@
-//! How many log records per second `SqliteStore::append` writes, in batches as the
-//! server's group commit makes them. Each append is one durable commit (fsync).
+//! How many log records per second `Store::append` writes, in batches as the server's
+//! group commit makes them. Each append is one durable commit: an fsync for SQLite, a
+//! PostgreSQL commit (write-ahead log flushed, `synchronous_commit = on`).
 //!
 //! ```text
-//! cargo run --release -p cifra-store --example append_throughput [BATCHES] [BATCH_SIZE] [DIR]
+//! cargo run --release -p cifra-store --example append_throughput [BATCHES] [BATCH_SIZE] [DIR | URL]
 //! ```
 //!
-//! Defaults: 100 batches of 10,000 records, in a temporary directory (give DIR to
-//! measure another disk). Lines are about the size of a canonical acta entry.
+//! Defaults: 100 batches of 10,000 records, in a SQLite file in a temporary directory
+//! (give DIR to measure another disk). Given a `postgres://` URL instead, the election
+//! is created in that database, which must hold none, and removed from it at the end
+//! (its `cifra` schema is dropped). Lines are about the size of a canonical acta entry.
+//!
+//! ```text
+//! cargo run --release -p cifra-store --example append_throughput 100 10000 postgres://postgres@127.0.0.1/bench
+//! cargo run --release -p cifra-store --example append_throughput 2000 1 postgres://postgres@127.0.0.1/bench
+//! ```
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use cifra_store::{ElectionSpec, Mesa, Record, SqliteStore, Store};
+use cifra_store::{ElectionSpec, Mesa, Record};
 
 const MESAS: u64 = 46_606;
 
@@ -23,14 +31,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|a| a.parse())
         .transpose()?
         .unwrap_or(10_000);
-    let dir = match args.next() {
-        Some(dir) => tempfile::tempdir_in(PathBuf::from(dir))?,
-        None => tempfile::tempdir()?,
+    let place = args.next();
+    let postgres = place
+        .as_deref()
+        .filter(|place| place.starts_with("postgres://") || place.starts_with("postgresql://"));
+    let dir = match (&place, postgres) {
+        (_, Some(_)) => None,
+        (Some(dir), None) => Some(tempfile::tempdir_in(PathBuf::from(dir))?),
+        (None, None) => Some(tempfile::tempdir()?),
     };
-    let path = dir.path().join("election.db");
+    let address = match (postgres, &dir) {
+        (Some(url), _) => url.to_string(),
+        (None, Some(dir)) => dir.path().join("election.db").display().to_string(),
+        (None, None) => unreachable!("a directory is made when no URL is given"),
+    };
+    let mut created = false;
+    let result = measure(&address, batches, batch_size, &mut created);
+    // Only what this run created: never an election that was there before.
+    if let (Some(url), true) = (postgres, created) {
+        drop_election(url)?;
+    }
+    result
+}
 
+/// Creates the election at `address` (then sets `created`), appends, reads, reopens.
+fn measure(
+    address: &str,
+    batches: u64,
+    batch_size: u64,
+    created: &mut bool,
+) -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
-    let store = SqliteStore::create(&path, &spec())?;
+    let store = cifra_store::create(address, &spec())?;
+    *created = true;
     println!(
         "create with {MESAS} mesas: {:.3} s",
         started.elapsed().as_secs_f64()
@@ -65,12 +98,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // open checks the whole log is there (one pass over the entries table).
     drop(store);
     let started = Instant::now();
-    let store = SqliteStore::open(&path)?;
+    let store = cifra_store::open(address)?;
     println!(
         "open with {} entries: {:.3} s",
         store.size()?,
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// Removes what `measure` created in a PostgreSQL database.
+fn drop_election(url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+        tokio::spawn(connection);
+        client
+            .batch_execute("DROP SCHEMA IF EXISTS cifra CASCADE")
+            .await
+    })?;
     Ok(())
 }
 
@@ -94,11 +142,15 @@ fn spec() -> ElectionSpec {
     }
 }
 
-/// A record whose line is shaped like an acta entry (about 380 bytes).
+/// A record whose line is shaped like an acta entry (about 380 bytes): mesa after mesa
+/// of the spec, each time round a new version of its acta (a log records a mesa's acta
+/// version once).
 fn record(index: u64) -> Record {
-    let mesa = format!("C{}/{}", (index % MESAS) / 50, index % 50);
+    let position = index % MESAS;
+    let mesa = format!("C{}/{}", position / 50, position % 50);
+    let version = u32::try_from(index / MESAS + 1).expect("fewer than 2^32 versions of an acta");
     let line = format!(
-        r#"{{"acta":{{"mesa":"{mesa}","votes":{{"a":{},"b":{},"c":{},"d":{},"e":{},"f":{},"g":{},"blank":{},"null":{}}}}},"index":{index},"received":"2021-11-21T21:{:02}:{:02}Z","sha256":"{:064x}","submitter":"{:016x}","version":1}}"#,
+        r#"{{"acta":{{"mesa":"{mesa}","votes":{{"a":{},"b":{},"c":{},"d":{},"e":{},"f":{},"g":{},"blank":{},"null":{}}}}},"index":{index},"received":"2021-11-21T21:{:02}:{:02}Z","sha256":"{:064x}","submitter":"{:016x}","version":{version}}}"#,
         index % 97,
         index % 89,
         index % 83,
@@ -116,7 +168,7 @@ fn record(index: u64) -> Record {
     Record {
         index,
         mesa,
-        version: 1,
+        version,
         line,
     }
 }
