@@ -101,7 +101,7 @@ pub enum StoreError {
     /// An `append` that fails this way while committing may or may not have been
     /// written: the log says which (a retry at the same index is refused with
     /// [`StoreError::Gap`] if it was).
-    #[error("{}: the database is unavailable: {message} (cifra connects again on the next request)", .path.display())]
+    #[error("{}: the database cannot be reached: {message}", .path.display())]
     Unavailable {
         /// The database.
         path: PathBuf,

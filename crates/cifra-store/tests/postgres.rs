@@ -224,6 +224,15 @@ fn an_address_that_does_not_parse_is_invalid() {
             "{error}"
         );
     }
+    // cifra does not speak TLS: said before anything is tried.
+    let error = PgStore::open("postgres://u@h/db?sslmode=require").unwrap_err();
+    assert!(matches!(error, StoreError::Invalid { .. }), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("postgres://u@h:5432/db: the address requires TLS"),
+        "{error}"
+    );
 }
 
 /// A free local port (bound, then released).

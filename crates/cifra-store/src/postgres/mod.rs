@@ -25,7 +25,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tokio_postgres::config::Host;
+use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Config;
 
@@ -426,6 +426,12 @@ fn parse(url: &str) -> Result<(PathBuf, Config), StoreError> {
         )
     })?;
     let name = PathBuf::from(address(&config));
+    if !matches!(config.get_ssl_mode(), SslMode::Disable | SslMode::Prefer) {
+        return Err(StoreError::invalid(
+            &name,
+            "the address requires TLS (sslmode), but cifra connects without it: use a private network or a Unix socket, and sslmode=prefer or disable",
+        ));
+    }
     // Unless the address says otherwise: give up on a silent server within seconds,
     // notice a dead idle connection within about half a minute, and show up as
     // "cifra" among the database's sessions.

@@ -214,7 +214,7 @@ pub(super) async fn check(conn: &mut Conn) -> Result<(), StoreError> {
     if !schema {
         return Err(not_an_election(
             conn,
-            "the database holds no cifra election (it has no schema named cifra)",
+            "the database has no schema named cifra",
         ));
     }
     if !migrations {
