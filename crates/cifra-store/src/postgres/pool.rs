@@ -85,6 +85,9 @@ impl Worker {
                     // The store was dropped: no call is waiting for anything.
                     pool.close().await;
                 });
+                // Not a plain drop: that would wait for a host name lookup still under
+                // way on the runtime's blocking threads, however long it takes.
+                runtime.shutdown_timeout(CLOSE_TIMEOUT);
             })
             .map_err(|error| {
                 StoreError::database(
@@ -232,7 +235,7 @@ impl Pool {
     }
 
     /// A new connection, within [`CONNECT_TIMEOUT`].
-    pub(super) async fn connect(&self) -> Result<Conn, StoreError> {
+    async fn connect(&self) -> Result<Conn, StoreError> {
         let (client, connection) =
             match tokio::time::timeout(CONNECT_TIMEOUT, self.config.connect(NoTls)).await {
                 Ok(Ok(pair)) => pair,
