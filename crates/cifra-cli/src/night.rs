@@ -7,7 +7,7 @@ use crate::main_job;
 use cifra_client::{online, replay, verify};
 use cifra_results::{read_mesa_list, MesaList};
 use cifra_server::{auth, State};
-use cifra_store::{ElectionSpec, Mesa, Scope, SqliteStore, Store};
+use cifra_store::{ElectionSpec, Mesa, Scope, Store};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,9 +16,11 @@ use std::sync::Arc;
 /// `cifra init`.
 #[derive(Args, Debug)]
 pub struct InitArgs {
-    /// The election's database file (SQLite), created; an existing file is refused.
-    #[arg(long, value_name = "FILE")]
-    db: PathBuf,
+    /// Where the election lives: a SQLite file (created; an existing one is refused) or
+    /// a PostgreSQL database, postgres://USER@HOST/DB (schema created; a database that
+    /// already holds an election is refused).
+    #[arg(long, value_name = "FILE|URL")]
+    db: String,
     /// The electoral system (one office: cl-presidential, cl-presidential-1925, cl-mayor,
     /// plurality, two-round).
     #[arg(long, value_name = "ID")]
@@ -51,9 +53,9 @@ pub struct InitArgs {
 /// `cifra token`.
 #[derive(Args, Debug)]
 pub struct TokenArgs {
-    /// The election's database file.
-    #[arg(long, value_name = "FILE")]
-    db: PathBuf,
+    /// Where the election lives: a SQLite file or postgres://USER@HOST/DB.
+    #[arg(long, value_name = "FILE|URL")]
+    db: String,
     /// What the token may submit: `national` or COLUMN=VALUE (e.g. `region=DE ANTOFAGASTA`).
     #[arg(long, value_name = "SCOPE")]
     scope: String,
@@ -62,14 +64,15 @@ pub struct TokenArgs {
 /// `cifra serve`.
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// The election's database file (made by `cifra init`).
+    /// Where the election lives (made by `cifra init`): a SQLite file or
+    /// postgres://USER@HOST/DB. Several servers may serve one database: one log.
     #[arg(
         long,
-        value_name = "FILE",
+        value_name = "FILE|URL",
         required_unless_present = "demo",
         conflicts_with = "demo"
     )]
-    db: Option<PathBuf>,
+    db: Option<String>,
     /// Where to listen.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: String,
@@ -177,20 +180,14 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, CliError> {
         args.territories.as_deref(),
     )?;
     let mesas = without_columns(mesas, &args.options);
-    let name = args.name.clone().unwrap_or_else(|| {
-        let stem = args
-            .db
-            .file_stem()
-            .map_or("election".into(), |s| s.to_string_lossy().to_string());
-        format!("cifra/{}", stem.replace([' ', '+'], "-"))
-    });
+    let name = args.name.clone().unwrap_or_else(|| default_name(&args.db));
     let (store, token) = create(&args.db, &name, &args.system, &args.options, &mesas)?;
     let spec = store.election()?;
     let signer = cifra_log::NoteSigner::new(&spec.name, spec.signing_key)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     println!(
         "created {} ({} mesas, system {}, options {}; territories: {})",
-        path_text(&args.db),
+        without_password(&args.db),
         spec.mesas.len(),
         spec.system,
         spec.options.join(","),
@@ -203,6 +200,31 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, CliError> {
     println!("key: {}", signer.verifier_key());
     println!("token: {token}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `cifra/` and the database's name: a file's stem, or a URL's last path segment.
+fn default_name(db: &str) -> String {
+    let last = db.rsplit('/').next().unwrap_or(db);
+    let stem = last.split(['?', '#']).next().unwrap_or(last);
+    let stem = Path::new(stem).file_stem().map_or_else(
+        || "election".to_string(),
+        |s| s.to_string_lossy().to_string(),
+    );
+    format!("cifra/{}", stem.replace([' ', '+'], "-"))
+}
+
+/// A database address fit to print: a URL's password left out.
+fn without_password(db: &str) -> String {
+    let Some((scheme, rest)) = db.split_once("://") else {
+        return db.to_string();
+    };
+    match rest.split_once('@') {
+        Some((user, host)) if user.contains(':') => {
+            let user = user.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => db.to_string(),
+    }
 }
 
 /// Territory columns that are options are not territories.
@@ -229,12 +251,12 @@ fn without_columns(mut mesas: MesaList, options: &[String]) -> MesaList {
 
 /// Creates the election at `db` from `mesas`; returns the store and an admin token.
 fn create(
-    db: &Path,
+    db: &str,
     name: &str,
     system: &str,
     options: &[String],
     mesas: &MesaList,
-) -> Result<(SqliteStore, String), CliError> {
+) -> Result<(Box<dyn Store>, String), CliError> {
     check_options(options)?;
     let system_id: cifra_core::System = system
         .parse()
@@ -264,8 +286,8 @@ fn create(
             .collect(),
         signing_key: seed,
     };
-    let store = SqliteStore::create(db, &spec)?;
-    let token = auth::issue(&store, Scope::National)?;
+    let store = cifra_store::create(db, &spec)?;
+    let token = auth::issue(&*store, Scope::National)?;
     Ok((store, token))
 }
 
@@ -299,7 +321,7 @@ pub fn token(args: &TokenArgs) -> Result<ExitCode, CliError> {
         .scope
         .parse()
         .map_err(|e: cifra_store::ParseScopeError| CliError::Usage(format!("--scope: {e}")))?;
-    let store = SqliteStore::open(&args.db)?;
+    let store = cifra_store::open(&args.db)?;
     let election = cifra_server::election::Election::new(store.election()?)
         .map_err(cifra_server::ServerError::from)?;
     if !election.scope_exists(&scope) {
@@ -308,7 +330,7 @@ pub fn token(args: &TokenArgs) -> Result<ExitCode, CliError> {
             election.spec.territory_columns.join(", ")
         )));
     }
-    let token = auth::issue(&store, scope)?;
+    let token = auth::issue(&*store, scope)?;
     println!("token: {token}");
     Ok(ExitCode::SUCCESS)
 }
@@ -321,8 +343,8 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
     let db = args
         .db
         .as_ref()
-        .ok_or_else(|| CliError::Usage("--db FILE or --demo".into()))?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db)?);
+        .ok_or_else(|| CliError::Usage("--db FILE|URL or --demo".into()))?;
+    let store: Arc<dyn Store> = Arc::from(cifra_store::open(db)?);
     runtime()?.block_on(async {
         let state = State::open(store)?;
         let listener = bind(&args.listen).await?;
@@ -393,13 +415,13 @@ fn demo(args: &ServeArgs) -> Result<ExitCode, CliError> {
         tempfile::tempdir().map_err(|e| CliError::Usage(format!("a temporary directory: {e}")))?;
     let db = dir.path().join("demo.db");
     let (store, token) = create(
-        &db,
+        &db.to_string_lossy(),
         "cifra-demo/cl-2021-presidential-r1",
         "cl-presidential",
         &options,
         &mesas,
     )?;
-    let store: Arc<dyn Store> = Arc::new(store);
+    let store: Arc<dyn Store> = Arc::from(store);
     let minutes = args.minutes;
     runtime()?.block_on(async move {
         let state = State::open(store)?;

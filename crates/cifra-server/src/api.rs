@@ -79,7 +79,21 @@ async fn submit(
 ) -> Result<Response, ApiError> {
     // The token is checked before the body is read: a stranger's megabytes are not.
     let token = bearer(request.headers()).map(str::to_string);
-    let scope = match token.and_then(|t| state.tokens.scope(&*state.store, &t)) {
+    let scope = match token {
+        Some(t) => match state.tokens.known(&t) {
+            Some(scope) => Some(scope),
+            // A token issued since the server started: the store is asked, off the
+            // async workers (a database that does not answer must not stall them).
+            None => {
+                let shared = Arc::clone(&state);
+                tokio::task::spawn_blocking(move || shared.tokens.scope(&*shared.store, &t))
+                    .await
+                    .unwrap_or(None)
+            }
+        },
+        None => None,
+    };
+    let scope = match scope {
         Some(scope) => scope,
         None => {
             let wait = state.failures.fail(peer.ip());

@@ -51,8 +51,16 @@ impl Tokens {
         })
     }
 
-    /// The scope of `secret`, if it is a token of this election. Every known hash is
-    /// compared, in constant time, whatever matches.
+    /// The scope of `secret` among the tokens known, without asking the store.
+    pub fn known(&self, secret: &str) -> Option<Scope> {
+        let known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        find(&known.0, &token_hash(secret))
+    }
+
+    /// The scope of `secret`, if it is a token of this election: among those known, or
+    /// else, at most once a second, among those the store has now (it may block on the
+    /// store: call it off the async workers). Every known hash is compared, in constant
+    /// time, whatever matches.
     pub fn scope(&self, store: &dyn Store, secret: &str) -> Option<Scope> {
         let hash = token_hash(secret);
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());

@@ -24,7 +24,7 @@ const MAX_GROUP: usize = 100_000;
 /// How often an idle writer looks for entries other servers appended to the store.
 pub const FOLLOW_EVERY: Duration = Duration::from_millis(200);
 /// How many times a group is decided again after others appended first.
-const MAX_ATTEMPTS: u32 = 8;
+const MAX_ATTEMPTS: u32 = 64;
 
 /// A checked request waiting to be recorded.
 pub struct Submission {
@@ -163,18 +163,22 @@ impl Writer {
                     self.store_down.store(false, Ordering::Relaxed);
                     break (decided, applied);
                 }
-                Err(StoreError::Gap { .. }) if attempts < MAX_ATTEMPTS => {
+                // Another server appended first (PostgreSQL may also say so as a mesa's
+                // version taken): catch up and decide again.
+                Err(StoreError::Gap { .. } | StoreError::Conflict { .. })
+                    if attempts < MAX_ATTEMPTS =>
+                {
                     attempts += 1;
                     if self.follow().is_ok() {
                         continue;
                     }
                 }
-                Err(StoreError::Gap { .. }) => {}
+                Err(StoreError::Gap { .. } | StoreError::Conflict { .. }) => {}
                 Err(_) => self.store_down.store(true, Ordering::Relaxed),
             }
             let error = ApiError::request(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "the actas could not be recorded (the database did not commit them): nothing was recorded; try again",
+                "the database did not confirm the actas: they are not acknowledged (they may or may not have been recorded); send them again: an acta already recorded is answered 200",
             );
             for submission in group {
                 let _ = submission.reply.send(Err(error.clone()));
