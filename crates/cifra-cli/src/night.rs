@@ -57,8 +57,16 @@ pub struct TokenArgs {
     #[arg(long, value_name = "FILE|URL")]
     db: String,
     /// What the token may submit: `national` or COLUMN=VALUE (e.g. `region=DE ANTOFAGASTA`).
-    #[arg(long, value_name = "SCOPE")]
-    scope: String,
+    #[arg(
+        long,
+        value_name = "SCOPE",
+        required_unless_present = "revoke",
+        conflicts_with = "revoke"
+    )]
+    scope: Option<String>,
+    /// Revoke this token instead: every server refuses it within 10 seconds.
+    #[arg(long, value_name = "TOKEN")]
+    revoke: Option<String>,
 }
 
 /// `cifra serve`.
@@ -315,13 +323,24 @@ fn check_options(options: &[String]) -> Result<(), CliError> {
     Ok(())
 }
 
-/// `cifra token`: a new token of a scope.
+/// `cifra token`: a new token of a scope, or a token revoked.
 pub fn token(args: &TokenArgs) -> Result<ExitCode, CliError> {
+    let store = cifra_store::open(&args.db)?;
+    if let Some(secret) = &args.revoke {
+        if !store.revoke_token(&auth::token_hash(secret.trim()))? {
+            return Err(CliError::Usage(
+                "--revoke: no such token in this election".into(),
+            ));
+        }
+        println!("revoked: servers refuse it within 10 s");
+        return Ok(ExitCode::SUCCESS);
+    }
     let scope: Scope = args
         .scope
+        .as_deref()
+        .unwrap_or_default()
         .parse()
         .map_err(|e: cifra_store::ParseScopeError| CliError::Usage(format!("--scope: {e}")))?;
-    let store = cifra_store::open(&args.db)?;
     let election = cifra_server::election::Election::new(store.election()?)
         .map_err(cifra_server::ServerError::from)?;
     if !election.scope_exists(&scope) {

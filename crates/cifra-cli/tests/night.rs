@@ -679,3 +679,47 @@ fn two_servers_keep_one_log_and_one_acta_once(db: &str) {
         );
     }
 }
+
+#[test]
+fn a_revoked_token_is_refused_by_the_running_servers_within_ten_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    let db = db.to_str().unwrap();
+    let (admin, _) = init(db);
+    let server = Server::start(db);
+    let (code, stdout, _) = cifra(&["token", "--db", db, "--scope", "national"]);
+    assert_eq!(code, 0);
+    let token = stdout.strip_prefix("token: ").unwrap().trim().to_string();
+    let rows = rows_2021();
+    let url = format!("{}/api/v1/actas", server.url);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let send = |token: &str, row: usize| {
+        let posts = vec![(url.clone(), actas(&rows[row..row + 1])[0].clone())];
+        runtime.block_on(post_all(token, posts))[0]
+    };
+    // A token issued while the server runs is taken in when first presented (the list
+    // is re-read at most once a second).
+    let mut first = send(&token, 0);
+    for _ in 0..20 {
+        if first == 201 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        first = send(&token, 0);
+    }
+    assert_eq!(first, 201);
+    let (code, stdout, _) = cifra(&["token", "--db", db, "--revoke", &token]);
+    assert_eq!(code, 0, "{stdout}");
+    let (code, _, stderr) = cifra(&["token", "--db", db, "--revoke", &token]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no such token"), "{stderr}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let mut row = 1;
+    while send(&token, row) != 401 {
+        assert!(std::time::Instant::now() < deadline, "the revoked token still works");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        row += 1;
+    }
+    // The admin token still works.
+    assert_eq!(send(&admin, row), 201);
+}

@@ -34,13 +34,17 @@ pub fn issue(store: &dyn Store, scope: Scope) -> Result<String, StoreError> {
 }
 
 /// The tokens the server knows, re-read from the store when an unknown one is presented
-/// (tokens issued while the server runs), at most once a second.
+/// (tokens issued while the server runs, at most once a second) and when the list is
+/// older than [`REFRESH_EVERY`] (tokens revoked).
 pub struct Tokens {
     known: Mutex<(Vec<Token>, Instant)>,
 }
 
 /// How often the token list may be re-read for an unknown token.
 const RELOAD_EVERY: Duration = Duration::from_secs(1);
+/// How long a token list is trusted: a token revoked (`cifra token --revoke`) stops
+/// working on every server within this time.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(10);
 
 impl Tokens {
     /// The tokens in `store`.
@@ -51,29 +55,35 @@ impl Tokens {
         })
     }
 
-    /// The scope of `secret` among the tokens known, without asking the store.
+    /// The scope of `secret` among the tokens known, without asking the store; `None`
+    /// also when the list is older than [`REFRESH_EVERY`] (then [`Tokens::scope`] asks).
     pub fn known(&self, secret: &str) -> Option<Scope> {
         let known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        if known.1.elapsed() >= REFRESH_EVERY {
+            return None;
+        }
         find(&known.0, &token_hash(secret))
     }
 
-    /// The scope of `secret`, if it is a token of this election: among those known, or
-    /// else, at most once a second, among those the store has now (it may block on the
-    /// store: call it off the async workers). Every known hash is compared, in constant
+    /// The scope of `secret`, if it is a token of this election now: among those known
+    /// if the list is fresh, or else among those the store has (re-read at most once a
+    /// second; if the store cannot answer, the list known is used). It may block on the
+    /// store: call it off the async workers. Every known hash is compared, in constant
     /// time, whatever matches.
     pub fn scope(&self, store: &dyn Store, secret: &str) -> Option<Scope> {
         let hash = token_hash(secret);
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(scope) = find(&known.0, &hash) {
-            return Some(scope);
+        if known.1.elapsed() < REFRESH_EVERY {
+            if let Some(scope) = find(&known.0, &hash) {
+                return Some(scope);
+            }
         }
         if known.1.elapsed() >= RELOAD_EVERY {
             if let Ok(tokens) = store.tokens() {
                 *known = (tokens, Instant::now());
             }
-            return find(&known.0, &hash);
         }
-        None
+        find(&known.0, &hash)
     }
 }
 

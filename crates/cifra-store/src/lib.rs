@@ -167,6 +167,10 @@ pub trait Store: Send + Sync {
     /// The registered tokens, in the order they were added.
     fn tokens(&self) -> Result<Vec<Token>, StoreError>;
 
+    /// Removes the token whose hash is `hash`; `Ok(false)` if there is none. Servers stop
+    /// accepting it when they next re-read the tokens.
+    fn revoke_token(&self, hash: &[u8; 32]) -> Result<bool, StoreError>;
+
     /// Appends records atomically (all or none) and durably: on `Ok` they survive
     /// kill -9 and power loss.
     ///

@@ -25,7 +25,21 @@ on_both!(
     a_hash_is_registered_once,
     a_scope_no_mesa_matches_is_refused,
     a_stored_scope_that_does_not_parse_is_reported_as_corrupt,
+    a_revoked_token_is_gone_and_others_stay,
 );
+
+fn a_revoked_token_is_gone_and_others_stay(place: &dyn Place) {
+    let store = place.create(&spec()).unwrap();
+    let (kept, revoked) = (token(1, Scope::National), token(2, Scope::National));
+    store.add_token(&kept).unwrap();
+    store.add_token(&revoked).unwrap();
+    assert!(store.revoke_token(&revoked.hash).unwrap());
+    assert_eq!(store.tokens().unwrap(), [kept.clone()]);
+    // Revoking it again, or a hash never registered, removes nothing.
+    assert!(!store.revoke_token(&revoked.hash).unwrap());
+    assert!(!store.revoke_token(&[7; 32]).unwrap());
+    assert_eq!(place.open().unwrap().tokens().unwrap(), [kept]);
+}
 
 fn tokens_are_listed_in_the_order_they_were_added_and_persist(place: &dyn Place) {
     let store = place.create(&spec()).unwrap();

@@ -136,6 +136,19 @@ impl Store for PgStore {
         })
     }
 
+    fn revoke_token(&self, hash: &[u8; 32]) -> Result<bool, StoreError> {
+        let hash = *hash;
+        self.worker.call(CALL_TIMEOUT, move |pool| async move {
+            pool.write(async |conn: &mut Conn| {
+                let removed = conn
+                    .execute("DELETE FROM cifra.tokens WHERE hash = $1", &[&&hash[..]])
+                    .await?;
+                Ok(removed > 0)
+            })
+            .await
+        })
+    }
+
     fn tokens(&self) -> Result<Vec<Token>, StoreError> {
         self.read(async |conn: &mut Conn| {
             let rows = conn

@@ -187,6 +187,15 @@ impl Store for SqliteStore {
         tx.commit().at(path)
     }
 
+    fn revoke_token(&self, hash: &[u8; 32]) -> Result<bool, StoreError> {
+        let path = &self.path;
+        let conn = self.writer()?;
+        let removed = conn
+            .execute("DELETE FROM tokens WHERE hash = ?1", [hash])
+            .at(path)?;
+        Ok(removed > 0)
+    }
+
     fn tokens(&self) -> Result<Vec<Token>, StoreError> {
         self.read(|conn, path| {
             let mut select = conn
