@@ -1,6 +1,8 @@
 //! The HTTP API of `cifra serve` (docs/api.md), over real HTTP on 127.0.0.1: intake and
 //! its refusals, results, the log with its proofs and tiles, the event stream, a restart
-//! on the same database, and the bounds (body size, bad tokens).
+//! on the same database, and the bounds (body size, bad tokens). Every test runs on a
+//! SQLite file and on a PostgreSQL database ([`on_both!`]); what only a database reached
+//! over the network does (going away and coming back) is tested on PostgreSQL alone.
 
 mod common;
 
@@ -98,9 +100,9 @@ fn hashes(path: &Value) -> Vec<Hash> {
 // ---------------------------------------------------------------------------------------
 // Intake
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_acta_is_201_and_the_same_again_is_200_unchanged() {
-    let s = Server::start().await;
+on_both!(a_new_acta_is_201_and_the_same_again_is_200_unchanged);
+async fn a_new_acta_is_201_and_the_same_again_is_200_unchanged(backend: Backend) {
+    let s = Server::start(backend).await;
     let first = s.expect(&acta("N1", N1), 201).await;
     assert_eq!(
         first,
@@ -139,9 +141,9 @@ async fn a_new_acta_is_201_and_the_same_again_is_200_unchanged() {
     assert_eq!(n2.image_sha256.as_deref(), Some(&*sha.to_ascii_lowercase()));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_token_a_wrong_token_or_a_malformed_header_is_401() {
-    let s = Server::start().await;
+on_both!(no_token_a_wrong_token_or_a_malformed_header_is_401);
+async fn no_token_a_wrong_token_or_a_malformed_header_is_401(backend: Backend) {
+    let s = Server::start(backend).await;
     let body = serde_json::to_vec(&acta("N1", N1)).unwrap();
     let national = s.national.clone();
     let headers = [
@@ -166,9 +168,9 @@ async fn no_token_a_wrong_token_or_a_malformed_header_is_401() {
     assert_eq!(s.size().await, 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_region_token_is_403_outside_its_region_and_201_inside() {
-    let s = Server::start().await;
+on_both!(a_region_token_is_403_outside_its_region_and_201_inside);
+async fn a_region_token_is_403_outside_its_region_and_201_inside(backend: Backend) {
+    let s = Server::start(backend).await;
     let (status, answer) = s.submit(&s.region, &acta("C1", C1)).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
     assert_error(&answer, Some(0), Some("C1"), Some("mesa"));
@@ -188,9 +190,11 @@ async fn a_region_token_is_403_outside_its_region_and_201_inside() {
     assert_eq!(answer["log_size"], 3);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn different_counts_are_409_without_a_correction_and_a_new_version_with_one() {
-    let s = Server::start().await;
+on_both!(different_counts_are_409_without_a_correction_and_a_new_version_with_one);
+async fn different_counts_are_409_without_a_correction_and_a_new_version_with_one(
+    backend: Backend,
+) {
+    let s = Server::start(backend).await;
     s.expect(&acta("N1", N1), 201).await;
     s.expect(&acta("C1", C1), 201).await;
     let before = s.results("").await;
@@ -237,9 +241,9 @@ async fn different_counts_are_409_without_a_correction_and_a_new_version_with_on
     assert_eq!(s.size().await, 3);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn what_the_election_does_not_allow_is_422_naming_acta_mesa_and_field() {
-    let s = Server::start().await;
+on_both!(what_the_election_does_not_allow_is_422_naming_acta_mesa_and_field);
+async fn what_the_election_does_not_allow_is_422_naming_acta_mesa_and_field(backend: Backend) {
+    let s = Server::start(backend).await;
     let with_votes = |mesa: &str, votes: Value| json!({"mesa": mesa, "votes": votes});
     let mut extra = votes_of(N1);
     extra["dora"] = json!(1);
@@ -351,9 +355,9 @@ async fn what_the_election_does_not_allow_is_422_naming_acta_mesa_and_field() {
     assert!(s.lines().await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_option_named_twice_is_refused() {
-    let s = Server::start().await;
+on_both!(an_option_named_twice_is_refused);
+async fn an_option_named_twice_is_refused(backend: Backend) {
+    let s = Server::start(backend).await;
     let auth = format!("Bearer {}", s.national);
     let body = r#"{"mesa": "N1", "votes": {"ana": 30, "beto": 20, "carla": 10, "blank": 2, "null": 1, "ana": 300}}"#;
     let (status, answer) = s.post_raw(Some(&auth), body).await;
@@ -373,9 +377,9 @@ async fn an_option_named_twice_is_refused() {
     assert_eq!(s.size().await, 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_body_that_is_not_an_acta_is_400() {
-    let s = Server::start().await;
+on_both!(a_body_that_is_not_an_acta_is_400);
+async fn a_body_that_is_not_an_acta_is_400(backend: Backend) {
+    let s = Server::start(backend).await;
     let auth = format!("Bearer {}", s.national);
     for body in [
         &b"{\"mesa\": \"N1\", "[..],
@@ -397,13 +401,13 @@ async fn a_body_that_is_not_an_acta_is_400() {
     assert_eq!(s.size().await, 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_body_over_the_limit_is_413_with_a_json_error() {
+on_both!(a_body_over_the_limit_is_413_with_a_json_error);
+async fn a_body_over_the_limit_is_413_with_a_json_error(backend: Backend) {
     let limits = Limits {
         body_bytes: 4096,
         ..Limits::default()
     };
-    let s = Server::with(small_mesas(), limits).await;
+    let s = Server::with(backend, small_mesas(), limits).await;
     let auth = format!("Bearer {}", s.national);
 
     // Just under the limit (an acta padded with spaces) is read.
@@ -430,9 +434,9 @@ async fn a_body_over_the_limit_is_413_with_a_json_error() {
     assert_eq!(s.size().await, 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn more_votes_than_electors_is_recorded_and_flagged() {
-    let s = Server::start().await;
+on_both!(more_votes_than_electors_is_recorded_and_flagged);
+async fn more_votes_than_electors_is_recorded_and_flagged(backend: Backend) {
+    let s = Server::start(backend).await;
     // C2 has 10 electors: exactly 10 votes is no flag.
     let ten = [5, 3, 1, 1, 0];
     let answer = s.expect(&acta("C2", ten), 201).await;
@@ -474,9 +478,9 @@ async fn more_votes_than_electors_is_recorded_and_flagged() {
 // ---------------------------------------------------------------------------------------
 // Batches
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_batch_with_one_bad_acta_records_nothing() {
-    let s = Server::start().await;
+on_both!(a_batch_with_one_bad_acta_records_nothing);
+async fn a_batch_with_one_bad_acta_records_nothing(backend: Backend) {
+    let s = Server::start(backend).await;
     s.expect(&acta("N1", N1), 201).await;
     let results = s.results("").await;
     let north = s.results("?region=NORTE").await;
@@ -528,9 +532,9 @@ async fn a_batch_with_one_bad_acta_records_nothing() {
     assert_totals(&s.results("").await, sum(&[N1, N2, N3, C1]), 4, 6, 400);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_batch_of_recorded_and_new_actas_is_201_and_of_recorded_only_200() {
-    let s = Server::start().await;
+on_both!(a_batch_of_recorded_and_new_actas_is_201_and_of_recorded_only_200);
+async fn a_batch_of_recorded_and_new_actas_is_201_and_of_recorded_only_200(backend: Backend) {
+    let s = Server::start(backend).await;
     s.expect(&json!([acta("N1", N1), acta("N2", N2)]), 201)
         .await;
     let answer = s
@@ -565,9 +569,9 @@ async fn submit(s: &Server, body: Value) -> (StatusCode, Value) {
     s.submit(&s.national, &body).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn racing_submissions_of_one_mesa_record_it_once() {
-    let s = Server::start().await;
+on_both!(racing_submissions_of_one_mesa_record_it_once);
+async fn racing_submissions_of_one_mesa_record_it_once(backend: Backend) {
+    let s = Server::start(backend).await;
     // The same acta from eight clients at once: one is recorded, the others unchanged.
     let same = futures_util::future::join_all((0..8).map(|_| submit(&s, acta("N1", N1))));
     let answers = same.await;
@@ -619,9 +623,9 @@ async fn racing_submissions_of_one_mesa_record_it_once() {
 // ---------------------------------------------------------------------------------------
 // Results
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn results_are_the_sums_of_the_actas_with_the_outcome_they_give() {
-    let s = Server::start().await;
+on_both!(results_are_the_sums_of_the_actas_with_the_outcome_they_give);
+async fn results_are_the_sums_of_the_actas_with_the_outcome_they_give(backend: Backend) {
+    let s = Server::start(backend).await;
     let nothing = s.results("").await;
     assert_totals(&nothing, [0; 5], 0, 6, 0);
     assert_eq!(nothing["outcome"], Value::Null);
@@ -693,25 +697,37 @@ fn option_names(results: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn options_with_the_same_votes_are_in_name_order() {
+on_both!(options_with_the_same_votes_are_in_name_order);
+async fn options_with_the_same_votes_are_in_name_order(backend: Backend) {
     let options = ["kast", "boric", "blank", "null"];
-    let s = Server::build(vec![mesa("1", "R", "C", 100)], &options, Limits::default()).await;
+    let s = Server::build(
+        backend,
+        vec![mesa("1", "R", "C", 100)],
+        &options,
+        Limits::default(),
+    )
+    .await;
     let tie = json!({"mesa": "1", "votes": {"kast": 5, "boric": 5, "blank": 0, "null": 0}});
     s.expect(&tie, 201).await;
     assert_eq!(option_names(&s.results("").await), ["boric", "kast"]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn options_without_votes_are_in_name_order() {
+on_both!(options_without_votes_are_in_name_order);
+async fn options_without_votes_are_in_name_order(backend: Backend) {
     let options = ["kast", "boric", "blank", "null"];
-    let s = Server::build(vec![mesa("1", "R", "C", 100)], &options, Limits::default()).await;
+    let s = Server::build(
+        backend,
+        vec![mesa("1", "R", "C", 100)],
+        &options,
+        Limits::default(),
+    )
+    .await;
     assert_eq!(option_names(&s.results("").await), ["boric", "kast"]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn results_refuse_unknown_territories_and_two_at_once() {
-    let s = Server::start().await;
+on_both!(results_refuse_unknown_territories_and_two_at_once);
+async fn results_refuse_unknown_territories_and_two_at_once(backend: Backend) {
+    let s = Server::start(backend).await;
     s.expect(&acta("N1", N1), 201).await;
     for query in [
         "?provincia=NORTE",
@@ -750,9 +766,9 @@ async fn results_refuse_unknown_territories_and_two_at_once() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_breakdown_lists_every_value_of_a_column_in_file_order() {
-    let s = Server::start().await;
+on_both!(a_breakdown_lists_every_value_of_a_column_in_file_order);
+async fn a_breakdown_lists_every_value_of_a_column_in_file_order(backend: Backend) {
+    let s = Server::start(backend).await;
     s.expect(
         &json!([acta("N1", N1), acta("C1", C1), acta("C2", C2)]),
         201,
@@ -795,9 +811,9 @@ async fn a_breakdown_lists_every_value_of_a_column_in_file_order() {
     assert_error(&body, None, None, None);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_election_says_what_it_is() {
-    let s = Server::start().await;
+on_both!(the_election_says_what_it_is);
+async fn the_election_says_what_it_is(backend: Backend) {
+    let s = Server::start(backend).await;
     let election = s.ok("/api/v1/election").await;
     assert_eq!(election["name"], NAME);
     assert_eq!(election["system"], "cl-presidential");
@@ -832,9 +848,9 @@ async fn seven_entries(s: &Server) {
         .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_log_is_canonical_lines_under_a_signed_checkpoint() {
-    let s = Server::start().await;
+on_both!(the_log_is_canonical_lines_under_a_signed_checkpoint);
+async fn the_log_is_canonical_lines_under_a_signed_checkpoint(backend: Backend) {
+    let s = Server::start(backend).await;
     seven_entries(&s).await;
 
     let response = s.get("/api/v1/log/entries").await;
@@ -897,9 +913,9 @@ async fn the_log_is_canonical_lines_under_a_signed_checkpoint() {
     assert!(other.verify(&note).is_err());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_entry_has_an_inclusion_proof_and_sizes_a_consistency_proof() {
-    let s = Server::start().await;
+on_both!(every_entry_has_an_inclusion_proof_and_sizes_a_consistency_proof);
+async fn every_entry_has_an_inclusion_proof_and_sizes_a_consistency_proof(backend: Backend) {
+    let s = Server::start(backend).await;
     seven_entries(&s).await;
     let lines = s.lines().await;
     let bytes: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
@@ -967,9 +983,9 @@ async fn every_entry_has_an_inclusion_proof_and_sizes_a_consistency_proof() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_tiles_are_the_leaf_hashes_and_the_entry_lines() {
-    let s = Server::start().await;
+on_both!(the_tiles_are_the_leaf_hashes_and_the_entry_lines);
+async fn the_tiles_are_the_leaf_hashes_and_the_entry_lines(backend: Backend) {
+    let s = Server::start(backend).await;
     seven_entries(&s).await;
     let lines = s.lines().await;
     let n = lines.len();
@@ -1019,9 +1035,9 @@ async fn the_tiles_are_the_leaf_hashes_and_the_entry_lines() {
 // ---------------------------------------------------------------------------------------
 // Events
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn events_carry_the_new_totals_and_entries_and_resume_from_last_event_id() {
-    let s = Server::start().await;
+on_both!(events_carry_the_new_totals_and_entries_and_resume_from_last_event_id);
+async fn events_carry_the_new_totals_and_entries_and_resume_from_last_event_id(backend: Backend) {
+    let s = Server::start(backend).await;
     s.expect(&json!([acta("N1", N1), acta("C1", C1)]), 201)
         .await;
 
@@ -1076,9 +1092,9 @@ async fn events_carry_the_new_totals_and_entries_and_resume_from_last_event_id()
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn events_without_entries_leave_them_out() {
-    let s = Server::start().await;
+on_both!(events_without_entries_leave_them_out);
+async fn events_without_entries_leave_them_out(backend: Backend) {
+    let s = Server::start(backend).await;
     s.expect(&acta("N1", N1), 201).await;
     let mut events = s.events("?entries=false", Some(0)).await;
     let first = events.next().await;
@@ -1096,9 +1112,9 @@ async fn events_without_entries_leave_them_out() {
     assert_error(&body, None, None, None);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn submissions_close_together_give_at_most_one_event_per_250_ms() {
-    let s = Server::start().await;
+on_both!(submissions_close_together_give_at_most_one_event_per_250_ms);
+async fn submissions_close_together_give_at_most_one_event_per_250_ms(backend: Backend) {
+    let s = Server::start(backend).await;
     let mut events = s.events("", None).await;
     let first = events.next().await;
     assert_eq!(first.id(), 0);
@@ -1123,8 +1139,8 @@ async fn submissions_close_together_give_at_most_one_event_per_250_ms() {
     assert_eq!(carried, s.lines().await);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_far_behind_gets_its_events_at_once() {
+on_both!(a_client_far_behind_gets_its_events_at_once);
+async fn a_client_far_behind_gets_its_events_at_once(backend: Backend) {
     let mesas: Vec<_> = (0..5_000)
         .map(|i| {
             mesa(
@@ -1135,7 +1151,7 @@ async fn a_client_far_behind_gets_its_events_at_once() {
             )
         })
         .collect();
-    let s = Server::with(mesas, Limits::default()).await;
+    let s = Server::with(backend, mesas, Limits::default()).await;
     let batch: Vec<Value> = (0..5_000)
         .map(|i| acta(&format!("M{i}"), [i as u64 % 7, 3, 2, 1, 0]))
         .collect();
@@ -1167,9 +1183,9 @@ async fn a_client_far_behind_gets_its_events_at_once() {
 // ---------------------------------------------------------------------------------------
 // Restart, routes, bounds
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restarted_server_has_the_same_results_and_log() {
-    let s = Server::start().await;
+on_both!(a_restarted_server_has_the_same_results_and_log);
+async fn a_restarted_server_has_the_same_results_and_log(backend: Backend) {
+    let s = Server::start(backend).await;
     seven_entries(&s).await;
     s.expect(
         &correction("C2", [5, 3, 1, 1, 1], "flagged on purpose"),
@@ -1206,9 +1222,9 @@ async fn a_restarted_server_has_the_same_results_and_log() {
     assert_eq!(status, StatusCode::OK, "the tokens survive the restart");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_paths_are_404_json_and_the_dashboard_is_html() {
-    let s = Server::start().await;
+on_both!(unknown_paths_are_404_json_and_the_dashboard_is_html);
+async fn unknown_paths_are_404_json_and_the_dashboard_is_html(backend: Backend) {
+    let s = Server::start(backend).await;
     for path in [
         "/nope",
         "/api/v1/nope",
@@ -1244,9 +1260,9 @@ async fn unknown_paths_are_404_json_and_the_dashboard_is_html() {
     assert_error(&body, None, None, None);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_tokens_again_and_again_are_answered_slowly() {
-    let s = Server::start().await;
+on_both!(bad_tokens_again_and_again_are_answered_slowly);
+async fn bad_tokens_again_and_again_are_answered_slowly(backend: Backend) {
+    let s = Server::start(backend).await;
     let body = serde_json::to_vec(&acta("N1", N1)).unwrap();
     for i in 1..=11 {
         let (status, _) = s.post_raw(Some("Bearer guess"), body.clone()).await;
@@ -1264,4 +1280,158 @@ async fn bad_tokens_again_and_again_are_answered_slowly() {
     // A good token from the same address is not slowed down, nor refused.
     let (status, answer) = s.submit(&s.national, &acta("N1", N1)).await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
+}
+
+// ---------------------------------------------------------------------------------------
+// A database that goes away and comes back (PostgreSQL only)
+
+/// What the first event of a new stream says about staleness.
+async fn stale_in_events(s: &Server) -> Value {
+    let mut events = s.events("?entries=false", None).await;
+    events.next().await.data["stale"].clone()
+}
+
+/// Waits until the results say `stale` is `want` (the writer's idle look at the store,
+/// every 200 ms, finds out), every answer a 200; how long it took.
+async fn until_stale_is(s: &Server, want: bool) -> Duration {
+    let started = Instant::now();
+    loop {
+        let results = s.results("").await;
+        if results["stale"] == want {
+            return started.elapsed();
+        }
+        assert_eq!(results["stale"], !want, "{results}");
+        assert!(
+            started.elapsed() < PATIENCE,
+            "stale is not {want} after {PATIENCE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Submits `body` while the database cannot be reached: 503, with `Retry-After`, an
+/// error body, and nothing acknowledged.
+async fn refused_for_now(s: &Server, token: &str, body: &Value) {
+    let auth = format!("Bearer {token}");
+    let response = s.post(Some(&auth), serde_json::to_vec(body).unwrap()).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .expect("a 503 has Retry-After")
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(retry.parse::<u64>().is_ok_and(|s| s > 0), "{retry:?}");
+    let (_, answer) = answer_of(response).await;
+    assert_error(&answer, None, None, None);
+}
+
+/// Every read answers 200 with what was known when the database went away (`before`:
+/// the national results, NORTE's, the log's lines and the checkpoint), said to be
+/// stale.
+async fn reads_are_stale(s: &Server, before: &(Value, Value, Vec<String>, String)) {
+    let (nation, north, lines, checkpoint) = before;
+    let results = s.results("").await;
+    assert_eq!(results["stale"], true, "{results}");
+    assert_eq!(without_log(&results), without_log(nation));
+    assert_eq!(results["log_size"], nation["log_size"]);
+    assert_eq!(results["log_root"], nation["log_root"]);
+    let region = s.results("?region=NORTE").await;
+    assert_eq!(region["stale"], true, "{region}");
+    assert_eq!(without_log(&region), without_log(north));
+    let breakdown = s.ok("/api/v1/results/breakdown?by=region").await;
+    assert_eq!(breakdown["stale"], true, "{breakdown}");
+    assert_eq!(&s.lines().await, lines);
+    assert_eq!(
+        s.text("/api/v1/log/checkpoint").await,
+        (StatusCode::OK, checkpoint.clone())
+    );
+    let proof = format!("/api/v1/log/proof?index=0&size={}", lines.len());
+    assert_eq!(s.ok(&proof).await["size"], lines.len());
+    assert_eq!(s.ok("/api/v1/election").await["mesas_total"], 6);
+    assert_eq!(stale_in_events(s).await, true);
+}
+
+/// What the reads say now, to compare with what they say while the database is away.
+async fn known(s: &Server) -> (Value, Value, Vec<String>, String) {
+    let (status, checkpoint) = s.text("/api/v1/log/checkpoint").await;
+    assert_eq!(status, StatusCode::OK);
+    (
+        s.results("").await,
+        s.results("?region=NORTE").await,
+        s.lines().await,
+        checkpoint,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_postgresql_is_unreachable_writes_are_503_and_reads_are_stale() {
+    // The server reaches its database through a proxy that can be cut and restored
+    // (the machine's PostgreSQL is shared: it is never stopped).
+    let s = Server::start(Backend::Postgres).await;
+    let proxy = Proxy::start(0).await;
+    let port = proxy.port;
+    let url = proxy.url(s.database());
+    let s = s.reopen_at(url.clone()).await;
+    assert_eq!(s.address, url);
+    s.expect(&json!([acta("N1", N1), acta("C1", C1)]), 201)
+        .await;
+    let before = known(&s).await;
+    assert_eq!(before.0["stale"], false, "{}", before.0);
+    assert_eq!(stale_in_events(&s).await, false);
+
+    // Away while idle: the writer's next look at the store notices, with no write.
+    proxy.stop().await;
+    until_stale_is(&s, true).await;
+    reads_are_stale(&s, &before).await;
+    // Writes are refused, saying when to try again, however the acta is sent; reads
+    // go on, stale, also after several more of the writer's looks.
+    refused_for_now(&s, &s.national, &acta("N2", N2)).await;
+    refused_for_now(&s, &s.region, &acta("N3", N3)).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    reads_are_stale(&s, &before).await;
+    refused_for_now(&s, &s.national, &json!([acta("N2", N2), acta("S1", S1)])).await;
+
+    // Back on the same port: the very next write succeeds, and nothing is stale.
+    let proxy = Proxy::start(port).await;
+    let answer = s.expect(&acta("N2", N2), 201).await;
+    assert_eq!(
+        answer,
+        json!({"log_size": 3, "actas": [{"mesa": "N2", "status": "recorded", "index": 2,
+                                           "version": 1, "flags": []}]})
+    );
+    let results = s.results("").await;
+    assert_eq!(results["stale"], false, "{results}");
+    assert_totals(&results, sum(&[N1, C1, N2]), 3, 6, 300);
+    assert_eq!(
+        s.ok("/api/v1/results/breakdown?by=region").await["stale"],
+        false
+    );
+    assert_eq!(stale_in_events(&s).await, false);
+    let lines = s.lines().await;
+    assert_eq!(&lines[..2], &before.2[..], "what was recorded before stays");
+    assert_eq!(entry(&lines[2]).mesa, "N2");
+
+    // Away again, and found out by a write this time (before any idle look): 503,
+    // and stale at once.
+    let before = known(&s).await;
+    proxy.stop().await;
+    refused_for_now(&s, &s.region, &acta("N3", N3)).await;
+    reads_are_stale(&s, &before).await;
+
+    // Back: the writer's next look finds the database again, with no write; then
+    // writes succeed. What was refused while away was not recorded.
+    let _proxy = Proxy::start(port).await;
+    until_stale_is(&s, false).await;
+    assert_eq!(stale_in_events(&s).await, false);
+    let (status, answer) = s.submit(&s.region, &acta("N3", N3)).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(answer["actas"][0]["index"], 3);
+    let answer = s.expect(&acta("S1", S1), 201).await;
+    assert_eq!(answer["log_size"], 5);
+    let results = s.results("").await;
+    assert_eq!(results["stale"], false, "{results}");
+    assert_totals(&results, sum(&[N1, C1, N2, N3, S1]), 5, 6, 500);
+    assert_eq!(s.lines().await.len(), 5);
 }

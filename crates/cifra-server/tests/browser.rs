@@ -189,7 +189,7 @@ async fn the_dashboard_updates_live_without_a_reload() {
     );
     let driver_binary = chromedriver();
 
-    let s = Server::start().await;
+    let s = Server::start(Backend::Sqlite).await;
     s.expect(&acta("N1", N1), 201).await;
 
     let dir = tempfile::tempdir().expect("a temporary directory");

@@ -1,20 +1,31 @@
-//! The harness of the API tests: an election in a temporary SQLite file, its tokens, the
-//! server on a free port of 127.0.0.1 in the test's runtime, and a client.
+//! The harness of the API tests: an election on either backend (a SQLite file in a
+//! temporary directory, or a PostgreSQL database of its own on the machine's server), its
+//! tokens, the server on a free port of 127.0.0.1 in the test's runtime, and a client.
+//! [`on_both!`] runs each test once per backend; [`Proxy`] stands between a server and
+//! PostgreSQL for the tests of a database that goes away and comes back.
+//!
+//! PostgreSQL is the server at 127.0.0.1:5432 (trust authentication, user `postgres`,
+//! maintenance database `test`; `.ci/run` starts it), reached with `psql` as
+//! cifra-cli's tests do: each test creates its own database `cifra_api_...` and drops it
+//! (`WITH (FORCE)`) when done, passed or failed, so tests run in parallel and leave
+//! nothing behind.
 
 #![allow(dead_code)]
 
 use cifra_log::NoteSigner;
 use cifra_server::{auth, router, serve, Limits, State};
-use cifra_store::{ElectionSpec, Mesa, Scope, SqliteStore, Store};
+use cifra_store::{ElectionSpec, Mesa, Scope, Store};
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
 /// The election's name: the log's origin and the key's name.
 pub const NAME: &str = "cifra.test/2026-presidencial";
@@ -67,6 +78,42 @@ pub fn votes_of(votes: [u64; 5]) -> Value {
     Value::Object(map)
 }
 
+/// Which store a test's server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in a temporary directory.
+    Sqlite,
+    /// A PostgreSQL database of the test's own.
+    Postgres,
+}
+
+/// Runs each test `async fn NAME(backend: Backend)` once per backend, as the tests
+/// `NAME::sqlite` and `NAME::postgres` (`cargo test postgres` runs the second half).
+#[macro_export]
+macro_rules! on_both {
+    ($($test:ident),* $(,)?) => {
+        $(
+            mod $test {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$test($crate::common::Backend::Sqlite).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$test($crate::common::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}
+
+/// Where a test's election lives; removed when the test's last server lets go of it.
+enum Place {
+    Sqlite(tempfile::TempDir),
+    Postgres(TestDatabase),
+}
+
 /// A running server and what a test needs to talk to it.
 pub struct Server {
     /// `http://127.0.0.1:PORT`.
@@ -76,31 +123,50 @@ pub struct Server {
     pub national: String,
     /// A token of the first mesa's region (`region=NORTE` in the six-mesa election).
     pub region: String,
-    /// The election's database.
-    pub db: PathBuf,
+    /// The backend the election is on.
+    pub backend: Backend,
+    /// The store's address, as `cifra_store::open` takes it: the SQLite file's path or
+    /// the PostgreSQL database's `postgres://` URL (the [`Proxy`]'s, if reopened there).
+    pub address: String,
     pub mesas: Vec<Mesa>,
     limits: Limits,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     state: Weak<State>,
-    dir: Arc<tempfile::TempDir>,
+    place: Arc<Place>,
 }
 
 impl Server {
     /// The six-mesa election with the default limits.
-    pub async fn start() -> Server {
-        Server::with(small_mesas(), Limits::default()).await
+    pub async fn start(backend: Backend) -> Server {
+        Server::with(backend, small_mesas(), Limits::default()).await
     }
 
     /// An election of `mesas` served within `limits`.
-    pub async fn with(mesas: Vec<Mesa>, limits: Limits) -> Server {
-        Server::build(mesas, &OPTIONS, limits).await
+    pub async fn with(backend: Backend, mesas: Vec<Mesa>, limits: Limits) -> Server {
+        Server::build(backend, mesas, &OPTIONS, limits).await
     }
 
     /// An election of `mesas` and `options` served within `limits`.
-    pub async fn build(mesas: Vec<Mesa>, options: &[&str], limits: Limits) -> Server {
-        let dir = Arc::new(tempfile::tempdir().expect("a temporary directory"));
-        let db = dir.path().join("election.db");
+    pub async fn build(
+        backend: Backend,
+        mesas: Vec<Mesa>,
+        options: &[&str],
+        limits: Limits,
+    ) -> Server {
+        let (place, address) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let path = dir.path().join("election.db");
+                let address = path.to_str().expect("a UTF-8 path").to_string();
+                (Place::Sqlite(dir), address)
+            }
+            Backend::Postgres => {
+                let db = TestDatabase::new();
+                let address = db.url.clone();
+                (Place::Postgres(db), address)
+            }
+        };
         let (_, seed) = NoteSigner::generate(NAME).expect("a signing key");
         let spec = ElectionSpec {
             name: NAME.into(),
@@ -111,23 +177,36 @@ impl Server {
             mesas: mesas.clone(),
             signing_key: seed,
         };
-        let store = SqliteStore::create(&db, &spec).expect("the election is created");
-        let national = auth::issue(&store, Scope::National).expect("a national token");
+        let store = cifra_store::create(&address, &spec)
+            .unwrap_or_else(|e| panic!("the election is created at {address}: {e}"));
+        let national = auth::issue(&*store, Scope::National).expect("a national token");
         // The first mesa's region (REGION in the six-mesa election).
         let region = auth::issue(
-            &store,
+            &*store,
             Scope::Territory {
                 column: "region".into(),
                 value: mesas[0].territory[0].clone(),
             },
         )
         .expect("a region token");
-        Server::launch(dir, db, Arc::new(store), national, region, mesas, limits).await
+        Server::launch(
+            Arc::new(place),
+            backend,
+            address,
+            Arc::from(store),
+            national,
+            region,
+            mesas,
+            limits,
+        )
+        .await
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn launch(
-        dir: Arc<tempfile::TempDir>,
-        db: PathBuf,
+        place: Arc<Place>,
+        backend: Backend,
+        address: String,
         store: Arc<dyn Store>,
         national: String,
         region: String,
@@ -136,9 +215,7 @@ impl Server {
     ) -> Server {
         let state = State::open(store).expect("the server opens the election");
         let weak = Arc::downgrade(&state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a free port");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(serve(listener, router(state), limits, async move {
@@ -149,25 +226,35 @@ impl Server {
             http: client(),
             national,
             region,
-            db,
+            backend,
+            address,
             mesas,
             limits,
             stop: Some(stop),
             task: Some(task),
             state: weak,
-            dir,
+            place,
         }
     }
 
     /// Stops the server, lets go of its connections, waits for its state to be dropped,
     /// and opens the same database in a new server.
-    pub async fn restart(mut self) -> Server {
+    pub async fn restart(self) -> Server {
+        let address = self.address.clone();
+        self.reopen_at(address).await
+    }
+
+    /// Stops the server as [`Server::restart`] does, and opens the same database at
+    /// `address` (PostgreSQL's through a [`Proxy`], say) in a new server.
+    pub async fn reopen_at(mut self, address: String) -> Server {
         self.shutdown().await;
-        let store = SqliteStore::open(&self.db).expect("the database opens again");
+        let store = cifra_store::open(&address)
+            .unwrap_or_else(|e| panic!("the database opens again at {address}: {e}"));
         Server::launch(
-            Arc::clone(&self.dir),
-            self.db.clone(),
-            Arc::new(store),
+            Arc::clone(&self.place),
+            self.backend,
+            address,
+            Arc::from(store),
             self.national.clone(),
             self.region.clone(),
             self.mesas.clone(),
@@ -200,6 +287,14 @@ impl Server {
         );
     }
 
+    /// The name of the PostgreSQL database the election is in.
+    pub fn database(&self) -> &str {
+        match &*self.place {
+            Place::Postgres(db) => &db.name,
+            Place::Sqlite(_) => panic!("a SQLite election has no PostgreSQL database"),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -217,6 +312,16 @@ impl Server {
         authorization: Option<&str>,
         body: impl Into<reqwest::Body>,
     ) -> (StatusCode, Value) {
+        answer(self.post(authorization, body).await).await
+    }
+
+    /// POSTs raw bytes with `authorization` as the whole header (or none); the whole
+    /// response (for its headers).
+    pub async fn post(
+        &self,
+        authorization: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
         let mut request = self
             .http
             .post(self.url("/api/v1/actas"))
@@ -225,7 +330,7 @@ impl Server {
         if let Some(a) = authorization {
             request = request.header("authorization", a);
         }
-        answer(request.send().await.expect("an answer")).await
+        request.send().await.expect("an answer")
     }
 
     /// Submits and expects `status`; the answer.
@@ -318,6 +423,11 @@ fn client() -> reqwest::Client {
         .no_proxy()
         .build()
         .expect("a client")
+}
+
+/// The status and JSON body of `response` (the test fails if the body is not JSON).
+pub async fn answer_of(response: reqwest::Response) -> (StatusCode, Value) {
+    answer(response).await
 }
 
 async fn answer(response: reqwest::Response) -> (StatusCode, Value) {
@@ -467,6 +577,169 @@ async fn read_events(response: reqwest::Response, tx: mpsc::UnboundedSender<Even
             if tx.send(event).is_err() {
                 return;
             }
+        }
+    }
+}
+
+/// The PostgreSQL server of the tests, as `host:port`.
+pub const POSTGRES: &str = "127.0.0.1:5432";
+
+/// The address of database `name` on the tests' PostgreSQL server.
+pub fn postgres_url(name: &str) -> String {
+    format!("postgres://postgres@{POSTGRES}/{name}")
+}
+
+/// A PostgreSQL database of one test's own, dropped (with whatever is still connected
+/// to it) when the test ends, passed or failed.
+pub struct TestDatabase {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    pub fn new() -> TestDatabase {
+        static COUNT: AtomicU64 = AtomicU64::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!(
+            "cifra_api_{}_{}_{nanos}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        );
+        // The server may be restarting for a moment (it is shared): try for a while.
+        let mut tries = 0;
+        let created = loop {
+            match psql(&format!("CREATE DATABASE {name}")) {
+                Err(error)
+                    if tries < 10
+                        && !error.contains("already exists")
+                        && !error.contains("does not run") =>
+                {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+                Err(error) if error.contains("already exists") && tries > 0 => break Ok(()),
+                other => break other,
+            }
+        };
+        if let Err(error) = created {
+            panic!(
+                "PostgreSQL at {POSTGRES} is needed by these tests ({error}); start it with \
+                 pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+            );
+        }
+        let url = postgres_url(&name);
+        TestDatabase { name, url }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // The server may be restarting for a moment: try for a while. A failure here
+        // must not hide the test's own (nor panic while panicking).
+        let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        for tries in 1.. {
+            match psql(&drop) {
+                Ok(()) => return,
+                Err(error) if tries >= 10 || error.contains("does not run") => {
+                    eprintln!("the test's database {} is left behind: {error}", self.name);
+                    return;
+                }
+                Err(_) => std::thread::sleep(Duration::from_secs(1)),
+            }
+        }
+    }
+}
+
+/// Runs `sql` on the tests' PostgreSQL server, in its maintenance database `test`.
+pub fn psql(sql: &str) -> Result<(), String> {
+    let (host, port) = POSTGRES.split_once(':').unwrap();
+    let out = Command::new("psql")
+        .args(["-h", host, "-p", port, "-U", "postgres", "-d", "test"])
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .output()
+        .map_err(|e| format!("psql (PostgreSQL's client) does not run: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// A TCP proxy from a port of 127.0.0.1 to the tests' PostgreSQL server, that can be
+/// stopped (the port closed, every connection cut) and started again on the same port:
+/// the database going away and coming back, as a server's store sees it, without
+/// touching the PostgreSQL server others use.
+pub struct Proxy {
+    pub port: u16,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Proxy {
+    /// Listens on `port` (0: a free one) and forwards each connection to PostgreSQL.
+    pub async fn start(port: u16) -> Proxy {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap_or_else(|e| panic!("the proxy listens on port {port}: {e}"));
+        let port = listener.local_addr().unwrap().port();
+        let (stop, mut stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let mut connections = JoinSet::new();
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => break,
+                    accepted = listener.accept() => {
+                        let Ok((mut client, _)) = accepted else { continue };
+                        connections.spawn(async move {
+                            if let Ok(mut upstream) = TcpStream::connect(POSTGRES).await {
+                                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream)
+                                    .await;
+                            }
+                        });
+                    }
+                    Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                }
+            }
+            // The port first, then every connection (their sockets dropped, closed).
+            drop(listener);
+            connections.shutdown().await;
+        });
+        Proxy {
+            port,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// The address of database `name` through this proxy.
+    pub fn url(&self, name: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Closes the port and cuts every connection; returns once they are closed.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(PATIENCE, task)
+                .await
+                .expect("the proxy stops")
+                .expect("the proxy does not panic");
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
         }
     }
 }
