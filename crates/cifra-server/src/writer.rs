@@ -160,7 +160,11 @@ impl Writer {
             let (decided, records, applied) = self.decide(&group);
             match self.store.append(&records) {
                 Ok(()) => {
-                    self.store_down.store(false, Ordering::Relaxed);
+                    // Only a write says the store answers again: a group with nothing
+                    // new (every acta already recorded) is answered without asking it.
+                    if !records.is_empty() {
+                        self.store_down.store(false, Ordering::Relaxed);
+                    }
                     break (decided, applied);
                 }
                 // Another server appended first (PostgreSQL may also say so as a mesa's
