@@ -72,17 +72,26 @@ impl Tokens {
     /// time, whatever matches.
     pub fn scope(&self, store: &dyn Store, secret: &str) -> Option<Scope> {
         let hash = token_hash(secret);
-        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        if known.1.elapsed() < REFRESH_EVERY {
-            if let Some(scope) = find(&known.0, &hash) {
-                return Some(scope);
+        {
+            let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+            let age = known.1.elapsed();
+            if age < REFRESH_EVERY {
+                if let Some(scope) = find(&known.0, &hash) {
+                    return Some(scope);
+                }
             }
-        }
-        if known.1.elapsed() >= RELOAD_EVERY {
-            if let Ok(tokens) = store.tokens() {
-                *known = (tokens, Instant::now());
+            if age < RELOAD_EVERY {
+                return find(&known.0, &hash);
             }
+            // This caller re-reads the list; the others go on with it as it is. The lock
+            // is not held while the store is asked: a database that does not answer must
+            // not stall the requests that only look tokens up (`known`).
+            known.1 = Instant::now();
         }
+        if let Ok(tokens) = store.tokens() {
+            *self.known.lock().unwrap_or_else(|e| e.into_inner()) = (tokens, Instant::now());
+        }
+        let known = self.known.lock().unwrap_or_else(|e| e.into_inner());
         find(&known.0, &hash)
     }
 }

@@ -93,6 +93,8 @@ struct Client {
     /// Whether the previous event was cut at [`MAX_EVENT_ENTRIES`]: the rest follows at
     /// once, unthrottled.
     behind: bool,
+    /// Whether the last event said `stale`.
+    last_stale: bool,
 }
 
 /// `GET /api/v1/events`.
@@ -114,6 +116,7 @@ pub(crate) async fn stream(
         state,
         entries: query.entries.unwrap_or(true),
         last_sent: None,
+        last_stale: false,
         behind: false,
     };
     let events = stream::unfold(client, |mut client| async move {
@@ -130,10 +133,13 @@ impl Client {
     async fn next_event(&mut self) -> Option<Event> {
         loop {
             let size = *self.size.borrow_and_update();
+            let stale = self.state.stale();
             let from = match self.seen {
                 None => size,
                 Some(seen) if seen < size => seen,
                 Some(_) if self.last_sent.is_none() => size,
+                // The store went away or came back: the same results, said stale or not.
+                Some(_) if stale != self.last_stale => size,
                 Some(_) => {
                     self.size.changed().await.ok()?;
                     continue;
@@ -149,6 +155,7 @@ impl Client {
                 size
             };
             let event = self.event(from, to);
+            self.last_stale = stale;
             self.seen = Some(to);
             self.last_sent = Some(Instant::now());
             self.behind = to < size;

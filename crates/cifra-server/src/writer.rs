@@ -130,7 +130,15 @@ impl Writer {
         } else if self.store_down.load(Ordering::Relaxed) {
             eprintln!("cifra: the store answers again");
         }
-        self.store_down.store(down.is_some(), Ordering::Relaxed);
+        self.set_down(down.is_some());
+    }
+
+    /// Records whether the store can be reached; a change is announced to the event
+    /// streams (an event says `stale` even when the log does not grow).
+    fn set_down(&self, down: bool) {
+        if self.store_down.swap(down, Ordering::Relaxed) != down {
+            self.size.send_modify(|_| ());
+        }
     }
 
     /// Applies the store's entries past the live log's end, each checked as at start.
@@ -163,7 +171,7 @@ impl Writer {
                     // Only a write says the store answers again: a group with nothing
                     // new (every acta already recorded) is answered without asking it.
                     if !records.is_empty() {
-                        self.store_down.store(false, Ordering::Relaxed);
+                        self.set_down(false);
                     }
                     break (decided, applied);
                 }
@@ -176,9 +184,10 @@ impl Writer {
                     if self.follow().is_ok() {
                         continue;
                     }
+                    self.set_down(true);
                 }
                 Err(StoreError::Gap { .. } | StoreError::Conflict { .. }) => {}
-                Err(_) => self.store_down.store(true, Ordering::Relaxed),
+                Err(_) => self.set_down(true),
             }
             let error = ApiError::request(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -1380,9 +1380,16 @@ async fn while_postgresql_is_unreachable_writes_are_503_and_reads_are_stale() {
     let before = known(&s).await;
     assert_eq!(before.0["stale"], false, "{}", before.0);
     assert_eq!(stale_in_events(&s).await, false);
+    // A stream opened now is told when the store goes away and when it is back, though
+    // the log does not grow meanwhile.
+    let mut stream = s.events("?entries=false", None).await;
+    assert_eq!(stream.next().await.data["stale"], false);
 
     // Away while idle: the writer's next look at the store notices, with no write.
     proxy.stop().await;
+    let said = stream.next().await;
+    assert_eq!(said.data["stale"], true, "{}", said.data);
+    assert_eq!(said.data["log_size"], 2);
     until_stale_is(&s, true).await;
     reads_are_stale(&s, &before).await;
     // Writes are refused, saying when to try again, however the acta is sent; reads
@@ -1393,8 +1400,11 @@ async fn while_postgresql_is_unreachable_writes_are_503_and_reads_are_stale() {
     reads_are_stale(&s, &before).await;
     refused_for_now(&s, &s.national, &json!([acta("N2", N2), acta("S1", S1)])).await;
 
-    // Back on the same port: the very next write succeeds, and nothing is stale.
+    // Back on the same port: the stream hears it (the writer's next look), the very
+    // next write succeeds, and nothing is stale.
     let proxy = Proxy::start(port).await;
+    let said = stream.next().await;
+    assert_eq!(said.data["stale"], false, "{}", said.data);
     let answer = s.expect(&acta("N2", N2), 201).await;
     assert_eq!(
         answer,
