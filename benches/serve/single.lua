@@ -1,12 +1,14 @@
--- One new acta per request, each thread on its own range of mesa ids (1,000,000 mesas
--- named 1..1000000 in the synthetic election), so every request records an entry.
+-- One new acta per request, each thread on its own range of mesa ids (the synthetic
+-- election's mesas are named 1..N), so every request records an entry. Thread k starts
+-- at OFFSET + k * 400000.
 local threads = 0
 function setup(thread)
   thread:set("first", threads * 400000)
   threads = threads + 1
 end
 function init(args)
-  n = first
+  -- OFFSET separates the ranges of two wrk processes (one per server).
+  n = first + tonumber(os.getenv("OFFSET") or "0")
   token = os.getenv("TOKEN")
 end
 function request()
