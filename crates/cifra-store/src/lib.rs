@@ -9,7 +9,9 @@
 //! PostgreSQL database that several servers use at once, with one gap-free log. Either
 //! way the log's order is decided inside the backend's transaction ([`Store::append`]
 //! refuses a record whose index is not the next one), never by a counter kept in one
-//! process. [`open`] and [`create`] pick the backend from an address: `postgres://...`
+//! process. A server that decides what to append from the log's contents holds the log
+//! while it decides ([`Store::lock_log`]): it sees every entry before its own and its
+//! append cannot lose a race, however many servers share the log. [`open`] and [`create`] pick the backend from an address: `postgres://...`
 //! or a file's path.
 //!
 //! ```
@@ -30,6 +32,14 @@
 //! store.append(&[record]).unwrap();
 //! assert_eq!(store.size().unwrap(), 1);
 //! assert_eq!(store.entries(0, 10).unwrap(), ["{}"]);
+//!
+//! // A server that knew entries 0..1 holds the log, catches up, decides, appends.
+//! let lock = store.lock_log(1).unwrap();
+//! assert!(lock.appended().is_empty());
+//! let next = 1 + lock.appended().len() as u64;
+//! lock.append(&[Record { index: next, mesa: "1".into(), version: 2, line: "{}".into() }])
+//!     .unwrap();
+//! assert_eq!(store.size().unwrap(), 2);
 //! ```
 
 #![warn(missing_docs)]
@@ -150,6 +160,22 @@ pub struct Record {
     pub line: String,
 }
 
+/// The log held for one appender: see [`Store::lock_log`].
+pub trait LogLock {
+    /// The lines of the entries others appended past the `known` index given to
+    /// `lock_log`, in index order (empty when the caller was up to date).
+    fn appended(&self) -> &[String];
+
+    /// Appends `records` (the first at `known + appended().len()`, indexes consecutive;
+    /// an empty slice is allowed and just releases), commits durably, and releases the
+    /// log. On error nothing is written and the log is released.
+    ///
+    /// The records are checked as [`Store::append`] checks them ([`StoreError::Gap`],
+    /// [`StoreError::Conflict`]); with the log held, a caller that counted right never
+    /// meets either.
+    fn append(self: Box<Self>, records: &[Record]) -> Result<(), StoreError>;
+}
+
 /// Where an election lives: its spec, its tokens and its log.
 ///
 /// Every method is safe to call from several threads at once. Backends keep the log
@@ -186,6 +212,21 @@ pub trait Store: Send + Sync {
     /// network fails with [`StoreError::Unavailable`] while it cannot be reached; if
     /// that happens while committing, the log tells whether the records were written.
     fn append(&self, records: &[Record]) -> Result<(), StoreError>;
+
+    /// Holds the log against every other appender, in this process or any other, until
+    /// the returned lock is used ([`LogLock::append`]) or dropped (which writes nothing
+    /// and releases it), and reads the entries past `known`: the caller catches up with
+    /// them and decides what to append on the log as it is, with no race. `known`
+    /// beyond the log's size is [`StoreError::Gap`] `{ expected: size, got: known }`.
+    ///
+    /// Unlike [`Store::append`], which loses to whoever appended since the caller last
+    /// looked, this never has to be retried: appenders take turns. Other appenders
+    /// (and `append`) wait while the lock is held, so hold it only to decide: never
+    /// across a wait for a client. A backend reached over a network ends a hold that
+    /// lasts a minute (its `append` then fails with [`StoreError::Unavailable`] and
+    /// writes nothing); on a SQLite file, appenders of other processes wait for it at
+    /// most 10 s, then fail. Reads never wait for the lock.
+    fn lock_log(&self, known: u64) -> Result<Box<dyn LogLock + '_>, StoreError>;
 
     /// The number of entries in the log (the next index).
     fn size(&self) -> Result<u64, StoreError>;

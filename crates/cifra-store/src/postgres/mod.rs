@@ -10,7 +10,13 @@
 //! The log's order is decided inside each append's transaction, under a lock every
 //! appender takes (an advisory lock, held until commit): the log's size is read after
 //! the lock is taken, so two servers appending at the same index get one success and
-//! one [`StoreError::Gap`]. Commits wait for the write-ahead log to be flushed (the
+//! one [`StoreError::Gap`]. [`Store::lock_log`] takes the same lock in a transaction
+//! that stays open for its caller: one job on one connection takes the lock, reads the
+//! entries past what the caller knew and sends them back, then waits for the caller's
+//! records (or for the lock to be dropped), inserts them as `append` does and commits.
+//! The caller blocks on std channels only; a hold longer than [`pool::HOLD_LIMIT`] is
+//! ended (by the job, and by the database's `idle_in_transaction_session_timeout`).
+//! Commits wait for the write-ahead log to be flushed (the
 //! default `synchronous_commit = on`), so an acknowledged append survives a crash of
 //! the database's machine.
 //!
@@ -23,15 +29,20 @@ mod schema;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::mpsc;
 use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::time::{timeout, timeout_at, Instant};
 
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Config;
 
-use crate::{spec, ElectionSpec, Record, Scope, Store, StoreError, Token};
+use crate::{spec, ElectionSpec, LogLock, Record, Scope, Store, StoreError, Token};
 
-use pool::{column, describe, Conn, Pool, Worker, CONNECT_TIMEOUT};
+use pool::{column, describe, Conn, Pool, Worker, CONNECT_TIMEOUT, HOLD_LIMIT};
 
 /// How long a call may take before it fails as [`StoreError::Unavailable`] (the
 /// database, or the network to it, has stopped answering).
@@ -175,6 +186,21 @@ impl Store for PgStore {
         })
     }
 
+    fn lock_log(&self, known: u64) -> Result<Box<dyn LogLock + '_>, StoreError> {
+        let (ready, held) = mpsc::sync_channel(1);
+        let (records, batch) = oneshot::channel();
+        let (reply, done) = mpsc::sync_channel(1);
+        self.worker
+            .spawn(move |pool| hold_log(pool, known, ready, batch, reply))?;
+        let appended = held.recv().map_err(|_| self.worker.stopped())??;
+        Ok(Box::new(PgLogLock {
+            worker: &self.worker,
+            appended,
+            records: Some(records),
+            done,
+        }))
+    }
+
     fn size(&self) -> Result<u64, StoreError> {
         self.read(async |conn: &mut Conn| log_size(conn).await)
     }
@@ -183,31 +209,170 @@ impl Store for PgStore {
         if from >= to {
             return Ok(Vec::new());
         }
-        // Indexes are stored as i64: anything past i64::MAX is past the end.
-        let bound = |index: u64| i64::try_from(index).unwrap_or(i64::MAX);
-        let (low, high) = (bound(from), bound(to));
-        self.read(async move |conn: &mut Conn| {
-            let rows = conn
-                .rows(
-                    "SELECT idx, line FROM cifra.entries WHERE idx >= $1 AND idx < $2 ORDER BY idx",
-                    &[&low, &high],
-                )
-                .await?;
-            let name = conn.name();
-            let mut lines = Vec::with_capacity(rows.len());
-            for (expected, row) in (from..).zip(rows) {
-                let index: i64 = column(&row, 0, name)?;
-                if u64::try_from(index) != Ok(expected) {
-                    return Err(StoreError::corrupt(
-                        name,
-                        format!("log entry {expected} is missing"),
-                    ));
-                }
-                lines.push(column(&row, 1, name)?);
-            }
-            Ok(lines)
-        })
+        self.read(async move |conn: &mut Conn| read_lines(conn, from, to).await)
     }
+}
+
+/// The lines of entries `from..to` (clamped to the log), checking none is missing.
+async fn read_lines(conn: &mut Conn, from: u64, to: u64) -> Result<Vec<String>, StoreError> {
+    // Indexes are stored as i64: anything past i64::MAX is past the end.
+    let bound = |index: u64| i64::try_from(index).unwrap_or(i64::MAX);
+    let (low, high) = (bound(from), bound(to));
+    let rows = conn
+        .rows(
+            "SELECT idx, line FROM cifra.entries WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+            &[&low, &high],
+        )
+        .await?;
+    let name = conn.name();
+    let mut lines = Vec::with_capacity(rows.len());
+    for (expected, row) in (from..).zip(rows) {
+        let index: i64 = column(&row, 0, name)?;
+        if u64::try_from(index) != Ok(expected) {
+            return Err(StoreError::corrupt(
+                name,
+                format!("log entry {expected} is missing"),
+            ));
+        }
+        lines.push(column(&row, 1, name)?);
+    }
+    Ok(lines)
+}
+
+/// The log held for a caller of `lock_log`: the job holding it ([`hold_log`]) waits
+/// for the records on `records`, and answers on `done` once it committed or rolled
+/// back.
+struct PgLogLock<'a> {
+    worker: &'a Worker,
+    appended: Vec<String>,
+    /// Dropped unused to release the log.
+    records: Option<oneshot::Sender<Batch>>,
+    done: mpsc::Receiver<Result<(), StoreError>>,
+}
+
+impl LogLock for PgLogLock<'_> {
+    fn appended(&self) -> &[String] {
+        &self.appended
+    }
+
+    fn append(mut self: Box<Self>, records: &[Record]) -> Result<(), StoreError> {
+        if records.is_empty() {
+            // Dropping the lock releases the log.
+            return Ok(());
+        }
+        let Some(sender) = self.records.take() else {
+            return Err(self.worker.stopped());
+        };
+        // If the job has given up waiting (the hold lasted too long), the records are
+        // refused here and `done` says why.
+        let _ = sender.send(Batch::new(records));
+        self.done.recv().map_err(|_| self.worker.stopped())?
+    }
+}
+
+impl Drop for PgLogLock<'_> {
+    fn drop(&mut self) {
+        // Unused: the job rolls back when the sender is gone. Waiting for it makes the
+        // log free for the next appender when this returns (within the job's bound).
+        if let Some(sender) = self.records.take() {
+            drop(sender);
+            let _ = self.done.recv();
+        }
+    }
+}
+
+/// The job behind `lock_log`, on one connection: takes the log's lock and sends the
+/// entries past `known` on `ready`, waits for the records (at most [`HOLD_LIMIT`]),
+/// inserts them and commits, and answers on `done`. If the records never come it
+/// rolls back. Each step is bounded as a call is ([`CALL_TIMEOUT`]).
+async fn hold_log(
+    pool: Rc<Pool>,
+    known: u64,
+    ready: mpsc::SyncSender<Result<Vec<String>, StoreError>>,
+    records: oneshot::Receiver<Batch>,
+    done: mpsc::SyncSender<Result<(), StoreError>>,
+) {
+    let timed_out = |pool: &Pool| {
+        StoreError::unavailable(
+            pool.name(),
+            format!("no answer within {} s", CALL_TIMEOUT.as_secs()),
+        )
+    };
+    let deadline = Instant::now() + CALL_TIMEOUT;
+    let Ok(_turn) = timeout_at(deadline, pool.turn()).await else {
+        let _ = ready.send(Err(timed_out(&pool)));
+        return;
+    };
+    let mut conn = match timeout_at(deadline, pool.begin()).await {
+        Ok(Ok(conn)) => conn,
+        Ok(Err(error)) => {
+            let _ = ready.send(Err(error));
+            return;
+        }
+        // The connection is dropped, which closes it.
+        Err(_) => {
+            let _ = ready.send(Err(timed_out(&pool)));
+            return;
+        }
+    };
+    let held = timeout_at(deadline, lock_and_read(&mut conn, known))
+        .await
+        .unwrap_or_else(|_| Err(timed_out(&pool)));
+    let lines = match held {
+        Ok(lines) => lines,
+        Err(error) => {
+            let failed: Result<(), StoreError> = Err(error);
+            finish(&pool, conn, &failed).await;
+            let _ = ready.send(failed.map(|()| Vec::new()));
+            return;
+        }
+    };
+    // The caller waits for this, then holds the lock until it sends the records or
+    // drops the sender.
+    let _ = ready.send(Ok(lines));
+    let result = match timeout(HOLD_LIMIT, records).await {
+        Ok(Ok(batch)) => timeout(CALL_TIMEOUT, async {
+            insert(&mut conn, &batch).await?;
+            conn.commit().await
+        })
+        .await
+        .unwrap_or_else(|_| Err(timed_out(&pool))),
+        // Released unused: `finish` rolls back.
+        Ok(Err(_)) => Ok(()),
+        Err(_) => {
+            let result = Ok(());
+            finish(&pool, conn, &result).await;
+            let _ = done.send(Err(StoreError::unavailable(
+                pool.name(),
+                format!(
+                    "the log was held for {} s without an append: it was released, and nothing was written",
+                    HOLD_LIMIT.as_secs()
+                ),
+            )));
+            return;
+        }
+    };
+    finish(&pool, conn, &result).await;
+    let _ = done.send(result);
+}
+
+/// Gives the connection back after a job (rolling back a transaction left open),
+/// within [`CALL_TIMEOUT`]: if the database does not answer the connection is closed.
+async fn finish(pool: &Pool, conn: Conn, result: &Result<(), StoreError>) {
+    let _ = timeout(CALL_TIMEOUT, pool.finish(conn, result)).await;
+}
+
+/// Takes the log's lock in the transaction open on `conn`, and reads the lines past
+/// `known`.
+async fn lock_and_read(conn: &mut Conn, known: u64) -> Result<Vec<String>, StoreError> {
+    conn.execute("SELECT pg_advisory_xact_lock($1)", &[&APPEND_LOCK])
+        .await?;
+    // A statement of its own: it sees every append committed before the lock was ours.
+    let size = log_size(conn).await?;
+    if known > size {
+        return Err(gap(conn.name(), size, known));
+    }
+    read_lines(conn, known, size).await
 }
 
 /// An append's records, as columns, with what can be checked before the database is
@@ -257,49 +422,55 @@ async fn append(pool: &Pool, batch: &Batch) -> Result<(), StoreError> {
         // Appenders of every server take turns from here to their commit.
         conn.execute("SELECT pg_advisory_xact_lock($1)", &[&APPEND_LOCK])
             .await?;
-        // A statement of its own, not part of the lock's: under READ COMMITTED each
-        // statement sees what was committed before it started, so this one sees the
-        // append of whoever held the lock before.
-        let size = log_size(conn).await?;
-        let name = conn.name();
-        if batch.first != size {
-            return Err(gap(name, size, batch.first));
-        }
-        if let Some((position, got)) = batch.broken {
-            return Err(gap(name, size.saturating_add(position as u64), got));
-        }
-        if let Some((mesa, version)) = &batch.repeated {
-            return Err(conflict(name, mesa, *version));
-        }
-        let count = batch.lines.len();
-        let indexes: Vec<i64> = i64::try_from(size)
-            .ok()
-            .filter(|start| start.checked_add(count as i64).is_some())
-            .map(|start| (start..).take(count).collect())
-            .ok_or_else(|| {
-                StoreError::database(name, format!("the log cannot grow past {size} entries"))
-            })?;
-        let inserted = conn
-            .try_execute(
-                "INSERT INTO cifra.entries (idx, mesa, version, line) \
-                 SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[])",
-                &[&indexes, &batch.mesas, &batch.versions, &batch.lines],
-            )
-            .await;
-        match inserted {
-            Ok(_) => Ok(()),
-            Err(error) if repeats_an_entry(&error) => {
-                // The transaction is aborted: end it, then find the record (entries
-                // are never removed, so what was found stays there).
-                conn.rollback().await?;
-                Err(find_conflict(conn, batch)
-                    .await?
-                    .unwrap_or_else(|| StoreError::database(conn.name(), describe(&error))))
-            }
-            Err(error) => Err(conn.fail(&error)),
-        }
+        insert(conn, batch).await
     })
     .await
+}
+
+/// Inserts the batch at the log's end, in the transaction open on `conn` which holds
+/// the log's lock; on an error the caller rolls back (the transaction may be over).
+async fn insert(conn: &mut Conn, batch: &Batch) -> Result<(), StoreError> {
+    // A statement of its own, not part of the lock's: under READ COMMITTED each
+    // statement sees what was committed before it started, so this one sees the
+    // append of whoever held the lock before.
+    let size = log_size(conn).await?;
+    let name = conn.name();
+    if batch.first != size {
+        return Err(gap(name, size, batch.first));
+    }
+    if let Some((position, got)) = batch.broken {
+        return Err(gap(name, size.saturating_add(position as u64), got));
+    }
+    if let Some((mesa, version)) = &batch.repeated {
+        return Err(conflict(name, mesa, *version));
+    }
+    let count = batch.lines.len();
+    let indexes: Vec<i64> = i64::try_from(size)
+        .ok()
+        .filter(|start| start.checked_add(count as i64).is_some())
+        .map(|start| (start..).take(count).collect())
+        .ok_or_else(|| {
+            StoreError::database(name, format!("the log cannot grow past {size} entries"))
+        })?;
+    let inserted = conn
+        .try_execute(
+            "INSERT INTO cifra.entries (idx, mesa, version, line) \
+             SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[])",
+            &[&indexes, &batch.mesas, &batch.versions, &batch.lines],
+        )
+        .await;
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(error) if repeats_an_entry(&error) => {
+            // The transaction is aborted: end it, then find the record (entries are
+            // never removed, so what was found stays there).
+            conn.rollback().await?;
+            Err(find_conflict(conn, batch)
+                .await?
+                .unwrap_or_else(|| StoreError::database(conn.name(), describe(&error))))
+        }
+        Err(error) => Err(conn.fail(&error)),
+    }
 }
 
 /// Whether an insert was refused because the log holds an entry of the same mesa and

@@ -24,7 +24,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use tokio::sync::{mpsc as queue, Semaphore};
+use tokio::sync::{mpsc as queue, Semaphore, SemaphorePermit};
 use tokio::task::{JoinHandle, LocalSet};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{FromSql, ToSql};
@@ -46,8 +46,13 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Set on every new connection. A transaction left idle (its client stopped, say)
 /// would hold the log's lock and stop every server's appends: the database ends such
-/// a session. cifra's own transactions never wait between statements.
+/// a session. cifra's own transactions wait between statements only while a caller
+/// holds the log ([`HOLD_LIMIT`]).
 const SESSION_SETUP: &str = "SET idle_in_transaction_session_timeout = '60s'";
+
+/// How long the log may be held for a caller of `lock_log` (the same as
+/// [`SESSION_SETUP`]'s limit): then it is released, and the lock's `append` fails.
+pub(super) const HOLD_LIMIT: Duration = Duration::from_secs(60);
 
 /// A unit of work for the connections' thread.
 type Job = Box<dyn FnOnce(Rc<Pool>) -> Pin<Box<dyn Future<Output = ()>>> + Send>;
@@ -112,11 +117,10 @@ impl Worker {
     {
         let (reply, answer) = mpsc::sync_channel(1);
         let name = self.name.clone();
-        let job: Job = Box::new(move |pool: Rc<Pool>| {
-            Box::pin(async move {
+        self.spawn(move |pool: Rc<Pool>| {
+            async move {
                 let work = async {
-                    // Bounds this store's connections: a job uses one at a time.
-                    let _turn = pool.turns.acquire().await;
+                    let _turn = pool.turn().await;
                     work(Rc::clone(&pool)).await
                 };
                 let result = match tokio::time::timeout(limit, work).await {
@@ -128,17 +132,30 @@ impl Worker {
                 };
                 // The caller waits for this; it cannot have gone away.
                 let _ = reply.send(result);
-            })
-        });
-        let stopped = || {
-            StoreError::database(
-                &self.name,
-                "the database connections' thread has stopped (this is a bug in cifra)",
-            )
-        };
-        let jobs = self.jobs.as_ref().ok_or_else(stopped)?;
-        jobs.send(job).map_err(|_| stopped())?;
-        answer.recv().map_err(|_| stopped())?
+            }
+        })?;
+        answer.recv().map_err(|_| self.stopped())?
+    }
+
+    /// Runs `work` on the connections' thread, without waiting for it: `work` answers
+    /// its caller itself, and bounds its own waits. Unlike [`Worker::call`]'s, it
+    /// takes its turn for a connection itself ([`Pool::turn`]).
+    pub(super) fn spawn<F, Fut>(&self, work: F) -> Result<(), StoreError>
+    where
+        F: FnOnce(Rc<Pool>) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        let job: Job = Box::new(move |pool: Rc<Pool>| Box::pin(work(pool)));
+        let jobs = self.jobs.as_ref().ok_or_else(|| self.stopped())?;
+        jobs.send(job).map_err(|_| self.stopped())
+    }
+
+    /// The error for a call whose job is gone without an answer.
+    pub(super) fn stopped(&self) -> StoreError {
+        StoreError::database(
+            &self.name,
+            "the database connections' thread has stopped (this is a bug in cifra)",
+        )
     }
 }
 
@@ -173,6 +190,18 @@ impl Pool {
         }
     }
 
+    /// Waits for this job's turn to use a connection: a store's jobs use
+    /// [`MAX_CONNECTIONS`] at most, one each.
+    pub(super) async fn turn(&self) -> Option<SemaphorePermit<'_>> {
+        // The semaphore is never closed.
+        self.turns.acquire().await.ok()
+    }
+
+    /// The database's address, without its password.
+    pub(super) fn name(&self) -> &Path {
+        &self.name
+    }
+
     /// Runs `op` on a connection. If the connection was an idle one that turns out to
     /// be gone (the database restarted since it was last used), `op` runs once more on
     /// a new connection: `op` must only read, or do all its writes in one transaction.
@@ -201,6 +230,19 @@ impl Pool {
         &self,
         op: impl AsyncFnOnce(&mut Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        let mut conn = self.begin().await?;
+        let result = match op(&mut conn).await {
+            Ok(value) => conn.commit().await.map(|()| value),
+            Err(error) => Err(error),
+        };
+        self.finish(conn, &result).await;
+        result
+    }
+
+    /// A connection in a new READ COMMITTED transaction, for a write that the caller
+    /// commits or rolls back, then gives to [`Pool::finish`]. An idle connection found
+    /// gone at `BEGIN` is replaced by a new one.
+    pub(super) async fn begin(&self) -> Result<Conn, StoreError> {
         // Explicit: the database's default isolation may have been changed, and
         // `append` relies on each statement seeing what committed before it started.
         const BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
@@ -211,15 +253,14 @@ impl Pool {
             conn = self.connect().await?;
             begun = conn.begin(BEGIN).await;
         }
-        let result = match begun {
-            Ok(()) => match op(&mut conn).await {
-                Ok(value) => conn.commit().await.map(|()| value),
-                Err(error) => Err(error),
-            },
-            Err(error) => Err(error),
-        };
-        self.finish(conn, &result).await;
-        result
+        match begun {
+            Ok(()) => Ok(conn),
+            Err(error) => {
+                let failed: Result<Conn, StoreError> = Err(error);
+                self.finish(conn, &failed).await;
+                failed
+            }
+        }
     }
 
     /// An idle connection that is still open, or a new one.
@@ -270,10 +311,11 @@ impl Pool {
         Ok(conn)
     }
 
-    /// Returns a connection to the pool after a job, or drops it: when the database is
-    /// away (the other idle connections are likely gone too), or when its transaction
-    /// cannot be rolled back.
-    async fn finish<T>(&self, mut conn: Conn, result: &Result<T, StoreError>) {
+    /// Returns a connection to the pool after a job (rolling back a transaction still
+    /// open), or drops it: when the job's `result` says the database is away (the other
+    /// idle connections are likely gone too), or when its transaction cannot be rolled
+    /// back.
+    pub(super) async fn finish<T>(&self, mut conn: Conn, result: &Result<T, StoreError>) {
         if is_unavailable(result) {
             self.discard(conn);
             return;

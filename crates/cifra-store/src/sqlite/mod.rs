@@ -6,6 +6,12 @@
 //! way. Every write transaction is `BEGIN IMMEDIATE`, so another process writing the
 //! same file (e.g. an operator adding a token while the server runs) waits for the lock
 //! (up to [`BUSY_TIMEOUT`]) instead of failing halfway.
+//!
+//! [`Store::lock_log`] is that same transaction left open for its caller: `BEGIN
+//! IMMEDIATE` on the writer connection, whose mutex guard the lock keeps, so appenders
+//! of this store wait on the mutex and those of other processes (other stores of the
+//! file) wait on SQLite's lock, up to [`BUSY_TIMEOUT`]. The lock's `append` commits it;
+//! dropping the lock rolls it back.
 
 mod schema;
 
@@ -20,7 +26,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use crate::error::SCHEMA_VERSION;
-use crate::{spec, ElectionSpec, Record, Scope, Store, StoreError, Token};
+use crate::{spec, ElectionSpec, LogLock, Record, Scope, Store, StoreError, Token};
 
 /// How long a statement waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -224,37 +230,31 @@ impl Store for SqliteStore {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .at(path)?;
-        // The size is read under the write lock: no other writer, in this process or
-        // another, can append between this check and the commit.
-        let size = log_size(&tx, path)?;
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO entries (idx, mesa, version, line) VALUES (?1, ?2, ?3, ?4)",
-                )
-                .at(path)?;
-            for (expected, record) in (size..).zip(records) {
-                // Checked as records are inserted: a bad index anywhere in the slice
-                // returns before the commit, and dropping the transaction rolls back
-                // what was inserted before it.
-                if record.index != expected {
-                    return Err(StoreError::Gap {
-                        path: path.clone(),
-                        expected,
-                        got: record.index,
-                    });
-                }
-                insert
-                    .execute(params![
-                        record.index,
-                        record.mesa,
-                        record.version,
-                        record.line
-                    ])
-                    .at(path)?;
-            }
-        }
+        // Dropping the transaction on an error rolls back what was inserted.
+        insert(&tx, path, records)?;
         tx.commit().at(path)
+    }
+
+    fn lock_log(&self, known: u64) -> Result<Box<dyn LogLock + '_>, StoreError> {
+        let path = &self.path;
+        let conn = self.writer()?;
+        conn.execute_batch("BEGIN IMMEDIATE").at(path)?;
+        // From here on, dropping the lock (also on an error below) rolls back.
+        let mut lock = SqliteLogLock {
+            conn,
+            path,
+            appended: Vec::new(),
+        };
+        let size = log_size(&lock.conn, path)?;
+        if known > size {
+            return Err(StoreError::Gap {
+                path: path.clone(),
+                expected: size,
+                got: known,
+            });
+        }
+        lock.appended = read_lines(&lock.conn, path, known, size)?;
+        Ok(Box::new(lock))
     }
 
     fn size(&self) -> Result<u64, StoreError> {
@@ -265,33 +265,106 @@ impl Store for SqliteStore {
         if from >= to {
             return Ok(Vec::new());
         }
-        // Indexes are stored as i64: anything past i64::MAX is past the end.
-        let bound = |index: u64| i64::try_from(index).unwrap_or(i64::MAX);
-        self.read(|conn, path| {
-            let mut select = conn
-                .prepare_cached(
-                    "SELECT idx, line FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
-                )
-                .at(path)?;
-            let rows = select
-                .query_map([bound(from), bound(to)], |row| {
-                    Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-                })
-                .at(path)?;
-            let mut lines = Vec::new();
-            for (expected, row) in (from..).zip(rows) {
-                let (index, line) = row.at(path)?;
-                if u64::try_from(index) != Ok(expected) {
-                    return Err(StoreError::corrupt(
-                        path,
-                        format!("log entry {expected} is missing"),
-                    ));
-                }
-                lines.push(line);
-            }
-            Ok(lines)
-        })
+        self.read(|conn, path| read_lines(conn, path, from, to))
     }
+}
+
+/// The log held for one appender: the writer connection (its mutex guard) in a
+/// `BEGIN IMMEDIATE` transaction, rolled back when dropped unless committed.
+struct SqliteLogLock<'a> {
+    conn: MutexGuard<'a, Connection>,
+    path: &'a Path,
+    appended: Vec<String>,
+}
+
+impl LogLock for SqliteLogLock<'_> {
+    fn appended(&self) -> &[String] {
+        &self.appended
+    }
+
+    fn append(self: Box<Self>, records: &[Record]) -> Result<(), StoreError> {
+        if records.is_empty() {
+            // Dropping the lock rolls back: nothing was written.
+            return Ok(());
+        }
+        insert(&self.conn, self.path, records)?;
+        // A failed COMMIT may leave the transaction open: dropping the lock ends it.
+        self.conn.execute_batch("COMMIT").at(self.path)
+    }
+}
+
+impl Drop for SqliteLogLock<'_> {
+    fn drop(&mut self) {
+        if !self.conn.is_autocommit() {
+            // If this fails, the next use of the writer rolls back (see `writer`).
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+/// Inserts `records` at the log's end, in the write transaction open on `conn`; on an
+/// error some may have been inserted, and the caller rolls back.
+fn insert(conn: &Connection, path: &Path, records: &[Record]) -> Result<(), StoreError> {
+    // The size is read under the write lock: no other writer, in this process or
+    // another, can append between this check and the commit.
+    let size = log_size(conn, path)?;
+    let mut insert = conn
+        .prepare_cached("INSERT INTO entries (idx, mesa, version, line) VALUES (?1, ?2, ?3, ?4)")
+        .at(path)?;
+    for (expected, record) in (size..).zip(records) {
+        // Checked as records are inserted: a bad index anywhere in the slice returns
+        // before the commit.
+        if record.index != expected {
+            return Err(StoreError::Gap {
+                path: path.to_path_buf(),
+                expected,
+                got: record.index,
+            });
+        }
+        insert
+            .execute(params![
+                record.index,
+                record.mesa,
+                record.version,
+                record.line
+            ])
+            .at(path)?;
+    }
+    Ok(())
+}
+
+/// The lines of entries `from..to` (clamped to the log), checking none is missing.
+fn read_lines(
+    conn: &Connection,
+    path: &Path,
+    from: u64,
+    to: u64,
+) -> Result<Vec<String>, StoreError> {
+    if from >= to {
+        return Ok(Vec::new());
+    }
+    // Indexes are stored as i64: anything past i64::MAX is past the end.
+    let bound = |index: u64| i64::try_from(index).unwrap_or(i64::MAX);
+    let mut select = conn
+        .prepare_cached("SELECT idx, line FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx")
+        .at(path)?;
+    let rows = select
+        .query_map([bound(from), bound(to)], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })
+        .at(path)?;
+    let mut lines = Vec::new();
+    for (expected, row) in (from..).zip(rows) {
+        let (index, line) = row.at(path)?;
+        if u64::try_from(index) != Ok(expected) {
+            return Err(StoreError::corrupt(
+                path,
+                format!("log entry {expected} is missing"),
+            ));
+        }
+        lines.push(line);
+    }
+    Ok(lines)
 }
 
 /// The number of entries, from the last index (the log is gap-free; `open` checks).
