@@ -1,6 +1,7 @@
 //! What only the PostgreSQL backend does: databases that are not elections, addresses
 //! and passwords, a database that goes away and comes back, several servers on one
-//! log, one entry per mesa and version, and calls from inside a tokio runtime.
+//! log, one entry per mesa and version, calls from inside a tokio runtime, and a held
+//! log whose connection is lost.
 
 mod common;
 
@@ -655,4 +656,88 @@ fn a_large_election_is_created_in_one_statement_per_table() {
     let created = started.elapsed();
     assert_eq!(PgStore::open(&db.url).unwrap().election().unwrap(), spec);
     assert!(created < Duration::from_secs(30), "{created:?}");
+}
+
+/// How long taking a free lock may take at most, however loaded the machine.
+const AT_ONCE: Duration = Duration::from_secs(2);
+
+#[test]
+fn a_held_log_whose_connection_is_cut_writes_nothing_and_is_free_again() {
+    let db = TestDatabase::new();
+    let other = PgStore::create(&db.url, &spec()).unwrap();
+    other.append(&records(0, 2, "w")).unwrap();
+    let proxy = Proxy::start(0);
+    let port = proxy.port;
+    let address = format!("127.0.0.1:{port}");
+    let store = PgStore::open(&db.url.replacen(&server_address(), &address, 1)).unwrap();
+
+    let lock = store.lock_log(1).unwrap();
+    assert_eq!(lock.appended(), lines(1, 2, "w"));
+    proxy.stop();
+    let started = Instant::now();
+    assert_unavailable(&lock.append(&records(2, 4, "lost")).unwrap_err(), &address);
+    assert_unavailable(&store.lock_log(2).err().unwrap(), &address);
+    // A lock that is dropped while the database is away does not hang either.
+    let proxy = Proxy::start(port);
+    let lock = store.lock_log(2).unwrap();
+    proxy.stop();
+    drop(lock);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // The database ended the cut sessions: another server holds the log at once.
+    let started = Instant::now();
+    let lock = other.lock_log(2).unwrap();
+    assert!(started.elapsed() < AT_ONCE, "{:?}", started.elapsed());
+    assert!(lock.appended().is_empty(), "nothing was written");
+    lock.append(&records(2, 3, "x")).unwrap();
+
+    // Back on the same address: the same store holds the log again.
+    let proxy = Proxy::start(port);
+    let lock = store.lock_log(2).unwrap();
+    assert_eq!(lock.appended(), lines(2, 3, "x"));
+    lock.append(&records(3, 4, "w")).unwrap();
+    let mut expected = lines(0, 2, "w");
+    expected.extend(lines(2, 3, "x"));
+    expected.extend(lines(3, 4, "w"));
+    assert_eq!(other.entries(0, 10).unwrap(), expected);
+    drop(store);
+    proxy.stop();
+}
+
+/// What the database does to a hold that outlasts `idle_in_transaction_session_timeout`
+/// (a minute, too long for a test): it ends the session.
+#[test]
+fn a_held_log_whose_session_the_database_ends_writes_nothing_and_is_free_again() {
+    let db = TestDatabase::new();
+    let store = PgStore::create(&db.url, &spec()).unwrap();
+    store.append(&records(0, 2, "w")).unwrap();
+    let lock = store.lock_log(2).unwrap();
+    let ended = Session::connect(&maintenance_url()).unwrap().sql(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = '{}' AND state = 'idle in transaction'",
+        db.name
+    ));
+    assert_eq!(
+        ended.len(),
+        1,
+        "the holding session is idle in its transaction"
+    );
+    assert_unavailable(&lock.append(&records(2, 3, "lost")).unwrap_err(), &db.url);
+    let other = PgStore::open(&db.url).unwrap();
+    let started = Instant::now();
+    let lock = other.lock_log(2).unwrap();
+    assert!(started.elapsed() < AT_ONCE, "{:?}", started.elapsed());
+    assert!(lock.appended().is_empty());
+    lock.append(&records(2, 3, "x")).unwrap();
+    // The store that lost its session carries on.
+    store
+        .lock_log(3)
+        .unwrap()
+        .append(&records(3, 4, "w"))
+        .unwrap();
+    assert_eq!(store.size().unwrap(), 4);
 }
