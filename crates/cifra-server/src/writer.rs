@@ -23,8 +23,6 @@ use tokio::sync::{oneshot, watch};
 const MAX_GROUP: usize = 100_000;
 /// How often an idle writer looks for entries other servers appended to the store.
 pub const FOLLOW_EVERY: Duration = Duration::from_millis(200);
-/// How many times a group is decided again after others appended first.
-const MAX_ATTEMPTS: u32 = 64;
 
 /// A checked request waiting to be recorded.
 pub struct Submission {
@@ -160,43 +158,74 @@ impl Writer {
         Ok(())
     }
 
-    fn record(&self, group: Vec<Submission>) {
-        // Another server may have appended since this one last looked: the store then
-        // refuses the group (a gap), and it is decided again on the log as it now is.
-        let mut attempts = 0;
-        let (decided, applied) = loop {
-            let (decided, records, applied) = self.decide(&group);
-            match self.store.append(&records) {
-                Ok(()) => {
-                    // Only a write says the store answers again: a group with nothing
-                    // new (every acta already recorded) is answered without asking it.
-                    if !records.is_empty() {
-                        self.set_down(false);
-                    }
-                    break (decided, applied);
+    /// Holds the store's log (no other server appends meanwhile), takes in what others
+    /// appended, decides the group on the log as it now is, and appends it. `Err` when
+    /// the store failed (said on stderr once, and in `stale`).
+    #[allow(clippy::type_complexity)]
+    fn decide_under_lock(
+        &self,
+        group: &[Submission],
+    ) -> Result<
+        (
+            Vec<Result<Vec<ActaAnswer>, ApiError>>,
+            Vec<(u32, Entry, String)>,
+        ),
+        (),
+    > {
+        let known = self.live.read().unwrap_or_else(|e| e.into_inner()).size();
+        let lock = self
+            .store
+            .lock_log(known)
+            .map_err(|e| self.store_failed(&e))?;
+        if !lock.appended().is_empty() {
+            let size = {
+                let mut live = self.live.write().unwrap_or_else(|e| e.into_inner());
+                for (index, line) in (known..).zip(lock.appended().iter().cloned()) {
+                    live.take(&self.election, index, line)
+                        .map_err(|e| eprintln!("cifra: error: the log in the store: {e}"))?;
                 }
-                // Another server appended first (PostgreSQL may also say so as a mesa's
-                // version taken): catch up and decide again.
-                Err(StoreError::Gap { .. } | StoreError::Conflict { .. })
-                    if attempts < MAX_ATTEMPTS =>
-                {
-                    attempts += 1;
-                    if self.follow().is_ok() {
-                        continue;
-                    }
-                    self.set_down(true);
-                }
-                Err(StoreError::Gap { .. } | StoreError::Conflict { .. }) => {}
-                Err(_) => self.set_down(true),
-            }
-            let error = ApiError::request(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the database did not confirm the actas: they are not acknowledged (they may or may not have been recorded); send them again: an acta already recorded is answered 200",
+                live.size()
+            };
+            self.size.send_replace(size);
+        }
+        let (decided, records, applied) = self.decide(group);
+        lock.append(&records).map_err(|e| self.store_failed(&e))?;
+        self.set_down(false);
+        Ok((decided, applied))
+    }
+
+    /// Says a store failure on stderr when it starts, and marks the results stale.
+    fn store_failed(&self, e: &StoreError) {
+        if !self.store_down.load(Ordering::Relaxed) {
+            eprintln!(
+                "cifra: warning: the store failed; refusing actas (503) until it answers: {e}"
             );
-            for submission in group {
-                let _ = submission.reply.send(Err(error.clone()));
+        }
+        self.set_down(true);
+    }
+
+    fn record(&self, group: Vec<Submission>) {
+        // A group in which every acta is already recorded identically, on what this
+        // server knows, is answered without the store; any other is decided again on
+        // the store's log, under its lock (a conflict, too, may be news of a correction
+        // another server recorded).
+        let (decided, records, applied) = self.decide(&group);
+        let (decided, applied) = if records.is_empty() && decided.iter().all(Result::is_ok) {
+            (decided, applied)
+        } else {
+            match self.decide_under_lock(&group) {
+                Ok(done) => done,
+                Err(()) => {
+                    let error = ApiError::request(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the database did not confirm the actas: they are not acknowledged (they may or may not have been recorded); send them again: an acta already recorded is answered 200",
+                    );
+                    for submission in group {
+                        let _ = submission.reply.send(Err(error.clone()));
+                    }
+                    return;
+                }
             }
-            return;
         };
         let size = {
             let mut live = self.live.write().unwrap_or_else(|e| e.into_inner());
