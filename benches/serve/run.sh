@@ -23,7 +23,12 @@ rm -rf "$W" && mkdir -p "$W"
 O=boric,kast,provoste,sichel,artes,meo,parisi,blank,null
 D=data/cl-2021-presidential-r1-mesas.csv.gz
 field() { sed -n "s/^$1: //p" "$2"; }
-serve() { $C serve --db "$1" --listen "127.0.0.1:$2" > "$W/serve-$2.log" 2>&1 & sleep 1; }
+serve() {
+  $C serve --db "$1" --listen "127.0.0.1:$2" > "$W/serve-$2.log" 2>&1 &
+  # A large election takes a moment to load: wait until it answers.
+  for _ in $(seq 600); do curl -sf -o /dev/null "http://127.0.0.1:$2/api/v1/election" && return; sleep 0.2; done
+  echo "server on $2 did not start: $(cat "$W/serve-$2.log")" >&2; return 1
+}
 
 echo "== 1. batched intake: 46,606 real actas, batches of 500, 4 in flight"
 $C init --db "$W/real.db" --system cl-presidential --mesas $D --id circunscripcion,mesa --options $O > "$W/real.init"
