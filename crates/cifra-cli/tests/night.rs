@@ -716,7 +716,10 @@ fn a_revoked_token_is_refused_by_the_running_servers_within_ten_seconds() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     let mut row = 1;
     while send(&token, row) != 401 {
-        assert!(std::time::Instant::now() < deadline, "the revoked token still works");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the revoked token still works"
+        );
         std::thread::sleep(std::time::Duration::from_millis(250));
         row += 1;
     }
