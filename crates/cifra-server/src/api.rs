@@ -178,8 +178,9 @@ fn engine_failed(e: cifra_core::SystemError) -> ApiError {
 /// `GET /api/v1/results[?COLUMN=VALUE]`.
 async fn results(
     Shared(state): AppState,
+    headers: HeaderMap,
     Query(query): Query<Vec<(String, String)>>,
-) -> Result<Json<WithLog<LiveResults>>, ApiError> {
+) -> Result<Response, ApiError> {
     let election = &state.election;
     let territory = match query.len() {
         0 => None,
@@ -228,12 +229,35 @@ async fn results(
         ),
     };
     let results = live::results(election, &sums, total, reference).map_err(engine_failed)?;
-    Ok(Json(WithLog {
-        results,
-        log_size: size,
-        log_root: BASE64.encode(root),
-        stale: state.stale(),
-    }))
+    Ok(cacheable(
+        &headers,
+        WithLog {
+            results,
+            log_size: size,
+            log_root: BASE64.encode(root),
+            stale: state.stale(),
+        },
+    ))
+}
+
+/// Results as JSON, with an `ETag` that changes with the log's size and staleness (all
+/// a result depends on) and a second of `Cache-Control`, so caches in front take the
+/// readers; a request that already has this version (`If-None-Match`) gets 304.
+fn cacheable<T: Serialize>(headers: &HeaderMap, body: WithLog<T>) -> Response {
+    let tag = format!("\"{}-{}\"", body.log_size, u8::from(body.stale));
+    let cache = [
+        (header::ETAG, tag.clone()),
+        (header::CACHE_CONTROL, "public, max-age=1".to_string()),
+    ];
+    let seen = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    if seen {
+        (StatusCode::NOT_MODIFIED, cache).into_response()
+    } else {
+        (cache, Json(body)).into_response()
+    }
 }
 
 #[derive(Deserialize)]
@@ -244,8 +268,9 @@ struct By {
 /// `GET /api/v1/results/breakdown?by=COLUMN`.
 async fn breakdown(
     Shared(state): AppState,
+    headers: HeaderMap,
     Query(by): Query<By>,
-) -> Result<Json<WithLog<Breakdown>>, ApiError> {
+) -> Result<Response, ApiError> {
     let election = &state.election;
     let Some(column) = by.by else {
         return Err(ApiError::request(
@@ -263,12 +288,15 @@ async fn breakdown(
         )
     })?;
     let (breakdown, size, root) = breakdown_of(&state, c)?;
-    Ok(Json(WithLog {
-        results: breakdown,
-        log_size: size,
-        log_root: BASE64.encode(root),
-        stale: state.stale(),
-    }))
+    Ok(cacheable(
+        &headers,
+        WithLog {
+            results: breakdown,
+            log_size: size,
+            log_root: BASE64.encode(root),
+            stale: state.stale(),
+        },
+    ))
 }
 
 /// The results per value of territory column `c`, with the log's size and root they

@@ -1445,3 +1445,40 @@ async fn while_postgresql_is_unreachable_writes_are_503_and_reads_are_stale() {
     assert_totals(&results, sum(&[N1, C1, N2, N3, S1]), 5, 6, 500);
     assert_eq!(s.lines().await.len(), 5);
 }
+
+on_both!(results_carry_an_etag_that_changes_with_the_log);
+async fn results_carry_an_etag_that_changes_with_the_log(backend: Backend) {
+    let s = Server::start(backend).await;
+    s.expect(&acta("N1", N1), 201).await;
+    for path in ["/api/v1/results", "/api/v1/results/breakdown?by=region"] {
+        let first = s.get(path).await;
+        assert_eq!(first.status(), StatusCode::OK);
+        let tag = first.headers()["etag"].to_str().unwrap().to_string();
+        assert_eq!(tag, "\"1-0\"");
+        assert_eq!(first.headers()["cache-control"], "public, max-age=1");
+        // The same version again: 304, no body.
+        let again = s
+            .http
+            .get(s.url(path))
+            .header("if-none-match", &tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(again.headers()["etag"], tag.as_str());
+        assert!(again.bytes().await.unwrap().is_empty());
+    }
+    // A new acta: a new version, and the old tag gets the whole answer.
+    s.expect(&acta("C1", C1), 201).await;
+    let after = s
+        .http
+        .get(s.url("/api/v1/results"))
+        .header("if-none-match", "\"1-0\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::OK);
+    assert_eq!(after.headers()["etag"], "\"2-0\"");
+    let body: Value = after.json().await.unwrap();
+    assert_eq!(body["log_size"], 2);
+}
