@@ -3,93 +3,11 @@
 //! online and offline; a server killed with SIGKILL mid-stream; all 46,606 real actas
 //! of the 2021 first round.
 
-use std::io::{BufRead, BufReader, Read};
+mod common;
+
+use common::{get, init, mesas_2021, rows_2021, PgDatabase, Server, CIFRA, OPTIONS};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-
-const CIFRA: &str = env!("CARGO_BIN_EXE_cifra");
-const OPTIONS: &str = "boric,kast,provoste,sichel,artes,meo,parisi,blank,null";
-
-fn mesas_2021() -> String {
-    format!(
-        "{}/../../data/cl-2021-presidential-r1-mesas.csv.gz",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
-
-/// `cifra init` on the 2021 mesas; returns the admin token and the verifier key.
-fn init<D: AsRef<std::ffi::OsStr>>(db: D) -> (String, String) {
-    let out = Command::new(CIFRA)
-        .args(["init", "--db"])
-        .arg(db)
-        .args(["--system", "cl-presidential", "--mesas", &mesas_2021()])
-        .args(["--id", "circunscripcion,mesa", "--options", OPTIONS])
-        .args(["--name", "cifra.test/2021-r1"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let field = |name: &str| {
-        stdout
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .unwrap_or_else(|| panic!("no {name} in {stdout}"))
-            .trim()
-            .to_string()
-    };
-    (field("token:"), field("key:"))
-}
-
-/// A `cifra serve` child on a free port; killed (SIGKILL) when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start<D: AsRef<std::ffi::OsStr>>(db: D) -> Server {
-        let mut child = Command::new(CIFRA)
-            .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-            .arg(db)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let url = first
-            .split("at ")
-            .nth(1)
-            .and_then(|rest| rest.split('/').nth(2))
-            .map(|address| format!("http://{address}"))
-            .unwrap_or_else(|| panic!("no address in {first:?}"));
-        Server { child, url }
-    }
-
-    fn kill(&mut self) {
-        // Child::kill is SIGKILL on Unix: no chance to flush or clean up.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-fn get(url: &str) -> String {
-    tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
-}
+use std::process::Command;
 
 fn verify(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(CIFRA)
@@ -102,27 +20,6 @@ fn verify(args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-/// The 2021 file's rows: mesa id and votes in OPTIONS order.
-fn rows_2021() -> Vec<(String, Vec<u64>)> {
-    let mut csv = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(mesas_2021()).unwrap())
-        .read_to_string(&mut csv)
-        .unwrap();
-    let mut reader = csv::Reader::from_reader(csv.as_bytes());
-    let header = reader.headers().unwrap().clone();
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let options: Vec<usize> = OPTIONS.split(',').map(col).collect();
-    let (c, m) = (col("circunscripcion"), col("mesa"));
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            let votes = options.iter().map(|&i| r[i].parse().unwrap()).collect();
-            (format!("{}/{}", &r[c], &r[m]), votes)
-        })
-        .collect()
 }
 
 /// The rows as actas, the body of a batch.
@@ -143,8 +40,8 @@ fn actas(rows: &[(String, Vec<u64>)]) -> Vec<serde_json::Value> {
 fn all_46606_real_actas_over_http_give_the_runoff_and_verify_from_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("e.db");
-    let (token, key) = init(&db);
-    let server = Server::start(&db);
+    let (token, key) = init(db.to_str().unwrap());
+    let server = Server::start(db.to_str().unwrap());
     let replay = Command::new(CIFRA)
         .args(["replay", "--url", &server.url, "--token", &token])
         .args(["--mesas", &mesas_2021(), "--id", "circunscripcion,mesa"])
@@ -226,8 +123,8 @@ fn all_46606_real_actas_over_http_give_the_runoff_and_verify_from_the_log() {
 fn offline_verification_detects_a_changed_count_and_a_rewritten_history() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("e.db");
-    let (token, key) = init(&db);
-    let server = Server::start(&db);
+    let (token, key) = init(db.to_str().unwrap());
+    let server = Server::start(db.to_str().unwrap());
     let rows = rows_2021();
     let submit = |from: usize, to: usize| {
         let actas = actas(&rows[from..to]);
@@ -331,8 +228,8 @@ fn offline_verification_detects_a_changed_count_and_a_rewritten_history() {
 fn a_server_killed_with_sigkill_loses_no_acknowledged_acta() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("e.db");
-    let (token, key) = init(&db);
-    let mut server = Server::start(&db);
+    let (token, key) = init(db.to_str().unwrap());
+    let mut server = Server::start(db.to_str().unwrap());
     let rows = rows_2021();
     let url = format!("{}/api/v1/actas", server.url);
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -395,7 +292,7 @@ fn a_server_killed_with_sigkill_loses_no_acknowledged_acta() {
         "the kill came after everything was sent"
     );
 
-    let server = Server::start(&db);
+    let server = Server::start(db.to_str().unwrap());
     let lines = get(&format!("{}/api/v1/log/entries?from=0", server.url));
     let mut logged = std::collections::HashMap::new();
     for line in lines.lines() {
@@ -537,63 +434,8 @@ fn two_servers_on_one_sqlite_file_keep_one_log_and_one_acta_once() {
 
 #[test]
 fn two_servers_on_one_postgresql_database_keep_one_log_and_one_acta_once() {
-    let db = PgDatabase::new();
+    let db = PgDatabase::new("night");
     two_servers_keep_one_log_and_one_acta_once(&db.url);
-}
-
-/// A PostgreSQL database of its own on the machine's server (127.0.0.1:5432, trust),
-/// dropped at the end.
-struct PgDatabase {
-    name: String,
-    url: String,
-}
-
-impl PgDatabase {
-    fn new() -> PgDatabase {
-        let name = format!(
-            "cifra_night_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        );
-        psql(&format!("CREATE DATABASE {name}"));
-        let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
-        PgDatabase { name, url }
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        psql(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ));
-    }
-}
-
-fn psql(sql: &str) {
-    let out = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "test",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
-            sql,
-        ])
-        .output()
-        .expect("psql (PostgreSQL's client) runs; .ci/run starts the server at 127.0.0.1:5432");
-    assert!(
-        out.status.success(),
-        "{sql}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Two `cifra serve` on the store at `db`: the same acta 100 times to both is one entry,
