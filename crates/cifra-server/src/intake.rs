@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeSeed;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 
 /// The most actas one request may carry.
 pub const MAX_BATCH: usize = 50_000;
@@ -97,9 +98,9 @@ const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
 /// is neither an acta nor an array of actas is 400; anything an acta says that the
 /// election does not allow is 422.
 pub fn read(election: &Election, body: &[u8]) -> Result<Vec<Acta>, ApiError> {
-    let value: Value = serde_json::from_slice(body)
+    let (value, repeated) = parse(body)
         .map_err(|e| ApiError::request(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
-    if let Some((acta, field)) = repeated_key(body) {
+    if let Some((acta, field)) = repeated {
         return Err(ApiError::acta(
             UNPROCESSABLE,
             acta,
@@ -287,108 +288,183 @@ fn is_sha256_hex(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// The first key repeated within one JSON object of `body` (which is valid JSON): the
-/// acta's place (0 for a single acta) and the key's path, e.g. `votes.boric`. serde_json
-/// keeps the last of repeated keys without a word; an acta must name each option once.
-fn repeated_key(body: &[u8]) -> Option<(usize, String)> {
+/// `body` as JSON, read once, with the first key repeated within one of its objects:
+/// the acta's place (0 for a single acta) and the key's path, e.g. `votes.boric`.
+/// serde_json's own `Value` keeps the last of repeated keys without a word; an acta must
+/// name each option once. (The value keeps the last too, as serde_json's does.)
+#[allow(clippy::type_complexity)]
+fn parse(body: &[u8]) -> Result<(Value, Option<(usize, String)>), serde_json::Error> {
+    let repeated = RefCell::new(None);
     let mut json = serde_json::Deserializer::from_slice(body);
-    let path = Repeated {
-        path: String::new(),
+    let value = Unique {
+        at: None,
+        repeated: &repeated,
     }
-    .deserialize(&mut json)
-    .ok()??;
-    // A batch's paths start with the acta's place: "[3].votes.boric".
-    match path.strip_prefix('[').and_then(|rest| rest.split_once(']')) {
-        Some((place, rest)) => Some((
-            place.parse().unwrap_or(0),
-            rest.trim_start_matches('.').to_string(),
-        )),
-        None => Some((0, path)),
+    .deserialize(&mut json)?;
+    json.end()?;
+    let repeated = repeated.into_inner().map(|path: String| {
+        // A batch's paths start with the acta's place: "[3].votes.boric".
+        match path.strip_prefix('[').and_then(|rest| rest.split_once(']')) {
+            Some((place, rest)) => (
+                place.parse().unwrap_or(0),
+                rest.trim_start_matches('.').to_string(),
+            ),
+            None => (0, path),
+        }
+    });
+    Ok((value, repeated))
+}
+
+/// Where a value stands: a key of an object or a place in an array, below its parent.
+/// The path is written out only for a repeated key (most keys never need it).
+struct At<'a> {
+    step: Step<'a>,
+    parent: Option<&'a At<'a>>,
+}
+
+enum Step<'a> {
+    Key(&'a str),
+    Place(usize),
+}
+
+impl At<'_> {
+    fn path(&self) -> String {
+        let mut steps = vec![self];
+        while let Some(parent) = steps[steps.len() - 1].parent {
+            steps.push(parent);
+        }
+        let mut path = String::new();
+        for at in steps.iter().rev() {
+            match at.step {
+                Step::Place(i) => path.push_str(&format!("[{i}]")),
+                Step::Key(key) if path.is_empty() => path.push_str(key),
+                Step::Key(key) => {
+                    path.push('.');
+                    path.push_str(key);
+                }
+            }
+        }
+        path
     }
 }
 
-/// Walks a JSON value, returning the path of the first key repeated in an object.
-struct Repeated {
-    path: String,
+/// Builds a JSON value, noting in `repeated` the path of the first key an object
+/// repeats.
+struct Unique<'a> {
+    at: Option<&'a At<'a>>,
+    repeated: &'a RefCell<Option<String>>,
 }
 
-impl Repeated {
-    fn child(&self, key: &str) -> Repeated {
-        let path = if self.path.is_empty() {
-            key.to_string()
-        } else if key.starts_with('[') {
-            format!("{}{key}", self.path)
-        } else {
-            format!("{}.{key}", self.path)
-        };
-        Repeated { path }
-    }
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for Repeated {
-    type Value = Option<String>;
+impl<'de> serde::de::DeserializeSeed<'de> for Unique<'_> {
+    type Value = Value;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for Repeated {
-    type Value = Option<String>;
+impl<'de> serde::de::Visitor<'de> for Unique<'_> {
+    type Value = Value;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
     }
 
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
     }
 
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
     }
 
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
     }
 
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(None)
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
     }
 
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(None)
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut found: Option<String> = None;
-        let mut i = 0usize;
-        while let Some(inner) = seq.next_element_seed(self.child(&format!("[{i}]")))? {
-            if found.is_none() {
-                found = inner;
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        loop {
+            let at = At {
+                step: Step::Place(items.len()),
+                parent: self.at,
+            };
+            let seed = Unique {
+                at: Some(&at),
+                repeated: self.repeated,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(item) => items.push(item),
+                None => return Ok(Value::Array(items)),
             }
-            i += 1;
         }
-        Ok(found)
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut keys = std::collections::HashSet::new();
-        let mut found: Option<String> = None;
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let child = self.child(&key);
-            if !keys.insert(key) && found.is_none() {
-                found = Some(child.path.clone());
+            let at = At {
+                step: Step::Key(&key),
+                parent: self.at,
+            };
+            let repeated = object.contains_key(&key);
+            if repeated && self.repeated.borrow().is_none() {
+                *self.repeated.borrow_mut() = Some(at.path());
             }
-            let inner = map.next_value_seed(child)?;
-            if found.is_none() {
-                found = inner;
-            }
+            let value = map.next_value_seed(Unique {
+                at: Some(&at),
+                repeated: self.repeated,
+            })?;
+            object.insert(key, value);
         }
-        Ok(found)
+        Ok(Value::Object(object))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_reading_gives_serde_json_s_value_and_the_first_repeated_key() {
+        let bodies: [(&str, Option<(usize, &str)>); 6] = [
+            (r#"{"mesa":"1","votes":{"a":1,"b":2}}"#, None),
+            (
+                r#"[{"mesa":"1"},{"mesa":"2","votes":{"a":1,"a":-3.5}}]"#,
+                Some((1, "votes.a")),
+            ),
+            (r#"{"mesa":"1","mesa":"2"}"#, Some((0, "mesa"))),
+            (
+                r#"[[{"x":1,"x":2}],{"y":{"z":null,"z":true}}]"#,
+                Some((0, "[0].x")),
+            ),
+            (r#"[1, "two", 3.0, null, false, {"k":[]}]"#, None),
+            (r#""just a string""#, None),
+        ];
+        for (body, repeated) in bodies {
+            let (value, found) = parse(body.as_bytes()).unwrap();
+            let expected: Value = serde_json::from_str(body).unwrap();
+            assert_eq!(value, expected, "{body}");
+            assert_eq!(found, repeated.map(|(a, f)| (a, f.to_string())), "{body}");
+        }
+        for malformed in ["{", "[1,]", "{} {}", ""] {
+            assert!(parse(malformed.as_bytes()).is_err(), "{malformed}");
+        }
     }
 }
