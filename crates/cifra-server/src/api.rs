@@ -1,13 +1,13 @@
 //! The routes: acta intake, results, the election, the log (proofs, checkpoint, tiles),
 //! the event stream and the dashboard. Nothing else is served.
 
+use crate::election::Election;
 use crate::events;
 use crate::intake::{self, ApiError};
 use crate::live::{self, Sums};
 use crate::writer::Submission;
 use crate::State;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, FromRequest, Path, Query, Request, State as Shared};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -108,7 +108,7 @@ async fn submit(
     };
     let body = Bytes::from_request(request, &state)
         .await
-        .map_err(|e: BytesRejection| ApiError::request(e.status(), e.body_text()))?;
+        .map_err(ApiError::from)?;
     let actas = intake::read(&state.election, &body)?;
     if let Some(outside) = actas
         .iter()
@@ -186,15 +186,7 @@ async fn results(
         0 => None,
         1 => {
             let (column, value) = query.first().map_or(("", ""), |(c, v)| (c, v));
-            let c = election.column(column).ok_or_else(|| {
-                ApiError::request(
-                    StatusCode::NOT_FOUND,
-                    format!(
-                        "no territory column {column:?} (the columns are: {})",
-                        election.spec.territory_columns.join(", ")
-                    ),
-                )
-            })?;
+            let c = territory_column(election, column)?;
             let v = election.value(c, value).ok_or_else(|| {
                 ApiError::request(
                     StatusCode::NOT_FOUND,
@@ -240,6 +232,24 @@ async fn results(
     ))
 }
 
+/// The position of territory column `name`, or a 404 naming the columns there are.
+fn territory_column(election: &Election, name: &str) -> Result<usize, ApiError> {
+    election.column(name).ok_or_else(|| {
+        ApiError::request(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no territory column {name:?} (the columns are: {})",
+                election.spec.territory_columns.join(", ")
+            ),
+        )
+    })
+}
+
+/// Proof hashes as the API writes them: base64.
+fn base64_path(path: &[Hash]) -> Vec<String> {
+    path.iter().map(|h| BASE64.encode(h)).collect()
+}
+
 /// Results as JSON, with an `ETag` that changes with the log's size and staleness (all
 /// a result depends on) and a second of `Cache-Control`, so caches in front take the
 /// readers; a request that already has this version (`If-None-Match`) gets 304.
@@ -278,15 +288,7 @@ async fn breakdown(
             "say which territory column: ?by=COLUMN",
         ));
     };
-    let c = election.column(&column).ok_or_else(|| {
-        ApiError::request(
-            StatusCode::NOT_FOUND,
-            format!(
-                "no territory column {column:?} (the columns are: {})",
-                election.spec.territory_columns.join(", ")
-            ),
-        )
-    })?;
+    let c = territory_column(election, &column)?;
     let (breakdown, size, root) = breakdown_of(&state, c)?;
     Ok(cacheable(
         &headers,
@@ -373,8 +375,7 @@ async fn entries(
     Shared(state): AppState,
     range: Result<Query<Range>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(range) =
-        range.map_err(|e| ApiError::request(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let Query(range) = range?;
     let from = range.from.unwrap_or(0);
     let mut body = String::new();
     {
@@ -442,7 +443,7 @@ async fn proof(
     Shared(state): AppState,
     query: Result<Query<ProofQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ProofView>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::request(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let Query(q) = query?;
     let live = state.live.read().unwrap_or_else(|e| e.into_inner());
     let path = live
         .tree
@@ -455,7 +456,7 @@ async fn proof(
         index: q.index,
         size: q.size,
         leaf_hash: BASE64.encode(leaf),
-        path: path.iter().map(|h| BASE64.encode(h)).collect(),
+        path: base64_path(&path),
     }))
 }
 
@@ -477,7 +478,7 @@ async fn consistency(
     Shared(state): AppState,
     query: Result<Query<ConsistencyQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ConsistencyView>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::request(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let Query(q) = query?;
     let live = state.live.read().unwrap_or_else(|e| e.into_inner());
     let path = live
         .tree
@@ -486,7 +487,7 @@ async fn consistency(
     Ok(Json(ConsistencyView {
         from: q.from,
         to: q.to,
-        path: path.iter().map(|h| BASE64.encode(h)).collect(),
+        path: base64_path(&path),
     }))
 }
 

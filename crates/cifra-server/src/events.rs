@@ -10,7 +10,7 @@ use crate::intake::ApiError;
 use crate::live;
 use crate::State;
 use axum::extract::{Query, State as Shared};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
@@ -103,8 +103,7 @@ pub(crate) async fn stream(
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let Query(query) =
-        query.map_err(|e| ApiError::request(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let Query(query) = query?;
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())

@@ -78,6 +78,20 @@ impl ApiError {
     }
 }
 
+/// A query string the route cannot read: 400, with axum's reason.
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(e: axum::extract::rejection::QueryRejection) -> Self {
+        ApiError::request(StatusCode::BAD_REQUEST, e.body_text())
+    }
+}
+
+/// A body that cannot be read (too large: 413), with axum's status and reason.
+impl From<axum::extract::rejection::BytesRejection> for ApiError {
+    fn from(e: axum::extract::rejection::BytesRejection) -> Self {
+        ApiError::request(e.status(), e.body_text())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, axum::Json(&self)).into_response();
