@@ -29,6 +29,21 @@ pub struct InitArgs {
     /// (registered voters, optional), the options and count columns is a territory.
     #[arg(long, value_name = "MESAS.csv")]
     mesas: String,
+    #[command(flatten)]
+    columns: MesaColumns,
+    /// The territory columns, broadest first (default: found as said under --mesas).
+    #[arg(long, value_name = "COLS", value_delimiter = ',')]
+    territories: Option<Vec<String>>,
+    /// The election's name: the log's origin, the first line of every checkpoint
+    /// (default: cifra/<database file name>).
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+}
+
+/// The columns of a mesa file that `init` and `replay` share: the mesa's id and the
+/// options counted.
+#[derive(Args, Debug)]
+pub struct MesaColumns {
     /// The columns that together identify a mesa (values joined by `/`).
     #[arg(
         long,
@@ -38,16 +53,9 @@ pub struct InitArgs {
     )]
     id: Vec<String>,
     /// The options counted on each acta, in order (`blank` and `null` are the blank and
-    /// null votes).
+    /// null votes); `replay` reads them from the file's columns of the same names.
     #[arg(long, value_name = "A,B,...", value_delimiter = ',', required = true)]
     options: Vec<String>,
-    /// The territory columns, broadest first (default: found as said under --mesas).
-    #[arg(long, value_name = "COLS", value_delimiter = ',')]
-    territories: Option<Vec<String>>,
-    /// The election's name: the log's origin, the first line of every checkpoint
-    /// (default: cifra/<database file name>).
-    #[arg(long, value_name = "NAME")]
-    name: Option<String>,
 }
 
 /// `cifra token`.
@@ -105,17 +113,8 @@ pub struct ReplayArgs {
     /// Mesa results: CSV with a header, one row per mesa (may be gzipped).
     #[arg(long, value_name = "FILE")]
     mesas: String,
-    /// The columns that together identify a mesa.
-    #[arg(
-        long,
-        value_name = "COLS",
-        default_value = "mesa",
-        value_delimiter = ','
-    )]
-    id: Vec<String>,
-    /// The options to submit, as the election names them (and the file's columns).
-    #[arg(long, value_name = "A,B,...", value_delimiter = ',', required = true)]
-    options: Vec<String>,
+    #[command(flatten)]
+    columns: MesaColumns,
     /// Actas per second at most (default: as fast as the server takes them).
     #[arg(long, value_name = "N")]
     rate: Option<f64>,
@@ -183,13 +182,13 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, CliError> {
     let mesas = read_mesa_list(
         &bytes,
         &cifra_results::display_name(&args.mesas),
-        &args.id,
+        &args.columns.id,
         &[],
         args.territories.as_deref(),
     )?;
-    let mesas = without_columns(mesas, &args.options);
+    let mesas = without_columns(mesas, &args.columns.options);
     let name = args.name.clone().unwrap_or_else(|| default_name(&args.db));
-    let (store, token) = create(&args.db, &name, &args.system, &args.options, &mesas)?;
+    let (store, token) = create(&args.db, &name, &args.system, &args.columns.options, &mesas)?;
     let spec = store.election()?;
     let signer = cifra_log::NoteSigner::new(&spec.name, spec.signing_key)
         .map_err(|e| CliError::Usage(e.to_string()))?;
@@ -490,8 +489,8 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
     let mesas = read_mesa_list(
         &bytes,
         &cifra_results::display_name(&args.mesas),
-        &args.id,
-        &args.options,
+        &args.columns.id,
+        &args.columns.options,
         Some(&[]),
     )?;
     let order: Vec<usize> = (0..mesas.mesas.len()).collect();

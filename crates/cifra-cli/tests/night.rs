@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{get, init, mesas_2021, rows_2021, PgDatabase, Server, CIFRA, OPTIONS};
+use common::{actas, get, init, mesas_2021, rows_2021, PgDatabase, Server, CIFRA, OPTIONS};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -20,20 +20,6 @@ fn verify(args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-/// The rows as actas, the body of a batch.
-fn actas(rows: &[(String, Vec<u64>)]) -> Vec<serde_json::Value> {
-    rows.iter()
-        .map(|(mesa, votes)| {
-            let votes: serde_json::Map<String, serde_json::Value> = OPTIONS
-                .split(',')
-                .zip(votes)
-                .map(|(o, v)| (o.to_string(), (*v).into()))
-                .collect();
-            serde_json::json!({"mesa": mesa, "votes": votes})
-        })
-        .collect()
 }
 
 #[test]

@@ -178,23 +178,6 @@ async fn poll(
     }
 }
 
-/// The log size and staleness of `url`'s national results.
-async fn results_of(client: &reqwest::Client, url: &str) -> Result<(u64, bool), String> {
-    let r = client
-        .get(format!("{url}/api/v1/results"))
-        .send()
-        .await
-        .map_err(|e| format!("{e:?}"))?;
-    if r.status() != 200 {
-        return Err(format!("status {}", r.status()));
-    }
-    let results: serde_json::Value = r.json().await.map_err(|e| format!("{e:?}"))?;
-    match (results["log_size"].as_u64(), results["stale"].as_bool()) {
-        (Some(size), Some(stale)) => Ok((size, stale)),
-        _ => Err(format!("no log_size or stale in {results}")),
-    }
-}
-
 /// Waits (at most `limit`) for `done`, looking every 10 ms.
 async fn until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + limit;

@@ -112,22 +112,7 @@ async fn poll(client: reqwest::Client, url: String, stop: Arc<AtomicBool>) -> Ve
     let start = Instant::now();
     let mut polls = Vec::new();
     while !stop.load(Ordering::SeqCst) {
-        let answer = async {
-            let r = client
-                .get(format!("{url}/api/v1/results"))
-                .send()
-                .await
-                .map_err(|e| format!("{e:?}"))?;
-            if r.status() != 200 {
-                return Err(format!("status {}", r.status()));
-            }
-            let results: serde_json::Value = r.json().await.map_err(|e| format!("{e:?}"))?;
-            match (results["log_size"].as_u64(), results["stale"].as_bool()) {
-                (Some(size), Some(stale)) => Ok((size, stale)),
-                _ => Err(format!("no log_size or stale in {results}")),
-            }
-        }
-        .await;
+        let answer = results_of(&client, &url).await;
         polls.push((start.elapsed(), answer));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -168,9 +168,7 @@ fn load(store: &dyn Store, election: &Election, live: &mut Live) -> Result<(), S
     let mut from = 0;
     while from < size {
         let to = (from + LOAD_CHUNK).min(size);
-        for (index, line) in (from..).zip(store.entries(from, to)?) {
-            live.take(election, index, line)?;
-        }
+        live.take_all(election, from, store.entries(from, to)?)?;
         from = to;
     }
     Ok(())

@@ -169,6 +169,20 @@ impl Live {
         Ok(())
     }
 
+    /// Takes in stored entries `lines`, the first at index `from`, each as
+    /// [`Live::take`] does.
+    pub fn take_all(
+        &mut self,
+        election: &Election,
+        from: u64,
+        lines: impl IntoIterator<Item = String>,
+    ) -> Result<(), ServerError> {
+        for (index, line) in (from..).zip(lines) {
+            self.take(election, index, line)?;
+        }
+        Ok(())
+    }
+
     /// The log's size.
     pub fn size(&self) -> u64 {
         self.lines.len() as u64

@@ -149,9 +149,7 @@ impl Writer {
         let lines = self.store.entries(known, size)?;
         let size = {
             let mut live = self.live.write().unwrap_or_else(|e| e.into_inner());
-            for (index, line) in (known..).zip(lines) {
-                live.take(&self.election, index, line)?;
-            }
+            live.take_all(&self.election, known, lines)?;
             live.size()
         };
         self.size.send_replace(size);
@@ -180,10 +178,8 @@ impl Writer {
         if !lock.appended().is_empty() {
             let size = {
                 let mut live = self.live.write().unwrap_or_else(|e| e.into_inner());
-                for (index, line) in (known..).zip(lock.appended().iter().cloned()) {
-                    live.take(&self.election, index, line)
-                        .map_err(|e| eprintln!("cifra: error: the log in the store: {e}"))?;
-                }
+                live.take_all(&self.election, known, lock.appended().iter().cloned())
+                    .map_err(|e| eprintln!("cifra: error: the log in the store: {e}"))?;
                 live.size()
             };
             self.size.send_replace(size);

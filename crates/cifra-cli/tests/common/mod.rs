@@ -250,10 +250,9 @@ pub fn write_2021_without(path: &Path, leave_out: &HashSet<String>) -> usize {
     written
 }
 
-/// The rows as actas: one acta (one row) or a batch.
-pub fn body(rows: &[Row]) -> serde_json::Value {
-    let actas: Vec<serde_json::Value> = rows
-        .iter()
+/// The rows as actas, one per row.
+pub fn actas(rows: &[Row]) -> Vec<serde_json::Value> {
+    rows.iter()
         .map(|(mesa, votes)| {
             let votes: serde_json::Map<String, serde_json::Value> = OPTIONS
                 .split(',')
@@ -262,8 +261,12 @@ pub fn body(rows: &[Row]) -> serde_json::Value {
                 .collect();
             serde_json::json!({"mesa": mesa, "votes": votes})
         })
-        .collect();
-    match <[serde_json::Value; 1]>::try_from(actas) {
+        .collect()
+}
+
+/// The rows as a request body: one acta (one row) or a batch.
+pub fn body(rows: &[Row]) -> serde_json::Value {
+    match <[serde_json::Value; 1]>::try_from(actas(rows)) {
         Ok([one]) => one,
         Err(actas) => serde_json::Value::Array(actas),
     }
@@ -330,4 +333,21 @@ pub fn assert_final(results: &serde_json::Value) {
     );
     assert_eq!(results["outcome"]["provisional"], false);
     assert_eq!(results["stale"], false);
+}
+
+/// The log size and staleness of `url`'s national results.
+pub async fn results_of(client: &reqwest::Client, url: &str) -> Result<(u64, bool), String> {
+    let r = client
+        .get(format!("{url}/api/v1/results"))
+        .send()
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    if r.status() != 200 {
+        return Err(format!("status {}", r.status()));
+    }
+    let results: serde_json::Value = r.json().await.map_err(|e| format!("{e:?}"))?;
+    match (results["log_size"].as_u64(), results["stale"].as_bool()) {
+        (Some(size), Some(stale)) => Ok((size, stale)),
+        _ => Err(format!("no log_size or stale in {results}")),
+    }
 }
