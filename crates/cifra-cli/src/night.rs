@@ -21,9 +21,8 @@ pub struct InitArgs {
     /// already holds an election is refused).
     #[arg(long, value_name = "FILE|URL")]
     db: String,
-    /// The electoral system (one office: cl-presidential, cl-presidential-1925, cl-mayor,
-    /// plurality, two-round).
-    #[arg(long, value_name = "ID")]
+    /// The electoral system (the help lists those of one office, which serve decides).
+    #[arg(long, value_name = "ID", help = served_system_help("The electoral system"))]
     system: String,
     /// The mesas: CSV with a header; every column but the id columns, `electors`
     /// (registered voters, optional), the options and count columns is a territory.
@@ -147,9 +146,23 @@ pub struct VerifyArgs {
     /// Offline: the signed checkpoint (a file).
     #[arg(long, value_name = "FILE", requires = "entries")]
     checkpoint: Option<PathBuf>,
-    /// Offline: the system that decides the outcome.
-    #[arg(long, value_name = "ID", default_value = "cl-presidential")]
+    /// Offline: the system that decides the outcome (the help lists those of one office).
+    #[arg(
+        long,
+        value_name = "ID",
+        default_value = "cl-presidential",
+        help = served_system_help("Offline: the system that decides the outcome")
+    )]
     system: String,
+}
+
+/// The help of a `--system` that `cifra serve` decides: `what`, and the systems of one
+/// office, by id.
+fn served_system_help(what: &str) -> String {
+    format!(
+        "{what} (one office: {})",
+        cifra_report::live::served_systems().join(", ")
+    )
 }
 
 /// The whole of `path` (`-` is stdin), decompressed if gzipped.

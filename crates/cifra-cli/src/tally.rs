@@ -24,10 +24,8 @@ pub enum Format {
 /// Arguments of `cifra tally`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct TallyArgs {
-    /// The electoral system: cl-presidential, cl-presidential-1925, cl-binomial,
-    /// cl-dhondt, cl-mayor, cl-council, cl-regional-council, dhondt, sainte-lague, hare,
-    /// droop, plurality, two-round (`cifra systems` lists them with their laws).
-    #[arg(long, value_name = "ID")]
+    /// The electoral system (the help lists every id the engine knows).
+    #[arg(long, value_name = "ID", help = system_help())]
     pub system: System,
     /// Seats of every district (1 or more).
     #[arg(long, value_name = "N", conflicts_with = "seats_file",
@@ -50,6 +48,15 @@ pub struct TallyArgs {
     /// for standard input.
     #[arg(value_name = "FILE|-")]
     pub file: String,
+}
+
+/// The help of `--system`: every system of the engine, by id.
+fn system_help() -> String {
+    let ids: Vec<&str> = System::ALL.into_iter().map(System::id).collect();
+    format!(
+        "The electoral system: {} (`cifra systems` lists them with their laws)",
+        ids.join(", ")
+    )
 }
 
 /// What `cifra tally` prints: the output, and warnings for stderr.

@@ -896,3 +896,102 @@ fn tally_reproduces_every_official_result_but_caldera() {
         );
     }
 }
+
+/// A gzipped copy of the shipped file `name`, made for the test.
+fn gzipped(name: &str) -> tempfile::NamedTempFile {
+    let file = tempfile::Builder::new()
+        .suffix(".csv.gz")
+        .tempfile()
+        .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(file.reopen().unwrap(), Default::default());
+    gz.write_all(&std::fs::read(data(name)).unwrap()).unwrap();
+    gz.finish().unwrap();
+    file
+}
+
+#[test]
+fn tally_reads_gzipped_results_and_seats_like_the_plain_files() {
+    let (results, seats) = (
+        gzipped("cl-1989-deputies.csv"),
+        gzipped("cl-1989-deputies-seats.csv"),
+    );
+    let run = |results: &str, seats: &str| {
+        cifra()
+            .args(["tally", "--system", "cl-binomial", "--format", "csv"])
+            .args(["--seats-file", seats, results])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    let plain = run(
+        &data("cl-1989-deputies.csv"),
+        &data("cl-1989-deputies-seats.csv"),
+    );
+    let from_gzip = run(
+        results.path().to_str().unwrap(),
+        seats.path().to_str().unwrap(),
+    );
+    assert!(plain.len() > 1000);
+    assert_eq!(
+        String::from_utf8(from_gzip).unwrap(),
+        String::from_utf8(plain).unwrap()
+    );
+    // Standard input too.
+    let piped = cifra()
+        .args(["tally", "--system", "cl-binomial", "--format", "csv"])
+        .args(["--seats-file", &data("cl-1989-deputies-seats.csv"), "-"])
+        .write_stdin(std::fs::read(results.path()).unwrap())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        piped,
+        run(
+            &data("cl-1989-deputies.csv"),
+            &data("cl-1989-deputies-seats.csv")
+        )
+    );
+}
+
+#[test]
+fn a_corrupt_gzip_file_is_an_error_naming_it() {
+    let file = gzipped("cl-2017-presidential-r1.csv");
+    let mut bytes = std::fs::read(file.path()).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(file.path(), &bytes).unwrap();
+    let name = file.path().to_str().unwrap();
+    cifra()
+        .args(["tally", "--system", "cl-presidential", name])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(format!("{name}: gzip: ")));
+}
+
+/// `cifra ARGS --help`'s text.
+fn help(args: &[&str]) -> String {
+    let out = cifra().args(args).arg("--help").assert().success();
+    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+}
+
+#[test]
+fn system_help_names_every_system_the_command_takes() {
+    let tally = help(&["tally"]);
+    for system in cifra_core::System::ALL {
+        assert!(
+            tally.contains(system.id()),
+            "tally --help lacks {}: {tally}",
+            system.id()
+        );
+    }
+    for command in ["init", "verify"] {
+        let text = help(&[command]);
+        for id in cifra_report::live::served_systems() {
+            assert!(text.contains(id), "{command} --help lacks {id}: {text}");
+        }
+    }
+}

@@ -13,9 +13,30 @@ pub fn display_name(path: &str) -> String {
     }
 }
 
-/// The bytes of a file (memory-mapped), or of standard input for `-`. Errors name the
-/// file as [`display_name`] shows it.
+/// The bytes of a file (memory-mapped), or of standard input for `-`; gzip input (magic
+/// bytes 1f 8b) is decompressed, as [`open`] does. Errors name the file as
+/// [`display_name`] shows it.
 pub fn read_source(path: &str) -> Result<Source, ReadError> {
+    let failed = |source| ReadError::Io {
+        file: display_name(path),
+        source,
+    };
+    let source = read_raw(path)?;
+    if !source.starts_with(&GZIP_MAGIC) {
+        return Ok(source);
+    }
+    let mut bytes = Vec::new();
+    flate2::read::MultiGzDecoder::new(&*source)
+        .read_to_end(&mut bytes)
+        .map_err(|e| failed(std::io::Error::new(e.kind(), format!("gzip: {e}"))))?;
+    Ok(Source::Read(bytes))
+}
+
+/// The first two bytes of every gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// The bytes of a file or of standard input, as they are.
+fn read_raw(path: &str) -> Result<Source, ReadError> {
     let failed = |source| ReadError::Io {
         file: display_name(path),
         source,
@@ -70,7 +91,7 @@ pub fn open(path: &str) -> Result<Box<dyn Read + Send>, ReadError> {
         Box::new(std::fs::File::open(path).map_err(io)?)
     };
     let mut buffered = BufReader::with_capacity(1 << 16, raw);
-    let gzip = buffered.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
+    let gzip = buffered.fill_buf().map_err(io)?.starts_with(&GZIP_MAGIC);
     Ok(if gzip {
         Box::new(BufReader::with_capacity(
             1 << 16,
