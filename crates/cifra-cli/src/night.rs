@@ -102,6 +102,13 @@ pub struct ServeArgs {
 
 /// `cifra replay`.
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Prints how many actas were recorded, found already recorded (unchanged), refused \
+                  and not recorded, and every refusal with the server's reason. Exit status: 0 when \
+                  the server refused nothing, 1 when it refused something (a 409, or any other \
+                  refusal, which stops the replay), 2 when the file cannot be read or the server \
+                  cannot be reached."
+)]
 pub struct ReplayArgs {
     /// The server.
     #[arg(long, value_name = "URL")]
@@ -123,6 +130,19 @@ pub struct ReplayArgs {
     /// Requests in flight at once.
     #[arg(long, value_name = "C", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     concurrency: u32,
+    /// At a 409 (a mesa already recorded with other counts): stop sending, or skip the
+    /// acta and go on (the others of its batch are sent again).
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = OnConflict::Stop)]
+    on_conflict: OnConflict,
+}
+
+/// What `cifra replay` does at a 409.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum OnConflict {
+    /// Stop sending: the requests in flight are waited for and counted.
+    Stop,
+    /// Refuse that acta and go on; the conflicts are listed at the end.
+    Skip,
 }
 
 /// `cifra verify`.
@@ -470,6 +490,7 @@ fn demo(args: &ServeArgs) -> Result<ExitCode, CliError> {
             rate: None,
             batch: 50,
             concurrency: 4,
+            on_conflict: replay::OnConflict::Stop,
         };
         let total = order.len() as u64;
         let step = (total / 20).max(1);
@@ -481,7 +502,7 @@ fn demo(args: &ServeArgs) -> Result<ExitCode, CliError> {
         let night = replay::run(&replay, &mesas, &order, &due, progress);
         tokio::select! {
             finished = night => {
-                let report = finished?;
+                let report = finished?.or_stop()?;
                 println!(
                     "the night is complete: {} actas in {:.0} s; verify it with: cifra verify --url {url}",
                     report.recorded, report.elapsed.as_secs_f64()
@@ -513,20 +534,78 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
         rate: args.rate,
         batch: args.batch as usize,
         concurrency: args.concurrency as usize,
+        on_conflict: match args.on_conflict {
+            OnConflict::Stop => replay::OnConflict::Stop,
+            OnConflict::Skip => replay::OnConflict::Skip,
+        },
     };
     let report = runtime()?.block_on(replay::run(&replay, &mesas, &order, &[], |_| {}))?;
-    let seconds = report.elapsed.as_secs_f64();
-    println!(
-        "{} actas recorded, {} already recorded, in {} requests ({} retried) over {:.2} s: {:.0} actas/s, {:.0} requests/s",
-        report.recorded,
-        report.unchanged,
-        report.requests,
-        report.retries,
-        seconds,
-        (report.recorded + report.unchanged) as f64 / seconds.max(1e-9),
-        report.requests as f64 / seconds.max(1e-9)
+    for line in replay_summary(&report) {
+        println!("{line}");
+    }
+    match &report.stopped {
+        Some(replay::Stop::Failed(e)) => {
+            eprintln!("cifra: error: the replay stopped: {e}");
+            return Ok(ExitCode::from(2));
+        }
+        Some(replay::Stop::Refused(refusal)) => {
+            let hint = if refusal.status == 409 {
+                " (--on-conflict skip goes on past conflicts)"
+            } else {
+                ""
+            };
+            eprintln!("cifra: the replay stopped at the refusal of {refusal}{hint}");
+        }
+        None => {}
+    }
+    Ok(ExitCode::from(u8::from(!report.refused.is_empty())))
+}
+
+/// The refusals listed in full; past these, only their number.
+const REFUSALS_LISTED: usize = 20;
+
+/// What a replay did, for people: the counts, the rate, then every refusal (the first
+/// [`REFUSALS_LISTED`] and how many more).
+fn replay_summary(report: &replay::Report) -> Vec<String> {
+    use cifra_report::table::thousands;
+    let mut counts = format!(
+        "{} actas: {} recorded, {} unchanged, {} refused",
+        thousands(report.actas),
+        thousands(report.recorded),
+        thousands(report.unchanged),
+        thousands(report.refused.len() as u64),
     );
-    Ok(ExitCode::SUCCESS)
+    if report.not_recorded() > 0 {
+        counts.push_str(&format!(
+            ", {} not recorded",
+            thousands(report.not_recorded())
+        ));
+    }
+    let seconds = report.elapsed.as_secs_f64();
+    let mut lines = vec![
+        counts,
+        format!(
+            "{} requests ({} retried) in {seconds:.2} s: {:.0} actas/s, {:.0} requests/s",
+            thousands(report.requests),
+            thousands(report.retries),
+            (report.recorded + report.unchanged) as f64 / seconds.max(1e-9),
+            report.requests as f64 / seconds.max(1e-9)
+        ),
+    ];
+    lines.extend(
+        report
+            .refused
+            .iter()
+            .take(REFUSALS_LISTED)
+            .map(|r| format!("refused: {r}")),
+    );
+    if report.refused.len() > REFUSALS_LISTED {
+        lines.push(format!(
+            "refused: {} more",
+            thousands((report.refused.len() - REFUSALS_LISTED) as u64)
+        ));
+    }
+    lines
 }
 
 /// A key given as text, or a file holding it.

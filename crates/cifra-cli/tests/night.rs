@@ -39,7 +39,8 @@ fn all_46606_real_actas_over_http_give_the_runoff_and_verify_from_the_log() {
         "{}",
         String::from_utf8_lossy(&replay.stderr)
     );
-    assert!(String::from_utf8_lossy(&replay.stdout).starts_with("46606 actas recorded"));
+    assert!(String::from_utf8_lossy(&replay.stdout)
+        .starts_with("46,606 actas: 46,606 recorded, 0 unchanged, 0 refused\n"));
 
     // National totals equal the file's sums.
     let rows = rows_2021();
@@ -553,4 +554,152 @@ fn a_revoked_token_is_refused_by_the_running_servers_within_ten_seconds() {
     }
     // The admin token still works.
     assert_eq!(send(&admin, row), 201);
+}
+
+/// A small election's mesa file: mesas 1 to 30 in two regions, each mesa's counts
+/// `mesa, 2 * mesa, 1, 0` unless `changed` names it (then one more vote for `a`), in the
+/// order of `order`.
+fn small_mesas(path: &Path, order: &[u32], changed: &[u32]) {
+    let mut csv = String::from("mesa,region,a,b,blank,null\n");
+    for &m in order {
+        let a = if changed.contains(&m) { m + 1 } else { m };
+        csv.push_str(&format!("{m},R{},{a},{},1,0\n", m % 2, 2 * m));
+    }
+    std::fs::write(path, csv).unwrap();
+}
+
+/// `cifra replay` of `mesas` (options a,b,blank,null) with `extra` arguments: the exit
+/// code, the summary's numbers (actas, recorded, unchanged, refused, not recorded) and
+/// stdout and stderr.
+fn replay_small(
+    url: &str,
+    token: &str,
+    mesas: &Path,
+    extra: &[&str],
+) -> (i32, [u64; 5], String, String) {
+    let mut args = vec!["replay", "--url", url, "--token", token];
+    args.extend([
+        "--mesas",
+        mesas.to_str().unwrap(),
+        "--options",
+        "a,b,blank,null",
+    ]);
+    args.extend(extra);
+    let (code, stdout, stderr) = cifra(&args);
+    // "30 actas: 20 recorded, 0 unchanged, 1 refused, 9 not recorded"
+    let summary = stdout
+        .lines()
+        .find(|l| l.contains(" actas: "))
+        .unwrap_or_else(|| panic!("no summary in {stdout:?} {stderr:?}"));
+    // Each part is a number (with thousands separators) and what it counts.
+    let parts: Vec<(u64, &str)> = summary
+        .split(": ")
+        .flat_map(|part| part.split(", "))
+        .filter_map(|part| {
+            let (number, what) = part.split_once(' ')?;
+            Some((number.replace(',', "").parse().ok()?, what))
+        })
+        .collect();
+    let number = |word: &str| -> u64 {
+        parts
+            .iter()
+            .find(|(_, what)| what.split(' ').next() == Some(word))
+            .map_or(0, |(n, _)| *n)
+    };
+    let counts = ["actas", "recorded", "unchanged", "refused", "not"].map(number);
+    (code, counts, stdout, stderr)
+}
+
+#[test]
+fn replay_counts_what_got_through_and_skips_conflicts_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    let db = db.to_str().unwrap();
+    let all: Vec<u32> = (1..=30).collect();
+    let list = dir.path().join("mesas.csv");
+    small_mesas(&list, &all, &[]);
+    let (code, stdout, stderr) = cifra(&[
+        "init",
+        "--db",
+        db,
+        "--system",
+        "cl-presidential",
+        "--mesas",
+        list.to_str().unwrap(),
+        "--options",
+        "a,b,blank,null",
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let token = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("token: "))
+        .unwrap()
+        .to_string();
+    let server = Server::start(db);
+
+    // Mesas 1 to 10 recorded.
+    let first = dir.path().join("first.csv");
+    small_mesas(&first, &all[..10], &[]);
+    let (code, counts, stdout, _) = replay_small(&server.url, &token, &first, &["--batch", "5"]);
+    assert_eq!((code, counts), (0, [10, 10, 0, 0, 0]), "{stdout}");
+
+    // Then the new mesas 11 to 30 first, and 1 to 10 with 4 and 8 changed: by default the
+    // replay stops at the first conflict, saying what got through before it.
+    let later = dir.path().join("later.csv");
+    let order: Vec<u32> = all[10..].iter().chain(&all[..10]).copied().collect();
+    small_mesas(&later, &order, &[4, 8]);
+    let sequential = ["--batch", "5", "--concurrency", "1"];
+    let (code, counts, stdout, stderr) = replay_small(&server.url, &token, &later, &sequential);
+    assert_eq!((code, counts), (1, [30, 20, 0, 1, 9]), "{stdout}{stderr}");
+    assert!(stdout.contains("mesa \"4\" (409"), "{stdout}");
+    assert!(stderr.contains("--on-conflict skip"), "{stderr}");
+
+    // With --on-conflict skip it goes on: the rest of a refused batch is recorded, and
+    // only the conflicting actas are refused, listed at the end.
+    let skip = [
+        "--batch",
+        "5",
+        "--concurrency",
+        "2",
+        "--on-conflict",
+        "skip",
+    ];
+    let (code, counts, stdout, stderr) = replay_small(&server.url, &token, &later, &skip);
+    assert_eq!((code, counts), (1, [30, 0, 28, 2, 0]), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("mesa \"4\" (409") && stdout.contains("mesa \"8\" (409"),
+        "{stdout}"
+    );
+    let (latest, size) = common::log(&server.url);
+    assert_eq!(
+        (latest.len(), size),
+        (30, 30),
+        "every mesa once, no correction"
+    );
+    assert_eq!(
+        latest["4"].votes["a"], 4,
+        "the conflicting acta was not recorded"
+    );
+
+    // One acta per request, conflicts skipped: the same.
+    let single = ["--on-conflict", "skip"];
+    let (code, counts, stdout, _) = replay_small(&server.url, &token, &later, &single);
+    assert_eq!((code, counts), (1, [30, 0, 28, 2, 0]), "{stdout}");
+
+    // Nothing refused: exit 0.
+    let (code, counts, stdout, _) = replay_small(&server.url, &token, &list, &skip);
+    assert_eq!((code, counts), (0, [30, 0, 30, 0, 0]), "{stdout}");
+
+    // Another refusal (here an unknown token, 401) stops even with skip, with the counts.
+    let sequential_skip = [
+        "--concurrency",
+        "1",
+        "--batch",
+        "5",
+        "--on-conflict",
+        "skip",
+    ];
+    let (code, counts, stdout, stderr) = replay_small(&server.url, "nope", &list, &sequential_skip);
+    assert_eq!((code, counts), (1, [30, 0, 0, 1, 29]), "{stdout}{stderr}");
+    assert!(stderr.contains("401"), "{stderr}");
 }

@@ -20,16 +20,9 @@ pub enum ClientError {
     /// The server could not be reached, or answered what no server of ours answers.
     #[error("{0}")]
     Http(String),
-    /// The server refused a submission.
-    #[error("the server refused the actas from mesa {mesa:?} on: {status} {body}")]
-    Refused {
-        /// The HTTP status.
-        status: u16,
-        /// The first mesa of the refused request.
-        mesa: String,
-        /// The server's answer.
-        body: String,
-    },
+    /// The server refused an acta.
+    #[error("the server refused the acta of {0}")]
+    Refused(replay::Refusal),
     /// A check failed: the log, a signature, a proof or a total is not what it must be.
     #[error("{0}")]
     Failed(String),

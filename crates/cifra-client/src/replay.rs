@@ -5,7 +5,7 @@
 use crate::ClientError;
 use cifra_results::MesaList;
 use reqwest::StatusCode;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -23,21 +23,83 @@ pub struct Replay {
     pub batch: usize,
     /// Requests in flight at once.
     pub concurrency: usize,
+    /// What a 409 (a mesa already recorded with other counts) does.
+    pub on_conflict: OnConflict,
+}
+
+/// What a replay does when the server answers 409: a mesa already has other counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OnConflict {
+    /// Stop sending, as at any other refusal.
+    #[default]
+    Stop,
+    /// Go on: the conflicting acta is refused, the others of its batch are sent again.
+    Skip,
 }
 
 /// What a replay did.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Report {
+    /// Actas to submit (the rows replayed).
+    pub actas: u64,
     /// Actas newly recorded (in 201 answers).
     pub recorded: u64,
     /// Actas that were already recorded identically.
     pub unchanged: u64,
+    /// The refusals, in the order they came.
+    pub refused: Vec<Refusal>,
+    /// Why the replay stopped before every acta was answered, if it did.
+    pub stopped: Option<Stop>,
     /// Requests sent (retries included).
     pub requests: u64,
     /// Requests retried after a 503.
     pub retries: u64,
     /// How long it took.
     pub elapsed: Duration,
+}
+
+impl Report {
+    /// The report, or why the replay stopped early as an error.
+    pub fn or_stop(self) -> Result<Report, ClientError> {
+        match self.stopped {
+            None => Ok(self),
+            Some(Stop::Refused(refusal)) => Err(ClientError::Refused(refusal)),
+            Some(Stop::Failed(e)) => Err(e),
+        }
+    }
+
+    /// Actas neither recorded, nor found recorded, nor refused: those of a batch refused
+    /// whole, and those not sent after the replay stopped.
+    pub fn not_recorded(&self) -> u64 {
+        self.actas
+            .saturating_sub(self.recorded + self.unchanged + self.refused.len() as u64)
+    }
+}
+
+/// An acta the server refused (or, for a refusal of a whole request, the request's first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The HTTP status.
+    pub status: u16,
+    /// The acta's mesa.
+    pub mesa: String,
+    /// The server's reason (its `error`, or its whole answer when it has none).
+    pub reason: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "mesa {:?} ({}: {})", self.mesa, self.status, self.reason)
+    }
+}
+
+/// Why a replay stopped early.
+#[derive(Debug)]
+pub enum Stop {
+    /// The server refused an acta (the last of [`Report::refused`] that stopped it).
+    Refused(Refusal),
+    /// The server could not be reached, or answered what no server of ours answers.
+    Failed(ClientError),
 }
 
 /// How often a 503 (the server or its database briefly unavailable) is retried.
@@ -57,7 +119,9 @@ pub fn acta_json(mesas: &MesaList, row: usize) -> serde_json::Value {
 
 /// Submits the rows of `mesas` in the order of `order` (row positions), each no sooner
 /// than its time in `due` (offsets from the start; empty: no schedule), `replay.batch`
-/// at a time. Stops at the first refusal, naming the acta and the server's reason.
+/// at a time. At a refusal (but a 409 with [`OnConflict::Skip`]) or a server that
+/// cannot be reached, sends no more, waits for the requests in flight and says why it
+/// stopped in [`Report::stopped`]; the counts are those of every answer received.
 /// `progress` is called with the number of actas acknowledged so far.
 pub async fn run(
     replay: &Replay,
@@ -70,14 +134,23 @@ pub async fn run(
         .pool_max_idle_per_host(replay.concurrency.max(1))
         .build()
         .map_err(|e| ClientError::Http(e.to_string()))?;
-    let endpoint = format!("{}/api/v1/actas", replay.url.trim_end_matches('/'));
+    let sender = Arc::new(Sender {
+        client,
+        endpoint: format!("{}/api/v1/actas", replay.url.trim_end_matches('/')),
+        token: replay.token.clone(),
+        on_conflict: replay.on_conflict,
+        stopping: AtomicBool::new(false),
+        done: AtomicU64::new(0),
+        progress: Box::new(progress),
+    });
     let batch = replay.batch.max(1);
     let start = Instant::now();
     let slots = Arc::new(Semaphore::new(replay.concurrency.max(1)));
-    let done = Arc::new(AtomicU64::new(0));
-    let progress = Arc::new(progress);
     let mut tasks = tokio::task::JoinSet::new();
-    let mut report = Report::default();
+    let mut report = Report {
+        actas: order.len() as u64,
+        ..Report::default()
+    };
     let mut sent = 0usize;
     while sent < order.len() {
         // With a schedule, a batch holds what is due by its first acta's time (at most
@@ -93,69 +166,185 @@ pub async fn run(
         if let Some(wait) = at.checked_sub(start.elapsed()) {
             tokio::time::sleep(wait).await;
         }
-        let rows = &order[sent..end];
-        let body = if batch == 1 {
-            acta_json(mesas, rows[0])
-        } else {
-            serde_json::Value::Array(rows.iter().map(|&r| acta_json(mesas, r)).collect())
-        };
-        let body = serde_json::to_vec(&body).map_err(|e| ClientError::Http(e.to_string()))?;
-        let first = mesas.mesas[rows[0]].id.clone();
-        let count = rows.len() as u64;
-        sent = end;
         let permit = Arc::clone(&slots)
             .acquire_owned()
             .await
             .map_err(|e| ClientError::Http(e.to_string()))?;
-        let (client, endpoint, token) = (client.clone(), endpoint.clone(), replay.token.clone());
-        let (done, progress) = (Arc::clone(&done), Arc::clone(&progress));
+        // A request that stopped the replay says so before it frees its slot: nothing is
+        // sent after it, even one request at a time.
+        if sender.stopping.load(Ordering::Acquire) {
+            break;
+        }
+        let actas: Vec<Acta> = order[sent..end]
+            .iter()
+            .map(|&r| Acta {
+                mesa: mesas.mesas[r].id.clone(),
+                json: acta_json(mesas, r),
+            })
+            .collect();
+        sent = end;
+        let sender = Arc::clone(&sender);
         tasks.spawn(async move {
-            let result = submit(&client, &endpoint, &token, body, &first).await;
-            drop(permit);
-            if result.is_ok() {
-                progress(done.fetch_add(count, Ordering::Relaxed) + count);
+            let answered = sender.send_batch(actas).await;
+            if answered.stopped.is_some() {
+                sender.stopping.store(true, Ordering::Release);
             }
-            result
+            drop(permit);
+            answered
         });
-        // Collect finished requests as we go so an error stops the replay early.
+        // Collect finished requests as we go: their answers are not kept until the end.
         while let Some(finished) = tasks.try_join_next() {
-            add(&mut report, finished)?;
+            add(&mut report, finished);
         }
     }
+    // Every request sent is waited for: what it recorded is counted.
     while let Some(finished) = tasks.join_next().await {
-        add(&mut report, finished)?;
+        add(&mut report, finished);
     }
     report.elapsed = start.elapsed();
     Ok(report)
 }
 
-fn add(
-    report: &mut Report,
-    finished: Result<Result<Submitted, ClientError>, tokio::task::JoinError>,
-) -> Result<(), ClientError> {
-    let submitted = finished.map_err(|e| ClientError::Http(e.to_string()))??;
-    report.recorded += submitted.recorded;
-    report.unchanged += submitted.unchanged;
-    report.requests += 1 + u64::from(submitted.retries);
-    report.retries += u64::from(submitted.retries);
-    Ok(())
+/// Adds a batch's answers to the report; its stop is the report's if it has none yet.
+fn add(report: &mut Report, finished: Result<Answered, tokio::task::JoinError>) {
+    let answered = finished.unwrap_or_else(|e| Answered {
+        stopped: Some(Stop::Failed(ClientError::Http(e.to_string()))),
+        ..Answered::default()
+    });
+    report.recorded += answered.recorded;
+    report.unchanged += answered.unchanged;
+    report.refused.extend(answered.refused);
+    report.requests += answered.requests;
+    report.retries += answered.retries;
+    if report.stopped.is_none() {
+        report.stopped = answered.stopped;
+    }
 }
 
-struct Submitted {
+/// An acta to send: its mesa (for messages) and its JSON.
+struct Acta {
+    mesa: String,
+    json: serde_json::Value,
+}
+
+/// What the server answered to one batch (and its actas sent again).
+#[derive(Default)]
+struct Answered {
     recorded: u64,
     unchanged: u64,
+    refused: Vec<Refusal>,
+    stopped: Option<Stop>,
+    requests: u64,
+    retries: u64,
+}
+
+/// What every request of a replay shares.
+struct Sender {
+    client: reqwest::Client,
+    endpoint: String,
+    token: String,
+    on_conflict: OnConflict,
+    /// Whether a request stopped the replay: no more is sent.
+    stopping: AtomicBool,
+    /// Actas acknowledged so far, for `progress`.
+    done: AtomicU64,
+    progress: Box<dyn Fn(u64) + Send + Sync>,
+}
+
+impl Sender {
+    /// Sends a batch. With [`OnConflict::Skip`], a 409 refuses the acta it names and the
+    /// rest of the batch is sent again in two halves (each half again at its own 409):
+    /// every acta is sent O(log n) times at most, and only the conflicting are refused.
+    async fn send_batch(&self, actas: Vec<Acta>) -> Answered {
+        let mut answered = Answered::default();
+        let mut pending = vec![actas];
+        while let Some(mut actas) = pending.pop() {
+            if self.stopping.load(Ordering::Acquire) {
+                break;
+            }
+            let outcome = self.send(&actas).await;
+            answered.requests += 1 + u64::from(outcome.retries);
+            answered.retries += u64::from(outcome.retries);
+            match outcome.result {
+                Ok((recorded, unchanged)) => {
+                    answered.recorded += recorded;
+                    answered.unchanged += unchanged;
+                    let count = recorded + unchanged;
+                    (self.progress)(self.done.fetch_add(count, Ordering::Relaxed) + count);
+                }
+                Err(Answer::Refused {
+                    status,
+                    position,
+                    reason,
+                }) => {
+                    let at = position.filter(|&p| p < actas.len());
+                    let refusal = Refusal {
+                        status,
+                        mesa: actas[at.unwrap_or(0)].mesa.clone(),
+                        reason,
+                    };
+                    answered.refused.push(refusal.clone());
+                    match at {
+                        Some(p) if status == 409 && self.on_conflict == OnConflict::Skip => {
+                            actas.remove(p);
+                            let second = actas.split_off(actas.len() / 2);
+                            // The first half is sent first (popped last pushed).
+                            pending.extend([second, actas].into_iter().filter(|a| !a.is_empty()));
+                        }
+                        _ => {
+                            answered.stopped = Some(Stop::Refused(refusal));
+                            break;
+                        }
+                    }
+                }
+                Err(Answer::Failed(e)) => {
+                    answered.stopped = Some(Stop::Failed(e));
+                    break;
+                }
+            }
+        }
+        answered
+    }
+
+    /// Sends one request of `actas` (one acta alone, not in an array).
+    async fn send(&self, actas: &[Acta]) -> Sent {
+        let body = match actas {
+            [one] => serde_json::to_vec(&one.json),
+            _ => serde_json::to_vec(&actas.iter().map(|a| &a.json).collect::<Vec<_>>()),
+        };
+        match body {
+            Ok(body) => submit(&self.client, &self.endpoint, &self.token, body).await,
+            Err(e) => Sent {
+                result: Err(Answer::Failed(ClientError::Http(e.to_string()))),
+                retries: 0,
+            },
+        }
+    }
+}
+
+/// One request's answer, and how often it was retried.
+struct Sent {
+    /// The actas recorded and unchanged, or why not.
+    result: Result<(u64, u64), Answer>,
     retries: u32,
+}
+
+/// A request that recorded nothing.
+enum Answer {
+    /// The server refused it: the status, the position of the acta at fault if the
+    /// server named one, and its reason.
+    Refused {
+        status: u16,
+        position: Option<usize>,
+        reason: String,
+    },
+    /// The server could not be reached, or answered what no server of ours answers.
+    Failed(ClientError),
 }
 
 /// Sends one request, retrying while the server answers 503 (with its `Retry-After`, or
 /// a growing pause) or cannot be reached for a moment.
-async fn submit(
-    client: &reqwest::Client,
-    endpoint: &str,
-    token: &str,
-    body: Vec<u8>,
-    first: &str,
-) -> Result<Submitted, ClientError> {
+async fn submit(client: &reqwest::Client, endpoint: &str, token: &str, body: Vec<u8>) -> Sent {
     let mut retries = 0;
     loop {
         let sent = client
@@ -173,7 +362,13 @@ async fn submit(
                 tokio::time::sleep(pause).await;
                 continue;
             }
-            Err(e) => return Err(ClientError::Http(format!("{endpoint}: {e}"))),
+            Err(e) => {
+                let failed = ClientError::Http(format!("{endpoint}: {e}"));
+                return Sent {
+                    result: Err(Answer::Failed(failed)),
+                    retries,
+                };
+            }
         };
         let status = response.status();
         if status == StatusCode::SERVICE_UNAVAILABLE && retries < RETRIES {
@@ -187,30 +382,40 @@ async fn submit(
             tokio::time::sleep(after).await;
             continue;
         }
-        let text = response
-            .text()
-            .await
-            .map_err(|e| ClientError::Http(e.to_string()))?;
-        if !status.is_success() {
-            return Err(ClientError::Refused {
-                status: status.as_u16(),
-                mesa: first.to_string(),
-                body: text,
-            });
-        }
-        let answer: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| ClientError::Http(e.to_string()))?;
-        let statuses = answer["actas"].as_array().cloned().unwrap_or_default();
-        let recorded = statuses
-            .iter()
-            .filter(|a| a["status"] == "recorded")
-            .count() as u64;
-        return Ok(Submitted {
-            recorded,
-            unchanged: statuses.len() as u64 - recorded,
-            retries,
+        let result = match response.text().await {
+            Ok(text) => read_answer(status, &text),
+            Err(e) => Err(Answer::Failed(ClientError::Http(e.to_string()))),
+        };
+        return Sent { result, retries };
+    }
+}
+
+/// The actas recorded and unchanged of a success, or the refusal (docs/api.md: every
+/// error body has `error` and `acta`, the position in a batch).
+fn read_answer(status: StatusCode, text: &str) -> Result<(u64, u64), Answer> {
+    let answer: Option<serde_json::Value> = serde_json::from_str(text).ok();
+    if !status.is_success() {
+        let field = |name: &str| answer.as_ref().map(|a| &a[name]);
+        return Err(Answer::Refused {
+            status: status.as_u16(),
+            position: field("acta")
+                .and_then(serde_json::Value::as_u64)
+                .and_then(|p| usize::try_from(p).ok()),
+            reason: field("error")
+                .and_then(serde_json::Value::as_str)
+                .map_or_else(|| text.trim().to_string(), str::to_string),
         });
     }
+    let Some(statuses) = answer.as_ref().and_then(|a| a["actas"].as_array()) else {
+        return Err(Answer::Failed(ClientError::Http(format!(
+            "the server answered {status} without the actas' statuses: {text}"
+        ))));
+    };
+    let recorded = statuses
+        .iter()
+        .filter(|a| a["status"] == "recorded")
+        .count() as u64;
+    Ok((recorded, statuses.len() as u64 - recorded))
 }
 
 /// The demo's night: when each mesa reports, over `minutes`. Regions report at their own

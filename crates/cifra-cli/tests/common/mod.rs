@@ -173,19 +173,22 @@ pub fn replay(url: &str, token: &str, mesas: &str) -> (u64, u64) {
         "250",
     ]);
     assert!(ok, "cifra replay failed: {stdout}{stderr}");
-    // "N actas recorded, M already recorded, in ..."
-    let words: Vec<&str> = stdout.split_whitespace().collect();
-    assert_eq!(
-        words.get(1..3),
-        Some(&["actas", "recorded,"][..]),
-        "{stdout}"
-    );
-    assert_eq!(
-        words.get(4..6),
-        Some(&["already", "recorded,"][..]),
-        "{stdout}"
-    );
-    (words[0].parse().unwrap(), words[3].parse().unwrap())
+    // "N actas: R recorded, U unchanged, 0 refused", numbers with thousands separators.
+    let summary = stdout.lines().next().unwrap_or_default();
+    let number = |word: &str| -> u64 {
+        let part = summary
+            .split(": ")
+            .flat_map(|p| p.split(", "))
+            .find(|p| p.ends_with(word))
+            .unwrap_or_else(|| panic!("no {word} in {summary:?}"));
+        part.trim_end_matches(word)
+            .trim()
+            .replace(',', "")
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(number(" refused"), 0, "{stdout}");
+    (number(" recorded"), number(" unchanged"))
 }
 
 /// `cifra verify --url URL --key KEY` passes, and finds the published results equal to
