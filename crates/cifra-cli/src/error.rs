@@ -45,6 +45,14 @@ pub enum CliError {
     /// A problem in ecological inference.
     #[error(transparent)]
     Ei(#[from] cifra_ei::Error),
+    /// A problem, and what to change on the command line to avoid it.
+    #[error("{source}; {hint}")]
+    Hint {
+        /// The problem.
+        source: Box<CliError>,
+        /// What to change on the command line.
+        hint: String,
+    },
     /// A problem in ecological inference, and the option that avoids it.
     #[error("{source}; {hint}")]
     EiHint {

@@ -198,6 +198,22 @@ fn read_all(path: &str) -> Result<Vec<u8>, CliError> {
     Ok(bytes)
 }
 
+/// A mesa file's error, with the `--id` that identifies every mesa once when the ids
+/// given repeat.
+fn with_id_hint(error: cifra_results::ReadError, bytes: &[u8], columns: &MesaColumns) -> CliError {
+    let hint = match cifra_results::unique_id_columns(bytes, &columns.id, &columns.options) {
+        None => return error.into(),
+        Some(ids) if ids.is_empty() => {
+            "name with --id COLS the columns that together identify a mesa".to_string()
+        }
+        Some(ids) => format!("--id {} identifies every mesa once", ids.join(",")),
+    };
+    CliError::Hint {
+        source: Box::new(error.into()),
+        hint,
+    }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -218,7 +234,8 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, CliError> {
         &args.columns.id,
         &[],
         args.territories.as_deref(),
-    )?;
+    )
+    .map_err(|e| with_id_hint(e, &bytes, &args.columns))?;
     let mesas = without_columns(mesas, &args.columns.options);
     let name = args.name.clone().unwrap_or_else(|| default_name(&args.db));
     let (store, token) = create(&args.db, &name, &args.system, &args.columns.options, &mesas)?;
@@ -376,14 +393,54 @@ pub fn token(args: &TokenArgs) -> Result<ExitCode, CliError> {
     let election = cifra_server::election::Election::new(store.election()?)
         .map_err(cifra_server::ServerError::from)?;
     if !election.scope_exists(&scope) {
-        return Err(CliError::Usage(format!(
-            "--scope {scope}: no such territory in this election (territory columns: {})",
-            election.spec.territory_columns.join(", ")
-        )));
+        return Err(CliError::Usage(unknown_scope(&election, &scope)));
     }
     let token = auth::issue(&*store, scope)?;
     println!("token: {token}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The values of a territory listed in full; past these, only their number.
+const VALUES_LISTED: usize = 20;
+
+/// What is wrong with a scope naming no territory of `election`, and what is valid: the
+/// territory columns, or the column's values (and the one meant, if one is close).
+fn unknown_scope(election: &cifra_server::election::Election, scope: &Scope) -> String {
+    let columns = &election.spec.territory_columns;
+    let Scope::Territory { column, value } = scope else {
+        return format!("--scope {scope}: not a scope of this election");
+    };
+    let Some(c) = election.column(column) else {
+        let valid = if columns.is_empty() {
+            "none: only --scope national".to_string()
+        } else {
+            columns.join(", ")
+        };
+        return format!("--scope {scope}: {column:?} is not a territory column of this election (its territory columns: {valid})");
+    };
+    let values = &election.values[c];
+    let mut listed: Vec<String> = values
+        .iter()
+        .take(VALUES_LISTED)
+        .map(|v| format!("{v:?}"))
+        .collect();
+    if values.len() > VALUES_LISTED {
+        listed.push(format!("and {} more", values.len() - VALUES_LISTED));
+    }
+    // The one value holding what was given, ignoring case: the value meant.
+    let wanted = value.to_lowercase();
+    let mut close = values
+        .iter()
+        .filter(|v| !wanted.is_empty() && v.to_lowercase().contains(&wanted));
+    let meant = match (close.next(), close.next()) {
+        (Some(v), None) => format!("; did you mean --scope \"{column}={v}\"?"),
+        _ => String::new(),
+    };
+    format!(
+        "--scope {scope}: no {column} {value:?} in this election (its {} values: {}){meant}",
+        values.len(),
+        listed.join(", ")
+    )
 }
 
 /// `cifra serve`: serves an election until interrupted.
@@ -526,7 +583,8 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
         &args.columns.id,
         &args.columns.options,
         Some(&[]),
-    )?;
+    )
+    .map_err(|e| with_id_hint(e, &bytes, &args.columns))?;
     let order: Vec<usize> = (0..mesas.mesas.len()).collect();
     let replay = replay::Replay {
         url: args.url.clone(),

@@ -995,3 +995,78 @@ fn system_help_names_every_system_the_command_takes() {
         }
     }
 }
+
+/// `cifra ARGS`: the exit code and stderr, stdout asserted empty.
+fn failing(args: &[&str]) -> (i32, String) {
+    let out = cifra().args(args).output().unwrap();
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const OPTIONS_2021: &str = "boric,kast,provoste,sichel,artes,meo,parisi,blank,null";
+
+#[test]
+fn init_with_repeated_mesa_numbers_suggests_the_id_columns_that_identify_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    let mesas = data("cl-2021-presidential-r1-mesas.csv.gz");
+    let (code, stderr) = failing(&[
+        "init",
+        "--db",
+        db.to_str().unwrap(),
+        "--system",
+        "cl-presidential",
+        "--mesas",
+        &mesas,
+        "--options",
+        OPTIONS_2021,
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("again (first on line"), "{stderr}");
+    assert!(stderr.contains("--id circunscripcion,mesa"), "{stderr}");
+    assert!(!db.exists(), "nothing written");
+}
+
+#[test]
+fn an_unknown_scope_lists_the_valid_columns_and_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    let db = db.to_str().unwrap();
+    let mesas = data("cl-2021-presidential-r1-mesas.csv.gz");
+    cifra()
+        .args([
+            "init",
+            "--db",
+            db,
+            "--system",
+            "cl-presidential",
+            "--mesas",
+            &mesas,
+        ])
+        .args(["--id", "circunscripcion,mesa", "--options", OPTIONS_2021])
+        .args(["--territories", "region,circunscripcion"])
+        .assert()
+        .success();
+    // A value close to one: the values, and the one meant.
+    let (code, stderr) = failing(&["token", "--db", db, "--scope", "region=antofagasta"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("\"DE ARICA Y PARINACOTA\""), "{stderr}");
+    assert!(
+        stderr.contains("did you mean --scope \"region=DE ANTOFAGASTA\"?"),
+        "{stderr}"
+    );
+    // A column of many values: the first 20 and how many more.
+    let (_, stderr) = failing(&["token", "--db", db, "--scope", "circunscripcion=NOWHERE"]);
+    assert!(stderr.contains("\"ANTOFAGASTA NORTE\""), "{stderr}");
+    assert!(stderr.contains(" more"), "{stderr}");
+    // An unknown column: the columns.
+    let (_, stderr) = failing(&["token", "--db", db, "--scope", "regoin=DE ANTOFAGASTA"]);
+    assert!(stderr.contains("region, circunscripcion"), "{stderr}");
+}

@@ -21,7 +21,9 @@ mod totals;
 
 pub use error::{InputError, ReadError};
 pub use input::{natural_order, read_results, read_totals, Header, Kind, ResultsBuilder, Row};
-pub use mesas::{read_mesa_list, read_mesas, Dataset, MesaList, MesaRow, Territory};
+pub use mesas::{
+    read_mesa_list, read_mesas, unique_id_columns, Dataset, MesaList, MesaRow, Territory,
+};
 pub use seats::{read_seats_file, Seats};
 pub use source::{display_name, open, read_source, Source};
 pub use totals::Totals;

@@ -486,6 +486,71 @@ fn read_mesa_rows(
 }
 
 /// Whether a value is a count or a flag, which no territory is named.
+/// When the values of `id_columns` repeat in a mesa file (CSV with a header): the
+/// columns that together identify every row once, in file order — `id_columns` and the
+/// fewest others (one, else two) among those that are not `skip` (the options),
+/// `electors` nor counts on every row — or an empty list when none do. `None` when the
+/// ids do not repeat, or the file cannot be read: there is nothing to suggest.
+pub fn unique_id_columns(
+    bytes: &[u8],
+    id_columns: &[String],
+    skip: &[String],
+) -> Option<Vec<String>> {
+    let (mut csv, _, names) = open_csv(bytes, "").ok()?;
+    let ids = find_columns(&names, "", id_columns).ok()?;
+    let others: Vec<usize> = (0..names.len())
+        .filter(|i| !ids.contains(i) && !skip.contains(&names[*i]) && names[*i] != ELECTORS)
+        .collect();
+    // Per row, a hash of its id and of each other column's value: 8 bytes a field.
+    let hash = |fields: &mut dyn Iterator<Item = &[u8]>| {
+        let mut h = std::hash::DefaultHasher::new();
+        fields.for_each(|f| std::hash::Hash::hash(f, &mut h));
+        std::hash::Hasher::finish(&h)
+    };
+    let (mut rows, mut counts) = (Vec::new(), vec![true; others.len()]);
+    let mut record = csv::ByteRecord::new();
+    while csv.read_byte_record(&mut record).ok()? {
+        let id = hash(&mut ids.iter().map(|&i| &record[i]));
+        let values: Vec<u64> = others
+            .iter()
+            .map(|&i| hash(&mut [&record[i]].into_iter()))
+            .collect();
+        for (count, &i) in counts.iter_mut().zip(&others) {
+            *count &= is_count_or_flag(String::from_utf8_lossy(&record[i]).trim());
+        }
+        rows.push((id, values));
+    }
+    let unique = |with: &[usize]| {
+        let mut seen = std::collections::HashSet::with_capacity(rows.len());
+        rows.iter().all(|(id, values)| {
+            seen.insert((*id, with.iter().map(|&k| values[k]).collect::<Vec<_>>()))
+        })
+    };
+    if unique(&[]) {
+        return None;
+    }
+    let candidates: Vec<usize> = (0..others.len()).filter(|&k| !counts[k]).collect();
+    let singles = candidates.iter().map(|&k| vec![k]);
+    // Pairs of the first few only: each try is a pass over every row.
+    let paired = &candidates[..candidates.len().min(PAIRED)];
+    let pairs = paired
+        .iter()
+        .enumerate()
+        .flat_map(|(n, &a)| paired[n + 1..].iter().map(move |&b| vec![a, b]));
+    let Some(added) = singles.chain(pairs).find(|with| unique(with)) else {
+        return Some(Vec::new());
+    };
+    let mut columns: Vec<usize> = ids
+        .into_iter()
+        .chain(added.iter().map(|&k| others[k]))
+        .collect();
+    columns.sort_unstable();
+    Some(columns.into_iter().map(|i| names[i].clone()).collect())
+}
+
+/// How many columns [`unique_id_columns`] tries in pairs.
+const PAIRED: usize = 8;
+
 fn is_count_or_flag(value: &str) -> bool {
     let count = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
     count || value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false")
