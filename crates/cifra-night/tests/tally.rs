@@ -19,7 +19,11 @@ fn election() -> Election {
         options: OPTIONS.iter().map(|o| o.to_string()).collect(),
         id_columns: vec!["mesa".into()],
         territory_columns: vec!["region".into()],
-        mesas: vec![mesa("1", "NORTE", 100), mesa("2", "NORTE", 50), mesa("3", "SUR", 80)],
+        mesas: vec![
+            mesa("1", "NORTE", 100),
+            mesa("2", "NORTE", 50),
+            mesa("3", "SUR", 80),
+        ],
         signing_key: [7; 32],
     })
     .unwrap()
@@ -89,9 +93,15 @@ fn a_verifier_recounts_with_the_same_checks_and_sums() {
     assert_eq!((results.mesas_counted, results.mesas_total), (2, 3));
     assert_eq!(results.options[0].option, "beto");
 
-    let skipped = [entry(0, "1", 1, [1, 0, 0, 0]), entry(1, "1", 3, [2, 0, 0, 0])];
+    let skipped = [
+        entry(0, "1", 1, [1, 0, 0, 0]),
+        entry(1, "1", 3, [2, 0, 0, 0]),
+    ];
     let error = tally::recount("test", "cl-presidential", &options, &skipped).unwrap_err();
-    assert_eq!(error.to_string(), "entry 1: mesa \"1\" version 3, expected 2");
+    assert_eq!(
+        error.to_string(),
+        "entry 1: mesa \"1\" version 3, expected 2"
+    );
     let seats = tally::recount("test", "dhondt", &options, &[]).unwrap_err();
     assert!(seats.to_string().contains("one office"), "{seats}");
 }
