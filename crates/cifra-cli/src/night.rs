@@ -769,8 +769,15 @@ fn offline(
         .system
         .parse()
         .map_err(|e: cifra_core::UnknownSystem| cifra_client::ClientError::Failed(e.to_string()))?;
-    let recount = verify::recount(&log.entries, None)?;
-    let results = verify::results(&log.checkpoint.origin, system, &recount, recount.mesas)?;
+    // Without the election, its options are the ones the entries count.
+    let options: Vec<String> = log
+        .entries
+        .first()
+        .map(|e| e.votes.keys().cloned().collect())
+        .unwrap_or_default();
+    let recount = verify::recount(&log.checkpoint.origin, system.id(), &options, &log.entries)?;
+    let mesas = recount.tally.national.counted;
+    let results = verify::results(&recount, mesas)?;
     report.extend(cifra_client::describe(&results, &recount));
     report.push("verified (offline: the mesas not yet counted are unknown here)".into());
     Ok(report)

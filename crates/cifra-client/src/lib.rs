@@ -34,7 +34,7 @@ pub fn describe(results: &LiveResults, recount: &verify::Recount) -> Vec<String>
         "recount from the log: {} of {} mesas, {} corrections, {} flagged",
         thousands(results.mesas_counted),
         thousands(results.mesas_total),
-        thousands(recount.corrections),
+        thousands(recount.tally.corrections),
         thousands(results.mesas_flagged)
     )];
     let mut table = Table::new(&[

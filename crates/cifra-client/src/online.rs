@@ -3,9 +3,8 @@
 
 use crate::verify::{self, CheckedLog};
 use crate::ClientError;
-use cifra_core::System;
 use cifra_log::{Checkpoint, TilePath};
-use serde::Deserialize;
+use cifra_night::api::{ElectionView, ProofView};
 
 /// What to verify.
 #[derive(Debug, Clone, Default)]
@@ -18,20 +17,6 @@ pub struct Online {
     pub previous: Option<String>,
     /// Only prove this mesa's latest acta included.
     pub mesa: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ElectionView {
-    name: String,
-    system: String,
-    options: Vec<String>,
-    mesas_total: u64,
-    key: String,
-}
-
-#[derive(Deserialize)]
-struct ProofView {
-    path: Vec<String>,
 }
 
 /// Runs the verification; returns the report's lines, or the first failure.
@@ -79,12 +64,13 @@ pub async fn run(online: &Online) -> Result<Vec<String>, ClientError> {
     if let Some(previous) = &online.previous {
         check_previous(&get, &log, previous, &key, &mut report).await?;
     }
-    let system: System = election
-        .system
-        .parse()
-        .map_err(|e| ClientError::Failed(format!("{e}")))?;
-    let recount = verify::recount(&log.entries, Some(&election.options))?;
-    let results = verify::results(&election.name, system, &recount, election.mesas_total)?;
+    let recount = verify::recount(
+        &election.name,
+        &election.system,
+        &election.options,
+        &log.entries,
+    )?;
+    let results = verify::results(&recount, election.mesas_total)?;
     report.extend(crate::describe(&results, &recount));
     compare_published(&get, &results, checkpoint.size, &mut report).await?;
     report.push("verified".into());

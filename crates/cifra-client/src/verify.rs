@@ -9,10 +9,9 @@
 use crate::ClientError;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use cifra_core::System;
 use cifra_log::{Checkpoint, Entry, Hash, NoteVerifier, Tree};
-use cifra_report::live::{Counts, LiveResults};
-use std::collections::{BTreeMap, HashMap};
+use cifra_report::live::LiveResults;
+use std::collections::BTreeMap;
 
 /// A log checked against its signed checkpoint.
 #[derive(Debug)]
@@ -112,87 +111,27 @@ pub fn check_prefix(log: &CheckedLog, previous: &Checkpoint) -> Result<(), Clien
     .map_err(|e| ClientError::Failed(format!("consistency: {e}")))
 }
 
-/// The totals the log decides: each mesa's latest acta, summed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Recount {
-    /// The options, as the entries name them, in the election's order when known.
-    pub options: Vec<String>,
-    /// Votes per option.
-    pub votes: Vec<u64>,
-    /// Mesas with an acta.
-    pub mesas: u64,
-    /// Mesas whose latest acta is flagged.
-    pub flagged: u64,
-    /// Entries that are corrections (version above 1).
-    pub corrections: u64,
-    /// Each mesa's latest entry's index.
-    pub latest: HashMap<String, u64>,
+/// The count a log decides, recounted by the same code the server counts with.
+pub use cifra_night::Recount;
+
+/// Recounts `entries` (the whole log) of election `name` under `system` over `options`:
+/// checks each entry follows the log (index, each mesa's versions 1, 2, 3…, exactly the
+/// election's options) and sums the latest acta of each mesa, as a server does
+/// ([`cifra_night::tally::recount`]).
+pub fn recount(
+    name: &str,
+    system: &str,
+    options: &[String],
+    entries: &[Entry],
+) -> Result<Recount, ClientError> {
+    cifra_night::tally::recount(name, system, options, entries)
+        .map_err(|e| ClientError::Failed(e.to_string()))
 }
 
-/// Recounts `entries`: checks each mesa's versions follow 1, 2, 3… and every entry counts
-/// the same options, then sums the latest acta of each mesa. `options` gives the
-/// election's order (else the entries' own, sorted).
-pub fn recount(entries: &[Entry], options: Option<&[String]>) -> Result<Recount, ClientError> {
-    let mut latest: HashMap<String, (u32, u64)> = HashMap::new();
-    let names: Vec<String> = match (options, entries.first()) {
-        (Some(o), _) => o.to_vec(),
-        (None, Some(e)) => e.votes.keys().cloned().collect(),
-        (None, None) => Vec::new(),
-    };
-    let mut corrections = 0;
-    for entry in entries {
-        let expected = latest.get(&entry.mesa).map_or(1, |(v, _)| v + 1);
-        if entry.version != expected {
-            return Err(ClientError::Failed(format!(
-                "entry {}: mesa {:?} version {}, expected {expected}",
-                entry.index, entry.mesa, entry.version
-            )));
-        }
-        if entry.votes.len() != names.len() || names.iter().any(|o| !entry.votes.contains_key(o)) {
-            return Err(ClientError::Failed(format!(
-                "entry {}: its options are not the election's ({})",
-                entry.index,
-                names.join(", ")
-            )));
-        }
-        corrections += u64::from(entry.version > 1);
-        latest.insert(entry.mesa.clone(), (entry.version, entry.index));
-    }
-    let mut votes = vec![0u64; names.len()];
-    let mut flagged = 0;
-    for &(_, index) in latest.values() {
-        let entry = &entries[index as usize];
-        for (total, name) in votes.iter_mut().zip(&names) {
-            *total += entry.votes.get(name).copied().unwrap_or(0);
-        }
-        flagged += u64::from(!entry.flags.is_empty());
-    }
-    Ok(Recount {
-        options: names,
-        votes,
-        mesas: latest.len() as u64,
-        flagged,
-        corrections,
-        latest: latest.into_iter().map(|(m, (_, i))| (m, i)).collect(),
-    })
-}
-
-/// The results the recount decides under `system`, for `mesas_total` mesas.
-pub fn results(
-    election: &str,
-    system: System,
-    recount: &Recount,
-    mesas_total: u64,
-) -> Result<LiveResults, ClientError> {
-    let counts = Counts {
-        options: &recount.options,
-        votes: &recount.votes,
-        mesas_counted: recount.mesas,
-        mesas_total,
-        mesas_flagged: recount.flagged,
-        electors_counted: None,
-    };
-    LiveResults::new(election, system, None, counts)
+/// The national results the recount decides, for an election of `mesas_total` mesas.
+pub fn results(recount: &Recount, mesas_total: u64) -> Result<LiveResults, ClientError> {
+    recount
+        .results(mesas_total)
         .map_err(|e| ClientError::Failed(format!("the law engine: {e}")))
 }
 

@@ -10,6 +10,7 @@
 
 mod csv_text;
 pub mod ei;
+pub mod first_round;
 pub mod live;
 pub mod plot;
 pub mod systems;

@@ -4,7 +4,7 @@
 use crate::election::Election;
 use crate::events;
 use crate::intake::{self, ApiError};
-use crate::live::{self, Sums};
+use crate::live;
 use crate::writer::Submission;
 use crate::State;
 use axum::body::Bytes;
@@ -16,6 +16,8 @@ use axum::{Json, Router};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use cifra_log::{Hash, TilePath};
+use cifra_night::api::{ConsistencyView, ElectionView, ProofView, Published};
+use cifra_night::Sums;
 use cifra_report::live::{LiveResults, TerritoryRef};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -149,24 +151,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-/// Results with the log they come from.
-#[derive(Serialize)]
-pub(crate) struct WithLog<T: Serialize> {
-    #[serde(flatten)]
-    pub(crate) results: T,
-    pub(crate) log_size: u64,
-    pub(crate) log_root: String,
-    /// True while the store cannot be reached: these are the last results known, and
-    /// actas sent now are refused (503) rather than lost.
-    pub(crate) stale: bool,
-}
-
 /// A breakdown of results by one territory column.
-#[derive(Serialize)]
-pub(crate) struct Breakdown {
-    pub(crate) by: String,
-    pub(crate) values: Vec<LiveResults>,
-}
+pub(crate) type Breakdown = cifra_night::api::Breakdown<LiveResults>;
 
 fn engine_failed(e: cifra_core::SystemError) -> ApiError {
     ApiError::request(
@@ -205,8 +191,8 @@ async fn results(
     let (sums, size, root) = {
         let live = state.live.read().unwrap_or_else(|e| e.into_inner());
         let sums: Sums = match territory {
-            None => live.national.clone(),
-            Some((c, v)) => live.territories[c][v as usize].clone(),
+            None => live.tally.national.clone(),
+            Some((c, v)) => live.tally.territories[c][v as usize].clone(),
         };
         (sums, live.size(), live.tree.root())
     };
@@ -223,7 +209,7 @@ async fn results(
     let results = live::results(election, &sums, total, reference).map_err(engine_failed)?;
     Ok(cacheable(
         &headers,
-        WithLog {
+        Published {
             results,
             log_size: size,
             log_root: BASE64.encode(root),
@@ -253,7 +239,7 @@ fn base64_path(path: &[Hash]) -> Vec<String> {
 /// Results as JSON, with an `ETag` that changes with the log's size and staleness (all
 /// a result depends on) and a second of `Cache-Control`, so caches in front take the
 /// readers; a request that already has this version (`If-None-Match`) gets 304.
-fn cacheable<T: Serialize>(headers: &HeaderMap, body: WithLog<T>) -> Response {
+fn cacheable<T: Serialize>(headers: &HeaderMap, body: Published<T>) -> Response {
     let tag = format!("\"{}-{}\"", body.log_size, u8::from(body.stale));
     let cache = [
         (header::ETAG, tag.clone()),
@@ -292,7 +278,7 @@ async fn breakdown(
     let (breakdown, size, root) = breakdown_of(&state, c)?;
     Ok(cacheable(
         &headers,
-        WithLog {
+        Published {
             results: breakdown,
             log_size: size,
             log_root: BASE64.encode(root),
@@ -307,7 +293,11 @@ pub(crate) fn breakdown_of(state: &State, c: usize) -> Result<(Breakdown, u64, H
     let election = &state.election;
     let (sums, size, root) = {
         let live = state.live.read().unwrap_or_else(|e| e.into_inner());
-        (live.territories[c].clone(), live.size(), live.tree.root())
+        (
+            live.tally.territories[c].clone(),
+            live.size(),
+            live.tree.root(),
+        )
     };
     let column = &election.spec.territory_columns[c];
     let values = sums
@@ -329,39 +319,26 @@ pub(crate) fn breakdown_of(state: &State, c: usize) -> Result<(Breakdown, u64, H
     Ok((breakdown, size, root))
 }
 
-#[derive(Serialize)]
-struct ElectionView<'a> {
-    name: &'a str,
-    system: &'a str,
-    options: &'a [String],
-    id_columns: &'a [String],
-    territory_columns: &'a [String],
-    mesas_total: u64,
-    territories: serde_json::Map<String, serde_json::Value>,
-    key: String,
-}
-
 /// `GET /api/v1/election`.
-async fn election(Shared(state): AppState) -> Json<serde_json::Value> {
+async fn election(Shared(state): AppState) -> Json<ElectionView> {
     let e = &state.election;
     let territories = e
         .spec
         .territory_columns
         .iter()
-        .zip(&e.values)
-        .map(|(c, values)| (c.clone(), serde_json::json!(values)))
+        .cloned()
+        .zip(e.values.iter().cloned())
         .collect();
-    let view = ElectionView {
-        name: &e.spec.name,
-        system: &e.spec.system,
-        options: &e.spec.options,
-        id_columns: &e.spec.id_columns,
-        territory_columns: &e.spec.territory_columns,
+    Json(ElectionView {
+        name: e.spec.name.clone(),
+        system: e.spec.system.clone(),
+        options: e.spec.options.clone(),
+        id_columns: e.spec.id_columns.clone(),
+        territory_columns: e.spec.territory_columns.clone(),
         mesas_total: e.spec.mesas.len() as u64,
         territories,
         key: state.signer.verifier_key(),
-    };
-    Json(serde_json::to_value(view).unwrap_or_default())
+    })
 }
 
 #[derive(Deserialize)]
@@ -426,14 +403,6 @@ struct ProofQuery {
     size: u64,
 }
 
-#[derive(Serialize)]
-struct ProofView {
-    index: u64,
-    size: u64,
-    leaf_hash: String,
-    path: Vec<String>,
-}
-
 fn proof_error(e: cifra_log::ProofError) -> ApiError {
     ApiError::request(StatusCode::BAD_REQUEST, e.to_string())
 }
@@ -464,13 +433,6 @@ async fn proof(
 struct ConsistencyQuery {
     from: u64,
     to: u64,
-}
-
-#[derive(Serialize)]
-struct ConsistencyView {
-    from: u64,
-    to: u64,
-    path: Vec<String>,
 }
 
 /// `GET /api/v1/log/consistency?from=A&to=B`.

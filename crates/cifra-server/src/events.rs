@@ -55,7 +55,7 @@ impl State {
         let election = &self.election;
         let (sums, size) = {
             let live = self.live.read().unwrap_or_else(|e| e.into_inner());
-            (live.national.clone(), live.size())
+            (live.tally.national.clone(), live.size())
         };
         let total = election.spec.mesas.len() as u64;
         let results = match live::results(election, &sums, total, None) {

@@ -14,7 +14,6 @@
 
 mod api;
 pub mod auth;
-pub mod election;
 pub mod events;
 mod http;
 pub mod intake;
@@ -22,6 +21,7 @@ pub mod live;
 pub mod writer;
 
 pub use api::router;
+pub use cifra_night::election;
 pub use http::{serve, Limits};
 
 use cifra_log::NoteSigner;

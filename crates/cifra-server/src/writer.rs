@@ -271,11 +271,13 @@ impl Writer {
                     .or_else(|| group_latest.get(&acta.mesa))
                     .cloned()
                     .or_else(|| {
-                        live.current[acta.mesa as usize].as_ref().map(|c| Latest {
-                            version: c.version,
-                            index: c.index,
-                            votes: c.votes.to_vec(),
-                        })
+                        live.tally.current[acta.mesa as usize]
+                            .as_ref()
+                            .map(|c| Latest {
+                                version: c.version,
+                                index: c.index,
+                                votes: c.votes.to_vec(),
+                            })
                     });
                 match self.decide_acta(acta, latest.as_ref(), next, &time) {
                     Ok(Decided::Unchanged(answer)) => acta_answers.push(answer),

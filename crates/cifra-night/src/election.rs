@@ -1,8 +1,9 @@
 //! The election as the server holds it, fixed for the night: its options, its mesas and
 //! where each lies, indexed for the intake's look-ups.
 
+use crate::scope::Scope;
+use crate::spec::ElectionSpec;
 use cifra_core::System;
-use cifra_store::{ElectionSpec, Scope};
 use std::collections::HashMap;
 
 /// The election, indexed. Built once at start from the store; never changes.
