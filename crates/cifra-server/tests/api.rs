@@ -64,17 +64,58 @@ fn assert_totals(results: &Value, votes: [u64; 5], counted: u64, total: u64, ele
     assert_eq!(results["electors_counted"], json!(electors), "{results}");
 }
 
-fn assert_outcome(results: &Value, kind: &str, names: &[&str], provisional: bool) {
+/// Asserts that the nation's `results` are final: the law's outcome of `kind` naming
+/// `names` (the winner, or the two of a runoff or of Congress), and its explanation.
+fn assert_final(results: &Value, kind: &str, names: &[&str]) {
     let outcome = &results["outcome"];
     assert_eq!(outcome["kind"], json!(kind), "{results}");
+    assert_verdict(outcome, kind, names, results);
+    assert_eq!(outcome["provisional"], json!(false), "{results}");
+    assert!(outcome.get("if_final").is_none(), "{results}");
+    assert!(outcome["explanation"]
+        .as_str()
+        .is_some_and(|e| !e.is_empty()));
+}
+
+/// Asserts that the nation's `results`, counted in part, say only who leads: `leader`,
+/// and as `if_final` what the law would decide now (`kind` naming `names`), provisional,
+/// with an explanation that says so and how many mesas are counted; never an outcome
+/// of the law's own words.
+fn assert_leading(results: &Value, leader: &str, kind: &str, names: &[&str]) {
+    let outcome = &results["outcome"];
+    assert_eq!(outcome["kind"], "leading", "{results}");
+    assert_eq!(outcome["leader"], json!(leader), "{results}");
+    assert_eq!(results["leader"], json!(leader), "{results}");
+    let if_final = &outcome["if_final"];
+    assert_eq!(if_final["kind"], json!(kind), "{results}");
+    assert_verdict(if_final, kind, names, results);
+    for word in ["winner", "runoff", "congress"] {
+        assert!(outcome.get(word).is_none(), "{word} while counting: {results}");
+    }
+    assert_eq!(outcome["provisional"], json!(true), "{results}");
+    let explanation = outcome["explanation"].as_str().expect("an explanation");
+    let counted = format!(
+        "{} of {} mesas counted",
+        results["mesas_counted"], results["mesas_total"]
+    );
+    assert!(explanation.contains(&counted), "{explanation}");
+    assert!(explanation.contains("if the count ended now"), "{explanation}");
+}
+
+/// Asserts the law's words of `outcome` (or of its `if_final`): who is elected, or the
+/// two of a runoff or of Congress.
+fn assert_verdict(outcome: &Value, kind: &str, names: &[&str], results: &Value) {
     match kind {
         "elected" => assert_eq!(outcome["winner"], json!(names[0]), "{results}"),
         _ => assert_eq!(outcome[kind], json!(names), "{results}"),
     }
-    assert_eq!(outcome["provisional"], json!(provisional), "{results}");
-    assert!(outcome["explanation"]
-        .as_str()
-        .is_some_and(|e| !e.is_empty()));
+}
+
+/// Asserts that a territory's `results` say who leads there (`None`: nobody has valid
+/// votes yet) and no outcome: a territory elects nobody.
+fn assert_territory_leader(results: &Value, leader: Option<&str>) {
+    assert_eq!(results["leader"], json!(leader), "{results}");
+    assert_eq!(results["outcome"], Value::Null, "{results}");
 }
 
 fn entry(line: &str) -> Entry {
@@ -641,29 +682,30 @@ async fn results_are_the_sums_of_the_actas_with_the_outcome_they_give(backend: B
     .await;
     s.expect(&acta("C1", C1), 201).await;
 
-    // The nation: ana 115, beto 100, carla 50 — no majority, a runoff, 4 of 6 mesas.
+    // The nation: ana 115, beto 100, carla 50 — 4 of 6 mesas: ana leads; if the count
+    // ended now, a runoff.
     let nation = s.results("").await;
     assert_totals(&nation, sum(&[N1, N2, N3, C1]), 4, 6, 400);
-    assert_outcome(&nation, "runoff", &["ana", "beto"], true);
+    assert_leading(&nation, "ana", "runoff", &["ana", "beto"]);
     assert_eq!(nation["mesas_flagged"], 0);
     assert_eq!(nation["log_size"], 4);
 
-    // NORTE is complete (3 of 3): beto first without a majority, final.
+    // NORTE is complete (3 of 3): beto leads it; a region elects nobody.
     let north = s.results("?region=NORTE").await;
     assert_eq!(
         north["territory"],
         json!({"column": "region", "value": "NORTE"})
     );
     assert_totals(&north, sum(&[N1, N2, N3]), 3, 3, 300);
-    assert_outcome(&north, "runoff", &["beto", "ana"], false);
+    assert_territory_leader(&north, Some("beto"));
     // CENTRO: ana has two thirds, but one mesa of two is missing.
     let centre = s.results("?region=CENTRO").await;
     assert_totals(&centre, C1, 1, 2, 100);
-    assert_outcome(&centre, "elected", &["ana"], true);
-    // SUR: nothing counted, no outcome.
+    assert_territory_leader(&centre, Some("ana"));
+    // SUR: nothing counted, nobody leads.
     let south = s.results("?region=SUR").await;
     assert_totals(&south, [0; 5], 0, 1, 0);
-    assert_eq!(south["outcome"], Value::Null);
+    assert_territory_leader(&south, None);
     // A comuna.
     let calama = s.results("?comuna=CALAMA").await;
     assert_eq!(
@@ -671,21 +713,52 @@ async fn results_are_the_sums_of_the_actas_with_the_outcome_they_give(backend: B
         json!({"column": "comuna", "value": "CALAMA"})
     );
     assert_totals(&calama, N3, 1, 1, 100);
-    assert_outcome(&calama, "elected", &["beto"], false);
+    assert_territory_leader(&calama, Some("beto"));
     let antofagasta = s.results("?comuna=ANTOFAGASTA").await;
     assert_totals(&antofagasta, sum(&[N1, N2]), 2, 2, 200);
     // The log fields are the same in every answer of one size.
     assert_eq!(north["log_root"], nation["log_root"]);
+    // The breakdown's territories, too, only lead.
+    let by_region = s.ok("/api/v1/results/breakdown?by=region").await;
+    let leaders: Vec<&Value> = by_region["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .map(|v| {
+            assert_eq!(v["outcome"], Value::Null, "{v}");
+            &v["leader"]
+        })
+        .collect();
+    assert_eq!(leaders, [&json!("beto"), &json!("ana"), &Value::Null]);
 
     // Every mesa: ana 180 of 344 valid, elected, final.
     s.expect(&json!([acta("C2", C2), acta("S1", S1)]), 201)
         .await;
     let nation = s.results("").await;
     assert_totals(&nation, sum(&[N1, N2, N3, C1, C2, S1]), 6, 6, 510);
-    assert_outcome(&nation, "elected", &["ana"], false);
+    assert_final(&nation, "elected", &["ana"]);
+    assert_eq!(nation["leader"], "ana");
     let centre = s.results("?region=CENTRO").await;
     assert_totals(&centre, sum(&[C1, C2]), 2, 2, 110);
-    assert_outcome(&centre, "elected", &["ana"], false);
+    assert_territory_leader(&centre, Some("ana"));
+}
+
+on_both!(one_mesa_of_six_with_a_majority_is_leading_never_elected);
+async fn one_mesa_of_six_with_a_majority_is_leading_never_elected(backend: Backend) {
+    let s = Server::start(backend).await;
+    // One mesa, and a fake one at that: S1 gives ana 5,000 of 5,010 valid votes. The law would
+    // elect her if the count ended now; 1 of 6 mesas is no result.
+    s.expect(&acta("S1", [5000, 5, 5, 1, 1]), 201).await;
+    let nation = s.results("").await;
+    assert_leading(&nation, "ana", "elected", &["ana"]);
+    assert!(nation["outcome"]["explanation"]
+        .as_str()
+        .unwrap()
+        .contains("1 of 6 mesas counted"));
+    // Its region is complete and still elects nobody.
+    let south = s.results("?region=SUR").await;
+    assert_eq!((&south["mesas_counted"], &south["mesas_total"]), (&json!(1), &json!(1)));
+    assert_territory_leader(&south, Some("ana"));
 }
 
 fn option_names(results: &Value) -> Vec<String> {
