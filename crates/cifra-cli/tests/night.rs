@@ -138,6 +138,9 @@ fn offline_verification_detects_a_changed_count_and_a_rewritten_history() {
     submit(300, 700);
     let entries = dir.path().join("entries.ndjson");
     let checkpoint = dir.path().join("checkpoint");
+    // The election, saved beside the entries: how many mesas a complete count has.
+    let election = dir.path().join("election.json");
+    std::fs::write(&election, get(&format!("{}/api/v1/election", server.url))).unwrap();
     std::fs::write(
         &entries,
         get(&format!("{}/api/v1/log/entries?from=0", server.url)),
@@ -157,6 +160,8 @@ fn offline_verification_detects_a_changed_count_and_a_rewritten_history() {
             path(&checkpoint),
             "--key".into(),
             key.clone(),
+            "--election".into(),
+            path(&election),
         ];
         if let Some(p) = previous {
             args.extend(["--previous".to_string(), path(p)]);
@@ -171,10 +176,49 @@ fn offline_verification_detects_a_changed_count_and_a_rewritten_history() {
         stdout.contains("previous: the checkpoint of 300 entries is a prefix"),
         "{stdout}"
     );
+    // 700 of the 46,606 mesas: who leads, never "final".
     assert!(
-        stdout.contains("recount from the log: 700 of 700 mesas"),
+        stdout.contains("recount from the log: 700 of 46,606 mesas"),
         "{stdout}"
     );
+    let outcome = stdout
+        .lines()
+        .find(|l| l.starts_with("outcome: "))
+        .unwrap_or_else(|| panic!("no outcome in {stdout}"));
+    assert!(
+        outcome.contains(" leads (provisional: 700 of 46,606 mesas); if the count ended now: "),
+        "{outcome}"
+    );
+    assert!(!stdout.contains("final"), "{stdout}");
+    // The same from --mesas N --system ID.
+    let by_count = |extra: &[&str]| {
+        let mut args = vec![
+            "--entries",
+            entries.to_str().unwrap(),
+            "--checkpoint",
+            checkpoint.to_str().unwrap(),
+            "--key",
+            &key,
+        ];
+        args.extend(extra);
+        verify(&args)
+    };
+    let (ok, stdout, stderr) = by_count(&["--mesas", "46606", "--system", "cl-presidential"]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("(provisional: 700 of 46,606 mesas)"),
+        "{stdout}"
+    );
+    // Without the election's mesas a partial count would look complete: refused.
+    let (ok, stdout, stderr) = by_count(&[]);
+    assert!(!ok && stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("--election FILE") && stderr.contains("--mesas N --system ID"),
+        "{stderr}"
+    );
+    // An election of fewer mesas than the log counts cannot be this log's.
+    let (ok, _, stderr) = by_count(&["--mesas", "699", "--system", "cl-presidential"]);
+    assert!(!ok && stderr.contains("700 mesas"), "{stderr}");
 
     // One count changed in one entry: the root differs from the signed one.
     let text = std::fs::read_to_string(&entries).unwrap();

@@ -1,7 +1,7 @@
 //! `cifra verify --url`: the checks of [`crate::verify`] on what a server publishes, plus
 //! what only a server can be asked: its tiles, its proofs, its published results.
 
-use crate::verify::{self, CheckedLog};
+use crate::verify::{self, CheckedLog, ElectionInfo};
 use crate::ClientError;
 use cifra_core::System;
 use cifra_log::{Checkpoint, TilePath};
@@ -21,15 +21,6 @@ pub struct Online {
 }
 
 #[derive(Deserialize)]
-struct ElectionView {
-    name: String,
-    system: String,
-    options: Vec<String>,
-    mesas_total: u64,
-    key: String,
-}
-
-#[derive(Deserialize)]
 struct ProofView {
     path: Vec<String>,
 }
@@ -43,16 +34,18 @@ pub async fn run(online: &Online) -> Result<Vec<String>, ClientError> {
         let url = format!("{base}{path}");
         async move { fetch(&client, &url).await }
     };
-    let election: ElectionView = json(&get("/api/v1/election".into()).await?)?;
+    let election: ElectionInfo = json(&get("/api/v1/election".into()).await?)?;
     let mut report = Vec::new();
     let key = match &online.key {
         Some(key) => key.trim().to_string(),
         None => {
+            let key = election.key.clone().ok_or_else(|| {
+                ClientError::Http("the server's election names no verifier key: pass --key".into())
+            })?;
             report.push(format!(
-                "key: {} (the server's own: pass --key with a key you got elsewhere to trust it)",
-                election.key
+                "key: {key} (the server's own: pass --key with a key you got elsewhere to trust it)"
             ));
-            election.key.clone()
+            key
         }
     };
     let note = text(get("/api/v1/log/checkpoint".into()).await?)?;
@@ -215,7 +208,7 @@ where
 
 async fn prove_mesa<F, Fut>(
     get: &F,
-    election: &ElectionView,
+    election: &ElectionInfo,
     checkpoint: &Checkpoint,
     lines: &[&[u8]],
     mesa: &str,

@@ -12,7 +12,25 @@ use base64::Engine;
 use cifra_core::System;
 use cifra_log::{Checkpoint, Entry, Hash, NoteVerifier, Tree};
 use cifra_report::live::{Counts, LiveResults};
+use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
+
+/// What a server says its election is (`GET /api/v1/election`, or that answer saved
+/// beside the entries): what a recount needs to decide and to say how much is counted.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ElectionInfo {
+    /// The election's name: the log's origin.
+    pub name: String,
+    /// The system's id.
+    pub system: String,
+    /// The options, in the election's order.
+    pub options: Vec<String>,
+    /// The election's mesas: how many a complete count has.
+    pub mesas_total: u64,
+    /// The server's verifier key, when the answer has it.
+    #[serde(default)]
+    pub key: Option<String>,
+}
 
 /// A log checked against its signed checkpoint.
 #[derive(Debug)]
