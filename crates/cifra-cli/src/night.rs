@@ -179,7 +179,7 @@ impl OfflineElection {
         match (&args.election, args.mesas, &args.system) {
             (Some(file), _, _) => {
                 let text = read_text(file)?;
-                let info: verify::ElectionInfo = serde_json::from_str(&text).map_err(|e| {
+                let info = verify::ElectionInfo::parse(text.as_bytes()).map_err(|e| {
                     CliError::Usage(format!(
                         "--election {}: not the JSON of GET /api/v1/election: {e}",
                         path_text(file)

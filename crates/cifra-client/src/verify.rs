@@ -32,6 +32,13 @@ pub struct ElectionInfo {
     pub key: Option<String>,
 }
 
+impl ElectionInfo {
+    /// The election in `json`, the answer of `GET /api/v1/election`; `Err`: why not.
+    pub fn parse(json: &[u8]) -> Result<ElectionInfo, String> {
+        serde_json::from_slice(json).map_err(|e| e.to_string())
+    }
+}
+
 /// A log checked against its signed checkpoint.
 #[derive(Debug)]
 pub struct CheckedLog {
