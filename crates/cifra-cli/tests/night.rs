@@ -469,7 +469,8 @@ fn two_servers_on_one_postgresql_database_keep_one_log_and_one_acta_once() {
 }
 
 /// Two `cifra serve` on the store at `db`: the same acta 100 times to both is one entry,
-/// two different actas for one mesa are one 201 and one 409, all 46,606 real actas split
+/// two different actas for one mesa are one 201 and one 409, and so are two corrections
+/// of its version 1; all 46,606 real actas split
 /// between them give identical results and checkpoints, and both verify.
 fn two_servers_keep_one_log_and_one_acta_once(db: &str) {
     let (token, key) = init(db);
@@ -507,6 +508,21 @@ fn two_servers_keep_one_log_and_one_acta_once(db: &str) {
     let mut sorted = statuses.clone();
     sorted.sort();
     assert_eq!(sorted, [201, 409], "{statuses:?}");
+    // Two different corrections of that mesa's version 1, one to each server: one is
+    // recorded, the other is told version 2 replaced it (nothing is lost unseen).
+    let corrections: Vec<(String, serde_json::Value)> = [1234, 4321]
+        .iter()
+        .zip(&urls)
+        .map(|(boric, url)| {
+            let mut body = actas(&rows[1..2])[0].clone();
+            body["votes"]["boric"] = serde_json::json!(boric);
+            body["correction"] = serde_json::json!({"reason": "recount", "replaces": 1});
+            (url.clone(), body)
+        })
+        .collect();
+    let mut statuses = runtime.block_on(post_all(&token, corrections));
+    statuses.sort();
+    assert_eq!(statuses, [201, 409], "racing corrections");
 
     // Every other real acta, split between the two servers in batches, at once.
     runtime.block_on(async {
@@ -522,12 +538,13 @@ fn two_servers_keep_one_log_and_one_acta_once(db: &str) {
             assert_eq!(t.await.unwrap(), 201);
         }
     });
-    // Within a second both have followed each other's entries.
+    // Within a second both have followed each other's entries: 46,606 actas and the
+    // one correction.
     let results = |s: &Server| -> serde_json::Value {
         serde_json::from_str(&get(&format!("{}/api/v1/results", s.url))).unwrap()
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while results(&a)["log_size"] != 46606 || results(&b)["log_size"] != 46606 {
+    while results(&a)["log_size"] != 46607 || results(&b)["log_size"] != 46607 {
         assert!(
             std::time::Instant::now() < deadline,
             "the servers did not converge"

@@ -271,8 +271,8 @@ fn outcome_of(report: ContestReport, leader: &str, counts: Counts<'_>) -> LiveOu
 /// The share of mesas counted, rounded down to a hundredth of a percent (100 % only when
 /// every mesa is).
 fn counted_share(counts: Counts<'_>) -> f64 {
-    let ten_thousandths = u128::from(counts.mesas_counted) * 10_000
-        / u128::from(counts.mesas_total.max(1));
+    let ten_thousandths =
+        u128::from(counts.mesas_counted) * 10_000 / u128::from(counts.mesas_total.max(1));
     ten_thousandths as f64 / 10_000.0
 }
 

@@ -228,8 +228,7 @@ fn read_acta(election: &Election, position: usize, item: Value) -> Result<Acta, 
             return Err(fail("image_sha256", e.into()));
         }
     };
-    let correction =
-        read_correction(fields.remove("correction")).map_err(|(f, e)| fail(&f, e))?;
+    let correction = read_correction(fields.remove("correction")).map_err(|(f, e)| fail(&f, e))?;
     if let Some(unknown) = fields.keys().next() {
         let e = format!(
             "unknown field {unknown:?} (an acta has mesa, votes, image_sha256, correction)"
@@ -299,13 +298,19 @@ fn read_correction(correction: Option<Value>) -> Result<Option<Correction>, (Str
         }
     };
     // An unknown key first: a misspelt "replaces" is named as such.
-    if let Some(unknown) = fields.keys().find(|k| !matches!(k.as_str(), "reason" | "replaces")) {
+    if let Some(unknown) = fields
+        .keys()
+        .find(|k| !matches!(k.as_str(), "reason" | "replaces"))
+    {
         return Err((
             format!("correction.{unknown}"),
-            format!("unknown field {unknown:?} in \"correction\" (a correction has reason, replaces)"),
+            format!(
+                "unknown field {unknown:?} in \"correction\" (a correction has reason, replaces)"
+            ),
         ));
     }
-    let reason = read_reason(fields.remove("reason")).map_err(|e| ("correction.reason".into(), e))?;
+    let reason =
+        read_reason(fields.remove("reason")).map_err(|e| ("correction.reason".into(), e))?;
     let replaces = match fields.remove("replaces") {
         None | Some(Value::Null) => {
             let e = "a correction needs \"replaces\": the version of the mesa's acta it replaces (its latest), so that a correction made meanwhile is not lost";

@@ -90,7 +90,10 @@ fn assert_leading(results: &Value, leader: &str, kind: &str, names: &[&str]) {
     assert_eq!(if_final["kind"], json!(kind), "{results}");
     assert_verdict(if_final, kind, names, results);
     for word in ["winner", "runoff", "congress"] {
-        assert!(outcome.get(word).is_none(), "{word} while counting: {results}");
+        assert!(
+            outcome.get(word).is_none(),
+            "{word} while counting: {results}"
+        );
     }
     assert_eq!(outcome["provisional"], json!(true), "{results}");
     let explanation = outcome["explanation"].as_str().expect("an explanation");
@@ -99,7 +102,10 @@ fn assert_leading(results: &Value, leader: &str, kind: &str, names: &[&str]) {
         results["mesas_counted"], results["mesas_total"]
     );
     assert!(explanation.contains(&counted), "{explanation}");
-    assert!(explanation.contains("if the count ended now"), "{explanation}");
+    assert!(
+        explanation.contains("if the count ended now"),
+        "{explanation}"
+    );
 }
 
 /// Asserts the law's words of `outcome` (or of its `if_final`): who is elected, or the
@@ -291,7 +297,10 @@ async fn a_correction_is_recorded_only_over_the_latest_version(backend: Backend)
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
     assert_error(&answer, Some(0), Some("N1"), Some("correction.replaces"));
-    assert!(answer["error"].as_str().unwrap().contains("no acta yet"), "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("no acta yet"),
+        "{answer}"
+    );
 
     s.expect(&acta("N1", N1), 201).await;
     // Different counts without a correction: 409, saying what a correction needs.
@@ -299,7 +308,10 @@ async fn a_correction_is_recorded_only_over_the_latest_version(backend: Backend)
     let (status, answer) = s.submit(&s.national, &acta("N1", changed)).await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
     assert!(
-        answer["error"].as_str().unwrap().contains("\"replaces\": 1"),
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("\"replaces\": 1"),
         "{answer}"
     );
     let first = correction("N1", changed, "recount", 1);
@@ -307,7 +319,10 @@ async fn a_correction_is_recorded_only_over_the_latest_version(backend: Backend)
     assert_eq!(answer["actas"][0]["version"], 2);
     // A second correction of version 1: version 2 replaced it meanwhile. 409 naming it.
     let (status, answer) = s
-        .submit(&s.national, &correction("N1", [30, 20, 13, 2, 1], "other", 1))
+        .submit(
+            &s.national,
+            &correction("N1", [30, 20, 13, 2, 1], "other", 1),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
     assert_error(&answer, Some(0), Some("N1"), Some("correction.replaces"));
@@ -335,10 +350,7 @@ async fn a_correction_is_recorded_only_over_the_latest_version(backend: Backend)
     assert_eq!(third.image_sha256.as_deref(), Some(sha));
     assert_eq!(third.version, 3);
     assert_eq!(third.votes, entry(&lines[1]).votes, "the same counts");
-    assert_eq!(
-        third.reason.as_deref(),
-        Some("the sheet was scanned again")
-    );
+    assert_eq!(third.reason.as_deref(), Some("the sheet was scanned again"));
     let after = s.results("").await;
     assert_eq!(after["options"], before["options"], "the same totals");
     // The same image again (over version 3): unchanged; without a correction, too.
@@ -391,7 +403,10 @@ async fn racing_corrections(servers: &[&Server]) {
             assert!(Instant::now() < deadline, "the servers did not converge");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert_eq!(without_log(&s.results("").await), without_log(&first.results("").await));
+        assert_eq!(
+            without_log(&s.results("").await),
+            without_log(&first.results("").await)
+        );
     }
 }
 
@@ -922,7 +937,10 @@ async fn one_mesa_of_six_with_a_majority_is_leading_never_elected(backend: Backe
         .contains("1 of 6 mesas counted"));
     // Its region is complete and still elects nobody.
     let south = s.results("?region=SUR").await;
-    assert_eq!((&south["mesas_counted"], &south["mesas_total"]), (&json!(1), &json!(1)));
+    assert_eq!(
+        (&south["mesas_counted"], &south["mesas_total"]),
+        (&json!(1), &json!(1))
+    );
     assert_territory_leader(&south, Some("ana"));
 }
 

@@ -242,8 +242,9 @@ impl Server {
     /// A second server on this one's store, with its own state and writer: two servers,
     /// one log (as two `cifra serve` on one database).
     pub async fn beside(&self) -> Server {
-        let store = cifra_store::open(&self.address)
-            .unwrap_or_else(|e| panic!("the database opens a second time at {}: {e}", self.address));
+        let store = cifra_store::open(&self.address).unwrap_or_else(|e| {
+            panic!("the database opens a second time at {}: {e}", self.address)
+        });
         Server::launch(
             Arc::clone(&self.place),
             self.backend,
