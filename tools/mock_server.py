@@ -144,27 +144,36 @@ class State:
         provisional = agg.counted < agg.total
         outcome = None
         kind = self.args.outcome
-        if valid:
+        # As the server: a territory elects nobody (it has a leader, no outcome); the
+        # nation says what the law decides only once every mesa is counted.
+        if valid and territory is None:
             first, second = opts[0], opts[1]
             if kind == "congress":
-                outcome = {"kind": "congress", "congress": [first, second], "provisional": provisional,
-                           "explanation": "No candidate has an absolute majority: Congress chooses "
-                                          "between the two most voted (1925 Constitution, art. 64)."}
+                verdict = {"kind": "congress", "congress": [first, second]}
+                why = ("No candidate has an absolute majority: Congress chooses between the two "
+                       "most voted (1925 Constitution, art. 64).")
             elif kind == "elected" or agg.votes[first] * 2 > valid:
-                outcome = {"kind": "elected", "winner": first, "provisional": provisional,
-                           "explanation": f"{first} has more than half of the valid votes "
-                                          "(1980 Constitution, art. 26)."}
+                verdict = {"kind": "elected", "winner": first}
+                why = f"{first} has more than half of the valid votes (1980 Constitution, art. 26)."
             else:
-                outcome = {"kind": "runoff", "runoff": [first, second], "provisional": provisional,
-                           "explanation": "No candidate has more than half of the valid votes: "
-                                          f"the two most voted, {first} and {second}, go to a "
-                                          "second round (1980 Constitution, art. 26)."}
+                verdict = {"kind": "runoff", "runoff": [first, second]}
+                why = ("No candidate has more than half of the valid votes: the two most voted, "
+                       f"{first} and {second}, go to a second round (1980 Constitution, art. 26).")
+            if provisional:
+                outcome = {"kind": "leading", "leader": first, "if_final": verdict,
+                           "provisional": True,
+                           "explanation": f"Provisional: {agg.counted:,} of {agg.total:,} mesas "
+                                          f"counted; {first} leads. What the law would decide if "
+                                          f"the count ended now: {why}"}
+            else:
+                outcome = dict(verdict, provisional=False, explanation=why)
         r = {"election": NAME, "system": SYSTEM, "territory": territory,
                 "options": options, "valid_votes": valid,
                 "blank": agg.votes["blank"], "null": agg.votes["null"],
                 "mesas_counted": agg.counted, "mesas_total": agg.total,
                 "mesas_flagged": agg.flagged,
                 "electors_counted": agg.electors if self.args.electors else None,
+                "leader": opts[0] if valid else None,
                 "outcome": outcome}
         if with_log:  # as GET /api/v1/results answers; not in a breakdown's values
             r.update(log_size=self.log_size, log_root=self.log_root)

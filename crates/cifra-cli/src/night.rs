@@ -166,14 +166,67 @@ pub struct VerifyArgs {
     /// Offline: the signed checkpoint (a file).
     #[arg(long, value_name = "FILE", requires = "entries")]
     checkpoint: Option<PathBuf>,
-    /// Offline: the system that decides the outcome (the help lists those of one office).
+    /// Offline: the election, as `GET /api/v1/election` answers (saved beside the
+    /// entries): its system, options and number of mesas.
+    #[arg(long, value_name = "FILE", requires = "entries", conflicts_with_all = ["mesas", "system"])]
+    election: Option<PathBuf>,
+    /// Offline, without --election: the election's number of mesas (with --system).
+    #[arg(long, value_name = "N", requires_all = ["entries", "system"])]
+    mesas: Option<u64>,
+    /// Offline, with --mesas: the system that decides the outcome.
     #[arg(
         long,
         value_name = "ID",
-        default_value = "cl-presidential",
-        help = served_system_help("Offline: the system that decides the outcome")
+        requires = "mesas",
+        help = served_system_help("Offline, with --mesas: the system that decides the outcome")
     )]
-    system: String,
+    system: Option<String>,
+}
+
+/// What offline verification knows of the election: its name (from --election), system,
+/// options in order (from --election) and number of mesas.
+struct OfflineElection {
+    name: Option<String>,
+    system: cifra_core::System,
+    options: Option<Vec<String>>,
+    mesas_total: u64,
+}
+
+impl OfflineElection {
+    /// From --election FILE, or --mesas N --system ID; neither is refused, saying what to
+    /// pass (without the election's mesas a partial count would look complete).
+    fn of(args: &VerifyArgs) -> Result<OfflineElection, CliError> {
+        let parse_system = |id: &str, from: &str| {
+            id.parse()
+                .map_err(|e: cifra_core::UnknownSystem| CliError::Usage(format!("{from}: {e}")))
+        };
+        match (&args.election, args.mesas, &args.system) {
+            (Some(file), _, _) => {
+                let text = read_text(file)?;
+                let info = verify::parse_election(text.as_bytes()).map_err(|e| {
+                    CliError::Usage(format!(
+                        "--election {}: not the JSON of GET /api/v1/election: {e}",
+                        path_text(file)
+                    ))
+                })?;
+                Ok(OfflineElection {
+                    system: parse_system(&info.system, &format!("--election {}", path_text(file)))?,
+                    name: Some(info.name),
+                    options: Some(info.options),
+                    mesas_total: info.mesas_total,
+                })
+            }
+            (None, Some(mesas), Some(system)) => Ok(OfflineElection {
+                name: None,
+                system: parse_system(system, "--system")?,
+                options: None,
+                mesas_total: mesas,
+            }),
+            _ => Err(CliError::Usage(
+                "offline verify needs the election, to know how many mesas a complete count has: --election FILE (the JSON of GET /api/v1/election saved beside the entries) or --mesas N --system ID".into(),
+            )),
+        }
+    }
 }
 
 /// The help of a `--system` that `cifra serve` decides: `what`, and the systems of one
@@ -708,7 +761,8 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
         }
         (None, Some(entries), Some(checkpoint)) => {
             let key = key.ok_or_else(|| CliError::Usage("--key VKEY is needed offline".into()))?;
-            offline(args, entries, checkpoint, &key, previous.as_deref())
+            let election = OfflineElection::of(args)?;
+            offline(&election, entries, checkpoint, &key, previous.as_deref())
         }
         _ => {
             return Err(CliError::Usage(
@@ -732,7 +786,7 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
 }
 
 fn offline(
-    args: &VerifyArgs,
+    election: &OfflineElection,
     entries: &Path,
     checkpoint: &Path,
     key: &str,
@@ -765,20 +819,29 @@ fn offline(
             earlier.size
         ));
     }
-    let system: cifra_core::System = args
-        .system
-        .parse()
-        .map_err(|e: cifra_core::UnknownSystem| cifra_client::ClientError::Failed(e.to_string()))?;
-    // Without the election, its options are the ones the entries count.
-    let options: Vec<String> = log
-        .entries
-        .first()
-        .map(|e| e.votes.keys().cloned().collect())
-        .unwrap_or_default();
-    let recount = verify::recount(&log.checkpoint.origin, system.id(), &options, &log.entries)?;
-    let mesas = recount.tally.national.counted;
-    let results = verify::results(&recount, mesas)?;
+    let origin = &log.checkpoint.origin;
+    if let Some(name) = election.name.as_ref().filter(|name| *name != origin) {
+        return Err(cifra_client::ClientError::Failed(format!(
+            "the election file is of {name:?}, the log of {origin:?}"
+        )));
+    }
+    // Without the election file, its options are the ones the entries count.
+    let options: Vec<String> = election.options.clone().unwrap_or_else(|| {
+        log.entries
+            .first()
+            .map(|e| e.votes.keys().cloned().collect())
+            .unwrap_or_default()
+    });
+    let recount = verify::recount(origin, election.system.id(), &options, &log.entries)?;
+    let counted = recount.tally.national.counted;
+    if counted > election.mesas_total {
+        return Err(cifra_client::ClientError::Failed(format!(
+            "the log has actas of {counted} mesas; the election has {}",
+            election.mesas_total
+        )));
+    }
+    let results = verify::results(&recount, election.mesas_total)?;
     report.extend(cifra_client::describe(&results, &recount));
-    report.push("verified (offline: the mesas not yet counted are unknown here)".into());
+    report.push("verified (offline)".into());
     Ok(report)
 }

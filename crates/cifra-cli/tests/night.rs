@@ -139,6 +139,9 @@ fn offline_verification_detects_a_changed_count_and_a_rewritten_history() {
     submit(300, 700);
     let entries = dir.path().join("entries.ndjson");
     let checkpoint = dir.path().join("checkpoint");
+    // The election, saved beside the entries: how many mesas a complete count has.
+    let election = dir.path().join("election.json");
+    std::fs::write(&election, get(&format!("{}/api/v1/election", server.url))).unwrap();
     std::fs::write(
         &entries,
         get(&format!("{}/api/v1/log/entries?from=0", server.url)),
@@ -158,6 +161,8 @@ fn offline_verification_detects_a_changed_count_and_a_rewritten_history() {
             path(&checkpoint),
             "--key".into(),
             key.clone(),
+            "--election".into(),
+            path(&election),
         ];
         if let Some(p) = previous {
             args.extend(["--previous".to_string(), path(p)]);
@@ -172,10 +177,49 @@ fn offline_verification_detects_a_changed_count_and_a_rewritten_history() {
         stdout.contains("previous: the checkpoint of 300 entries is a prefix"),
         "{stdout}"
     );
+    // 700 of the 46,606 mesas: who leads, never "final".
     assert!(
-        stdout.contains("recount from the log: 700 of 700 mesas"),
+        stdout.contains("recount from the log: 700 of 46,606 mesas"),
         "{stdout}"
     );
+    let outcome = stdout
+        .lines()
+        .find(|l| l.starts_with("outcome: "))
+        .unwrap_or_else(|| panic!("no outcome in {stdout}"));
+    assert!(
+        outcome.contains(" leads (provisional: 700 of 46,606 mesas); if the count ended now: "),
+        "{outcome}"
+    );
+    assert!(!stdout.contains("final"), "{stdout}");
+    // The same from --mesas N --system ID.
+    let by_count = |extra: &[&str]| {
+        let mut args = vec![
+            "--entries",
+            entries.to_str().unwrap(),
+            "--checkpoint",
+            checkpoint.to_str().unwrap(),
+            "--key",
+            &key,
+        ];
+        args.extend(extra);
+        verify(&args)
+    };
+    let (ok, stdout, stderr) = by_count(&["--mesas", "46606", "--system", "cl-presidential"]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("(provisional: 700 of 46,606 mesas)"),
+        "{stdout}"
+    );
+    // Without the election's mesas a partial count would look complete: refused.
+    let (ok, stdout, stderr) = by_count(&[]);
+    assert!(!ok && stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("--election FILE") && stderr.contains("--mesas N --system ID"),
+        "{stderr}"
+    );
+    // An election of fewer mesas than the log counts cannot be this log's.
+    let (ok, _, stderr) = by_count(&["--mesas", "699", "--system", "cl-presidential"]);
+    assert!(!ok && stderr.contains("700 mesas"), "{stderr}");
 
     // One count changed in one entry: the root differs from the signed one.
     let text = std::fs::read_to_string(&entries).unwrap();
@@ -426,7 +470,8 @@ fn two_servers_on_one_postgresql_database_keep_one_log_and_one_acta_once() {
 }
 
 /// Two `cifra serve` on the store at `db`: the same acta 100 times to both is one entry,
-/// two different actas for one mesa are one 201 and one 409, all 46,606 real actas split
+/// two different actas for one mesa are one 201 and one 409, and so are two corrections
+/// of its version 1; all 46,606 real actas split
 /// between them give identical results and checkpoints, and both verify.
 fn two_servers_keep_one_log_and_one_acta_once(db: &str) {
     let (token, key) = init(db);
@@ -464,6 +509,21 @@ fn two_servers_keep_one_log_and_one_acta_once(db: &str) {
     let mut sorted = statuses.clone();
     sorted.sort();
     assert_eq!(sorted, [201, 409], "{statuses:?}");
+    // Two different corrections of that mesa's version 1, one to each server: one is
+    // recorded, the other is told version 2 replaced it (nothing is lost unseen).
+    let corrections: Vec<(String, serde_json::Value)> = [1234, 4321]
+        .iter()
+        .zip(&urls)
+        .map(|(boric, url)| {
+            let mut body = actas(&rows[1..2])[0].clone();
+            body["votes"]["boric"] = serde_json::json!(boric);
+            body["correction"] = serde_json::json!({"reason": "recount", "replaces": 1});
+            (url.clone(), body)
+        })
+        .collect();
+    let mut statuses = runtime.block_on(post_all(&token, corrections));
+    statuses.sort();
+    assert_eq!(statuses, [201, 409], "racing corrections");
 
     // Every other real acta, split between the two servers in batches, at once.
     runtime.block_on(async {
@@ -479,12 +539,13 @@ fn two_servers_keep_one_log_and_one_acta_once(db: &str) {
             assert_eq!(t.await.unwrap(), 201);
         }
     });
-    // Within a second both have followed each other's entries.
+    // Within a second both have followed each other's entries: 46,606 actas and the
+    // one correction.
     let results = |s: &Server| -> serde_json::Value {
         serde_json::from_str(&get(&format!("{}/api/v1/results", s.url))).unwrap()
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while results(&a)["log_size"] != 46606 || results(&b)["log_size"] != 46606 {
+    while results(&a)["log_size"] != 46607 || results(&b)["log_size"] != 46607 {
         assert!(
             std::time::Instant::now() < deadline,
             "the servers did not converge"

@@ -11,7 +11,7 @@ pub mod online;
 pub mod replay;
 pub mod verify;
 
-use cifra_report::live::LiveResults;
+use cifra_report::live::{LiveResults, Standing, Verdict};
 use cifra_report::table::{percent, thousands, Align, Table};
 
 /// What can go wrong talking to a server or checking its log.
@@ -59,20 +59,27 @@ pub fn describe(results: &LiveResults, recount: &verify::Recount) -> Vec<String>
     lines.extend(table.render("  ").lines().map(str::to_string));
     let outcome = match &results.outcome {
         None => "no valid votes yet".to_string(),
-        Some(o) => {
-            let state = if o.provisional {
-                "provisional"
-            } else {
-                "final"
-            };
-            match (&o.winner, &o.runoff, &o.congress) {
-                (Some(w), _, _) => format!("elected: {w} ({state})"),
-                (_, Some([a, b]), _) => format!("runoff: {a} vs {b} ({state})"),
-                (_, _, Some([a, b])) => format!("Congress chooses between {a} and {b} ({state})"),
-                _ => o.explanation.clone(),
-            }
-        }
+        Some(o) => match &o.standing {
+            Standing::Decided(verdict) => format!("{} (final)", verdict_text(verdict)),
+            Standing::Leading { leader, if_final } => format!(
+                "{leader} leads (provisional: {} of {} mesas); if the count ended now: {}",
+                thousands(results.mesas_counted),
+                thousands(results.mesas_total),
+                verdict_text(if_final)
+            ),
+        },
     };
     lines.push(format!("outcome: {outcome}"));
     lines
+}
+
+/// What the law decides, in a few words.
+fn verdict_text(verdict: &Verdict) -> String {
+    match verdict {
+        Verdict::Elected { winner } => format!("elected: {winner}"),
+        Verdict::Runoff { runoff: [a, b] } => format!("runoff: {a} vs {b}"),
+        Verdict::Congress { congress: [a, b] } => {
+            format!("Congress chooses between {a} and {b}")
+        }
+    }
 }

@@ -33,11 +33,11 @@ pub async fn run(online: &Online) -> Result<Vec<String>, ClientError> {
     let key = match &online.key {
         Some(key) => key.trim().to_string(),
         None => {
+            let key = election.key.clone();
             report.push(format!(
-                "key: {} (the server's own: pass --key with a key you got elsewhere to trust it)",
-                election.key
+                "key: {key} (the server's own: pass --key with a key you got elsewhere to trust it)"
             ));
-            election.key.clone()
+            key
         }
     };
     let note = text(get("/api/v1/log/checkpoint".into()).await?)?;

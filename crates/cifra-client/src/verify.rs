@@ -13,6 +13,15 @@ use cifra_log::{Checkpoint, Entry, Hash, NoteVerifier, Tree};
 use cifra_report::live::LiveResults;
 use std::collections::BTreeMap;
 
+/// What a server says its election is (`GET /api/v1/election`, or that answer saved
+/// beside the entries).
+pub use cifra_night::api::ElectionView;
+
+/// The election in `json`, the answer of `GET /api/v1/election`; `Err`: why not.
+pub fn parse_election(json: &[u8]) -> Result<ElectionView, String> {
+    serde_json::from_slice(json).map_err(|e| e.to_string())
+}
+
 /// A log checked against its signed checkpoint.
 #[derive(Debug)]
 pub struct CheckedLog {

@@ -28,8 +28,10 @@ pub struct Current {
     pub votes: Box<[u64]>,
     /// Whether it is flagged.
     pub flagged: bool,
-    /// The scanned sheet's hash, if the acta gave one.
-    pub image_sha256: Option<String>,
+    /// The scanned sheet's SHA-256, if given.
+    pub image_sha256: Option<Box<str>>,
+    /// Why, for a correction.
+    pub reason: Option<Box<str>>,
 }
 
 /// Sums over a set of mesas.
@@ -163,7 +165,8 @@ impl Tally {
             index: entry.index,
             votes,
             flagged: !entry.flags.is_empty(),
-            image_sha256: entry.image_sha256.clone(),
+            image_sha256: entry.image_sha256.as_deref().map(Box::from),
+            reason: entry.reason.as_deref().map(Box::from),
         };
         let m = mesa as usize;
         let electors = election.spec.mesas[m].electors;

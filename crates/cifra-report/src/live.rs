@@ -2,7 +2,12 @@
 //! from the log: the results of one election of a single office (the nation or one
 //! territory), with the law engine's outcome. Options and shares come from the same
 //! [`ContestReport`] as `cifra tally`'s, so the same votes give the same numbers.
+//!
+//! Words that are true: a territory elects nobody, so its results say only who leads
+//! there; the nation's say what the law decides only once every mesa is counted, and
+//! until then who leads and what the law would decide if the count ended now.
 
+use crate::table::{percent, thousands};
 use crate::tally::ContestReport;
 use cifra_core::{Candidate, Contest, Lottery, Outcome, SeatsRule, System, SystemError};
 use serde::Serialize;
@@ -68,23 +73,56 @@ pub struct OptionRow {
     pub share: f64,
 }
 
-/// What the law decides from the votes counted so far.
+/// What the law decides from a count: who is elected, or the two of a runoff or of
+/// Congress. Serialised with its `kind`: `{"kind": "runoff", "runoff": [A, B]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Verdict {
+    /// Elected outright.
+    Elected {
+        /// The winner.
+        winner: String,
+    },
+    /// A second round between the first two.
+    Runoff {
+        /// The two, most voted first.
+        runoff: [String; 2],
+    },
+    /// Congress chooses between the first two (1925 Constitution).
+    Congress {
+        /// The two, most voted first.
+        congress: [String; 2],
+    },
+}
+
+/// Where the nation's count stands: leading while mesas are uncounted, decided once
+/// every one is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Standing {
+    /// Mesas are uncounted: nothing is decided yet.
+    Leading {
+        /// The most voted option so far.
+        leader: String,
+        /// What the law would decide if the count ended now.
+        if_final: Verdict,
+    },
+    /// Every mesa is counted: what the law decides (its own `kind`).
+    #[serde(untagged)]
+    Decided(Verdict),
+}
+
+/// The nation's outcome: `{"kind": "leading", "leader", "if_final", ...}` while mesas
+/// are uncounted, then `{"kind": "elected"|"runoff"|"congress", ...}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LiveOutcome {
-    /// `elected`, `runoff` or `congress`.
-    pub kind: Outcome,
-    /// The winner, when elected.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub winner: Option<String>,
-    /// The two in the second round.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub runoff: Option<[String; 2]>,
-    /// The two Congress chooses between (1925 Constitution).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub congress: Option<[String; 2]>,
-    /// True until every mesa of the territory is counted.
+    /// Leading, or decided.
+    #[serde(flatten)]
+    pub standing: Standing,
+    /// True while leading (until every mesa is counted).
     pub provisional: bool,
-    /// Why, in a sentence (as `cifra tally` explains it).
+    /// Why, in a sentence (as `cifra tally` explains it; while leading, with how many
+    /// mesas are counted and that it is what the law would decide if the count ended now).
     pub explanation: String,
 }
 
@@ -113,7 +151,11 @@ pub struct LiveResults {
     pub mesas_flagged: u64,
     /// Registered electors of the counted mesas, if known.
     pub electors_counted: Option<u64>,
-    /// What the law decides from the counted votes; `None` while there are no valid votes.
+    /// The most voted option (the first of `options`); `None` while there are no valid
+    /// votes.
+    pub leader: Option<String>,
+    /// For the nation, where the count stands (see [`LiveOutcome`]); `None` for a
+    /// territory (it elects nobody) and while there are no valid votes.
     pub outcome: Option<LiveOutcome>,
 }
 
@@ -129,7 +171,6 @@ impl LiveResults {
         let contest = contest(counts);
         let valid = contest.valid_votes();
         let (blank, null) = (contest.blank, contest.null);
-        let provisional = counts.mesas_counted < counts.mesas_total;
         let (options, outcome) = if valid == 0 {
             // All tied at 0: by name, as every tie in the rows.
             let mut options: Vec<OptionRow> = contest
@@ -146,8 +187,14 @@ impl LiveResults {
         } else {
             let decision = system.decide(&contest, None, &Lottery::default())?;
             let report = ContestReport::new(system, &contest, &decision);
-            (options_of(&report), Some(outcome_of(report, provisional)))
+            let options = options_of(&report);
+            // A territory elects nobody: the law is asked of the nation alone.
+            let outcome = territory
+                .is_none()
+                .then(|| outcome_of(report, &options[0].option, counts));
+            (options, outcome)
         };
+        let leader = (valid > 0).then(|| options[0].option.clone());
         Ok(LiveResults {
             election: election.to_string(),
             system: system.id().to_string(),
@@ -160,6 +207,7 @@ impl LiveResults {
             mesas_total: counts.mesas_total,
             mesas_flagged: counts.mesas_flagged,
             electors_counted: counts.electors_counted,
+            leader,
             outcome,
         })
     }
@@ -192,19 +240,52 @@ fn options_of(report: &ContestReport) -> Vec<OptionRow> {
         .collect()
 }
 
-fn outcome_of(report: ContestReport, provisional: bool) -> LiveOutcome {
-    let (winner, runoff, congress) = match report.outcome {
-        Outcome::Elected => (report.elected.into_iter().next(), None, None),
-        Outcome::Runoff => (None, report.runoff, None),
-        Outcome::Congress => (None, None, report.runoff),
-    };
+/// The nation's outcome: what the law decides once every mesa is counted; before, who
+/// leads and what the law would decide if the count ended now.
+fn outcome_of(report: ContestReport, leader: &str, counts: Counts<'_>) -> LiveOutcome {
+    let verdict = verdict_of(&report);
+    if counts.mesas_counted >= counts.mesas_total {
+        return LiveOutcome {
+            standing: Standing::Decided(verdict),
+            provisional: false,
+            explanation: report.explanation,
+        };
+    }
+    let explanation = format!(
+        "Provisional: {} of {} mesas counted ({}); {leader} leads. What the law would decide if the count ended now: {}",
+        thousands(counts.mesas_counted),
+        thousands(counts.mesas_total),
+        percent(counted_share(counts)),
+        report.explanation
+    );
     LiveOutcome {
-        kind: report.outcome,
-        winner,
-        runoff,
-        congress,
-        provisional,
-        explanation: report.explanation,
+        standing: Standing::Leading {
+            leader: leader.to_string(),
+            if_final: verdict,
+        },
+        provisional: true,
+        explanation,
+    }
+}
+
+/// The share of mesas counted, rounded down to a hundredth of a percent (100 % only when
+/// every mesa is).
+fn counted_share(counts: Counts<'_>) -> f64 {
+    let ten_thousandths =
+        u128::from(counts.mesas_counted) * 10_000 / u128::from(counts.mesas_total.max(1));
+    ten_thousandths as f64 / 10_000.0
+}
+
+/// The law's decision in a report, as a [`Verdict`].
+fn verdict_of(report: &ContestReport) -> Verdict {
+    // The engine names the two whenever its outcome is a runoff or Congress.
+    let two = || report.runoff.clone().unwrap_or_default();
+    match report.outcome {
+        Outcome::Elected => Verdict::Elected {
+            winner: report.elected.first().cloned().unwrap_or_default(),
+        },
+        Outcome::Runoff => Verdict::Runoff { runoff: two() },
+        Outcome::Congress => Verdict::Congress { congress: two() },
     }
 }
 
@@ -227,60 +308,136 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_runoff_without_an_absolute_majority_names_the_first_two() {
-        let options = names(&["a", "b", "c", "blank", "null"]);
-        let votes = [40, 35, 25, 7, 3];
-        let r = LiveResults::new(
+    fn nation(options: &[String], votes: &[u64], counted: u64) -> LiveResults {
+        LiveResults::new(
             "e",
             System::ClPresidential,
             None,
-            counts(&options, &votes, 4),
+            counts(options, votes, counted),
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn a_partial_count_leads_with_what_the_law_would_decide_if_it_ended_now() {
+        let options = names(&["a", "b", "c", "blank", "null"]);
+        let votes = [40, 35, 25, 7, 3];
+        let r = nation(&options, &votes, 4);
         assert_eq!(r.valid_votes, 100);
         assert_eq!((r.blank, r.null), (7, 3));
         let order: Vec<&str> = r.options.iter().map(|o| o.option.as_str()).collect();
         assert_eq!(order, ["a", "b", "c"]);
         assert_eq!(r.options[0].share, 0.4);
+        assert_eq!(r.leader.as_deref(), Some("a"));
         let outcome = r.outcome.unwrap();
-        assert_eq!(outcome.kind, Outcome::Runoff);
-        assert_eq!(outcome.runoff, Some(["a".to_string(), "b".to_string()]));
+        assert_eq!(
+            outcome.standing,
+            Standing::Leading {
+                leader: "a".into(),
+                if_final: Verdict::Runoff {
+                    runoff: ["a".into(), "b".into()]
+                }
+            }
+        );
         assert!(outcome.provisional);
+        assert!(
+            outcome.explanation.starts_with(
+                "Provisional: 4 of 10 mesas counted (40.00 %); a leads. What the law would decide if the count ended now: No candidate"
+            ),
+            "{}",
+            outcome.explanation
+        );
+        let json = serde_json::to_value(&outcome).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "leading", "leader": "a",
+                               "if_final": {"kind": "runoff", "runoff": ["a", "b"]},
+                               "provisional": true, "explanation": outcome.explanation})
+        );
     }
 
     #[test]
-    fn an_absolute_majority_elects_and_is_final_when_every_mesa_is_counted() {
+    fn an_absolute_majority_is_elected_only_when_every_mesa_is_counted() {
         let options = names(&["a", "b", "blank"]);
         let votes = [51, 49, 100];
-        let r = LiveResults::new(
-            "e",
-            System::ClPresidential,
-            None,
-            counts(&options, &votes, 10),
-        )
-        .unwrap();
-        let outcome = r.outcome.unwrap();
-        assert_eq!(outcome.kind, Outcome::Elected);
-        assert_eq!(outcome.winner.as_deref(), Some("a"));
+        let partial = nation(&options, &votes, 9).outcome.unwrap();
+        let json = serde_json::to_value(&partial).unwrap();
+        assert_eq!(json["kind"], "leading");
+        assert_eq!(
+            json["if_final"],
+            serde_json::json!({"kind": "elected", "winner": "a"})
+        );
+        assert!(json.get("winner").is_none());
+        // 9,999 of 10,000 is not 100 %: the share counted is rounded down.
+        let mut almost = counts(&options, &votes, 9_999);
+        almost.mesas_total = 10_000;
+        assert!(counted_share(almost) < 1.0);
+
+        let outcome = nation(&options, &votes, 10).outcome.unwrap();
+        assert_eq!(
+            outcome.standing,
+            Standing::Decided(Verdict::Elected { winner: "a".into() })
+        );
         assert!(!outcome.provisional);
         let json = serde_json::to_value(&outcome).unwrap();
         assert_eq!(json["kind"], "elected");
+        assert_eq!(json["winner"], "a");
+        assert_eq!(json["provisional"], false);
         assert!(json.get("runoff").is_none());
+        assert!(json.get("if_final").is_none());
+        assert!(json.get("leader").is_none());
     }
 
     #[test]
-    fn no_valid_votes_is_no_outcome_yet() {
-        let options = names(&["a", "b", "null"]);
-        let votes = [0, 0, 5];
+    fn congress_chooses_once_every_mesa_is_counted() {
+        let options = names(&["a", "b", "c"]);
+        let r = LiveResults::new(
+            "e",
+            System::ClPresidential1925,
+            None,
+            counts(&options, &[40, 35, 25], 10),
+        )
+        .unwrap();
+        let json = serde_json::to_value(r.outcome.unwrap()).unwrap();
+        assert_eq!(json["kind"], "congress");
+        assert_eq!(json["congress"], serde_json::json!(["a", "b"]));
+    }
+
+    #[test]
+    fn a_territory_has_a_leader_and_no_outcome() {
+        let options = names(&["a", "b", "blank"]);
+        let territory = TerritoryRef {
+            column: "region".into(),
+            value: "NORTE".into(),
+        };
         let r = LiveResults::new(
             "e",
             System::ClPresidential,
-            None,
-            counts(&options, &votes, 1),
+            Some(territory),
+            counts(&options, &[70, 30, 0], 10),
         )
         .unwrap();
+        assert_eq!(r.leader.as_deref(), Some("a"));
         assert_eq!(r.outcome, None);
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["outcome"], serde_json::Value::Null);
+        assert_eq!(json["leader"], "a");
+    }
+
+    #[test]
+    fn a_tie_leads_in_the_order_of_the_options() {
+        let options = names(&["b", "a"]);
+        let r = nation(&options, &[5, 5], 1);
+        assert_eq!(r.options[0].option, "a");
+        assert_eq!(r.leader.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn no_valid_votes_is_no_leader_and_no_outcome_yet() {
+        let options = names(&["a", "b", "null"]);
+        let r = nation(&options, &[0, 0, 5], 1);
+        assert_eq!(r.outcome, None);
+        assert_eq!(r.leader, None);
         assert_eq!(r.options.len(), 2);
     }
 

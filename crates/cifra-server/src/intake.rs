@@ -28,8 +28,18 @@ pub struct Acta {
     pub votes: Vec<u64>,
     /// The scanned sheet's SHA-256, lowercase hex.
     pub image_sha256: Option<String>,
-    /// For a correction: why.
-    pub reason: Option<String>,
+    /// For a correction: why, and the version it replaces.
+    pub correction: Option<Correction>,
+}
+
+/// A correction of a recorded acta: recorded only if the version it replaces is still
+/// the mesa's latest, so that of two corrections made at once neither is lost unseen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    /// Why.
+    pub reason: String,
+    /// The version of the mesa's acta it replaces.
+    pub replaces: u32,
 }
 
 /// A refusal: the status and a JSON body naming the acta, the mesa and the field.
@@ -218,16 +228,7 @@ fn read_acta(election: &Election, position: usize, item: Value) -> Result<Acta, 
             return Err(fail("image_sha256", e.into()));
         }
     };
-    let reason = match fields.remove("correction") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(mut correction)) => Some(
-            read_reason(correction.remove("reason")).map_err(|e| fail("correction.reason", e))?,
-        ),
-        Some(_) => {
-            let e = "\"correction\" must be an object {\"reason\": TEXT}";
-            return Err(fail("correction", e.into()));
-        }
-    };
+    let correction = read_correction(fields.remove("correction")).map_err(|(f, e)| fail(&f, e))?;
     if let Some(unknown) = fields.keys().next() {
         let e = format!(
             "unknown field {unknown:?} (an acta has mesa, votes, image_sha256, correction)"
@@ -239,7 +240,7 @@ fn read_acta(election: &Election, position: usize, item: Value) -> Result<Acta, 
         position,
         votes,
         image_sha256,
-        reason,
+        correction,
     })
 }
 
@@ -283,6 +284,49 @@ fn read_votes(
         ));
     }
     Ok(out.into_iter().flatten().collect())
+}
+
+/// `"correction": {"reason": TEXT, "replaces": VERSION}`, nothing else in it. On error:
+/// the field and what is wrong.
+fn read_correction(correction: Option<Value>) -> Result<Option<Correction>, (String, String)> {
+    let mut fields = match correction {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(fields)) => fields,
+        Some(_) => {
+            let e = "\"correction\" must be an object {\"reason\": TEXT, \"replaces\": VERSION}";
+            return Err(("correction".into(), e.into()));
+        }
+    };
+    // An unknown key first: a misspelt "replaces" is named as such.
+    if let Some(unknown) = fields
+        .keys()
+        .find(|k| !matches!(k.as_str(), "reason" | "replaces"))
+    {
+        return Err((
+            format!("correction.{unknown}"),
+            format!(
+                "unknown field {unknown:?} in \"correction\" (a correction has reason, replaces)"
+            ),
+        ));
+    }
+    let reason =
+        read_reason(fields.remove("reason")).map_err(|e| ("correction.reason".into(), e))?;
+    let replaces = match fields.remove("replaces") {
+        None | Some(Value::Null) => {
+            let e = "a correction needs \"replaces\": the version of the mesa's acta it replaces (its latest), so that a correction made meanwhile is not lost";
+            return Err(("correction.replaces".into(), e.into()));
+        }
+        Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+            Some(n) if n >= 1 => n,
+            _ => {
+                return Err((
+                    "correction.replaces".into(),
+                    format!("\"replaces\" must be a version of the mesa's acta (a whole number from 1), not {v}"),
+                ))
+            }
+        },
+    };
+    Ok(Some(Correction { reason, replaces }))
 }
 
 fn read_reason(reason: Option<Value>) -> Result<String, String> {

@@ -4,7 +4,7 @@
 //! a group's failure to reach the disk fails every submission in it and changes nothing.
 
 use crate::election::Election;
-use crate::intake::{Acta, ApiError};
+use crate::intake::{Acta, ApiError, Correction};
 use crate::live::Live;
 use crate::ServerError;
 use axum::http::StatusCode;
@@ -86,6 +86,25 @@ struct Latest {
     version: u32,
     index: u64,
     votes: Vec<u64>,
+    image_sha256: Option<Box<str>>,
+    reason: Option<Box<str>>,
+}
+
+impl Latest {
+    /// Whether `acta` says nothing new: the same counts, and no other sheet image.
+    fn says_the_same(&self, acta: &Acta) -> bool {
+        self.votes == acta.votes
+            && (acta.image_sha256.is_none()
+                || acta.image_sha256.as_deref() == self.image_sha256.as_deref())
+    }
+
+    /// Whether this version is `correction` of `acta` itself, already recorded (the same
+    /// correction sent again, e.g. after an answer that was lost).
+    fn is_recorded(&self, acta: &Acta, correction: &Correction) -> bool {
+        self.version == correction.replaces.saturating_add(1)
+            && self.says_the_same(acta)
+            && self.reason.as_deref() == Some(correction.reason.as_str())
+    }
 }
 
 impl Writer {
@@ -277,6 +296,8 @@ impl Writer {
                                 version: c.version,
                                 index: c.index,
                                 votes: c.votes.to_vec(),
+                                image_sha256: c.image_sha256.clone(),
+                                reason: c.reason.clone(),
                             })
                     });
                 match self.decide_acta(acta, latest.as_ref(), next, &time) {
@@ -296,6 +317,8 @@ impl Writer {
                                 version: entry.version,
                                 index: entry.index,
                                 votes: acta.votes.clone(),
+                                image_sha256: entry.image_sha256.as_deref().map(Box::from),
+                                reason: entry.reason.as_deref().map(Box::from),
                             },
                         );
                         mine_applied.push((acta.mesa, entry));
@@ -340,34 +363,65 @@ impl Writer {
     ) -> Result<Decided, ApiError> {
         let mesa = &self.election.spec.mesas[acta.mesa as usize];
         let flags = flags(acta, mesa.electors);
-        let version = match latest {
-            Some(l) if l.votes == acta.votes => {
-                return Ok(Decided::Unchanged(ActaAnswer {
-                    mesa: mesa.id.clone(),
-                    status: "unchanged",
-                    index: l.index,
-                    version: l.version,
-                    flags,
-                }));
+        let unchanged = |l: &Latest| {
+            Decided::Unchanged(ActaAnswer {
+                mesa: mesa.id.clone(),
+                status: "unchanged",
+                index: l.index,
+                version: l.version,
+                flags: flags.clone(),
+            })
+        };
+        let conflict = |field: &str, error: String| {
+            ApiError::acta(
+                StatusCode::CONFLICT,
+                acta.position,
+                Some(&mesa.id),
+                Some(field),
+                error,
+            )
+        };
+        let version = match (latest, &acta.correction) {
+            (None, None) => 1,
+            (None, Some(_)) => {
+                return Err(conflict(
+                    "correction.replaces",
+                    format!(
+                        "mesa {:?} has no acta yet: there is nothing to correct; send its first acta without \"correction\"",
+                        mesa.id
+                    ),
+                ));
             }
-            Some(l) if acta.reason.is_none() => {
+            (Some(l), None) if l.votes == acta.votes => return Ok(unchanged(l)),
+            (Some(l), None) => {
                 let i = (0..acta.votes.len())
                     .find(|&i| l.votes[i] != acta.votes[i])
                     .unwrap_or(0);
                 let option = &self.election.spec.options[i];
-                return Err(ApiError::acta(
-                    StatusCode::CONFLICT,
-                    acta.position,
-                    Some(&mesa.id),
-                    Some(&format!("votes.{option}")),
+                return Err(conflict(
+                    &format!("votes.{option}"),
                     format!(
-                        "mesa {:?} already has an acta (version {}, log entry {}) with {} votes for {option:?}, not {}; a correction needs \"correction\": {{\"reason\": TEXT}}",
-                        mesa.id, l.version, l.index, l.votes[i], acta.votes[i]
+                        "mesa {:?} already has an acta (version {}, log entry {}) with {} votes for {option:?}, not {}; a correction needs \"correction\": {{\"reason\": TEXT, \"replaces\": {}}}",
+                        mesa.id, l.version, l.index, l.votes[i], acta.votes[i], l.version
                     ),
                 ));
             }
-            Some(l) => l.version + 1,
-            None => 1,
+            (Some(l), Some(c)) if c.replaces == l.version => {
+                if l.says_the_same(acta) {
+                    return Ok(unchanged(l));
+                }
+                l.version + 1
+            }
+            (Some(l), Some(c)) if l.is_recorded(acta, c) => return Ok(unchanged(l)),
+            (Some(l), Some(c)) => {
+                return Err(conflict(
+                    "correction.replaces",
+                    format!(
+                        "mesa {:?}'s latest acta is version {} (log entry {}), not version {}: it was corrected meanwhile; read version {} and, if your correction still stands, send it with \"replaces\": {}",
+                        mesa.id, l.version, l.index, c.replaces, l.version, l.version
+                    ),
+                ));
+            }
         };
         let votes: BTreeMap<String, u64> = self
             .election
@@ -382,7 +436,7 @@ impl Writer {
             image_sha256: acta.image_sha256.clone(),
             index,
             mesa: mesa.id.clone(),
-            reason: acta.reason.clone(),
+            reason: acta.correction.as_ref().map(|c| c.reason.clone()),
             time: time.to_string(),
             version,
             votes,

@@ -64,17 +64,64 @@ fn assert_totals(results: &Value, votes: [u64; 5], counted: u64, total: u64, ele
     assert_eq!(results["electors_counted"], json!(electors), "{results}");
 }
 
-fn assert_outcome(results: &Value, kind: &str, names: &[&str], provisional: bool) {
+/// Asserts that the nation's `results` are final: the law's outcome of `kind` naming
+/// `names` (the winner, or the two of a runoff or of Congress), and its explanation.
+fn assert_final(results: &Value, kind: &str, names: &[&str]) {
     let outcome = &results["outcome"];
     assert_eq!(outcome["kind"], json!(kind), "{results}");
+    assert_verdict(outcome, kind, names, results);
+    assert_eq!(outcome["provisional"], json!(false), "{results}");
+    assert!(outcome.get("if_final").is_none(), "{results}");
+    assert!(outcome["explanation"]
+        .as_str()
+        .is_some_and(|e| !e.is_empty()));
+}
+
+/// Asserts that the nation's `results`, counted in part, say only who leads: `leader`,
+/// and as `if_final` what the law would decide now (`kind` naming `names`), provisional,
+/// with an explanation that says so and how many mesas are counted; never an outcome
+/// of the law's own words.
+fn assert_leading(results: &Value, leader: &str, kind: &str, names: &[&str]) {
+    let outcome = &results["outcome"];
+    assert_eq!(outcome["kind"], "leading", "{results}");
+    assert_eq!(outcome["leader"], json!(leader), "{results}");
+    assert_eq!(results["leader"], json!(leader), "{results}");
+    let if_final = &outcome["if_final"];
+    assert_eq!(if_final["kind"], json!(kind), "{results}");
+    assert_verdict(if_final, kind, names, results);
+    for word in ["winner", "runoff", "congress"] {
+        assert!(
+            outcome.get(word).is_none(),
+            "{word} while counting: {results}"
+        );
+    }
+    assert_eq!(outcome["provisional"], json!(true), "{results}");
+    let explanation = outcome["explanation"].as_str().expect("an explanation");
+    let counted = format!(
+        "{} of {} mesas counted",
+        results["mesas_counted"], results["mesas_total"]
+    );
+    assert!(explanation.contains(&counted), "{explanation}");
+    assert!(
+        explanation.contains("if the count ended now"),
+        "{explanation}"
+    );
+}
+
+/// Asserts the law's words of `outcome` (or of its `if_final`): who is elected, or the
+/// two of a runoff or of Congress.
+fn assert_verdict(outcome: &Value, kind: &str, names: &[&str], results: &Value) {
     match kind {
         "elected" => assert_eq!(outcome["winner"], json!(names[0]), "{results}"),
         _ => assert_eq!(outcome[kind], json!(names), "{results}"),
     }
-    assert_eq!(outcome["provisional"], json!(provisional), "{results}");
-    assert!(outcome["explanation"]
-        .as_str()
-        .is_some_and(|e| !e.is_empty()));
+}
+
+/// Asserts that a territory's `results` say who leads there (`None`: nobody has valid
+/// votes yet) and no outcome: a territory elects nobody.
+fn assert_territory_leader(results: &Value, leader: Option<&str>) {
+    assert_eq!(results["leader"], json!(leader), "{results}");
+    assert_eq!(results["outcome"], Value::Null, "{results}");
 }
 
 fn entry(line: &str) -> Entry {
@@ -206,7 +253,7 @@ async fn different_counts_are_409_without_a_correction_and_a_new_version_with_on
     assert_eq!(s.results("").await, before, "a conflict changes nothing");
 
     let reason = "recount ordered by the Tribunal";
-    let answer = s.expect(&correction("N1", changed, reason), 201).await;
+    let answer = s.expect(&correction("N1", changed, reason, 1), 201).await;
     assert_eq!(
         answer,
         json!({"log_size": 3, "actas": [{"mesa": "N1", "status": "recorded", "index": 2,
@@ -239,6 +286,141 @@ async fn different_counts_are_409_without_a_correction_and_a_new_version_with_on
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
     assert_error(&answer, Some(0), Some("N1"), Some("votes.carla"));
     assert_eq!(s.size().await, 3);
+}
+
+on_both!(a_correction_is_recorded_only_over_the_latest_version);
+async fn a_correction_is_recorded_only_over_the_latest_version(backend: Backend) {
+    let s = Server::start(backend).await;
+    // Nothing to replace yet.
+    let (status, answer) = s
+        .submit(&s.national, &correction("N1", N1, "early", 1))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert_error(&answer, Some(0), Some("N1"), Some("correction.replaces"));
+    assert!(
+        answer["error"].as_str().unwrap().contains("no acta yet"),
+        "{answer}"
+    );
+
+    s.expect(&acta("N1", N1), 201).await;
+    // Different counts without a correction: 409, saying what a correction needs.
+    let changed = [30, 20, 12, 2, 1];
+    let (status, answer) = s.submit(&s.national, &acta("N1", changed)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("\"replaces\": 1"),
+        "{answer}"
+    );
+    let first = correction("N1", changed, "recount", 1);
+    let answer = s.expect(&first, 201).await;
+    assert_eq!(answer["actas"][0]["version"], 2);
+    // A second correction of version 1: version 2 replaced it meanwhile. 409 naming it.
+    let (status, answer) = s
+        .submit(
+            &s.national,
+            &correction("N1", [30, 20, 13, 2, 1], "other", 1),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert_error(&answer, Some(0), Some("N1"), Some("correction.replaces"));
+    assert!(
+        answer["error"].as_str().unwrap().contains("version 2"),
+        "{answer}"
+    );
+    // The first correction sent again (its answer lost, say): already recorded, 200.
+    let again = s.expect(&first, 200).await;
+    assert_eq!(again["actas"][0]["status"], "unchanged");
+    assert_eq!(again["actas"][0]["version"], 2);
+    // Over version 2, the same counts and no new image: nothing new, 200.
+    s.expect(&correction("N1", changed, "same", 2), 200).await;
+    assert_eq!(s.size().await, 2);
+
+    // Only the sheet's image changes: a new version with the same counts.
+    let sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let mut image = correction("N1", changed, "the sheet was scanned again", 2);
+    image["image_sha256"] = json!(sha);
+    let before = s.results("").await;
+    let answer = s.expect(&image, 201).await;
+    assert_eq!(answer["actas"][0]["version"], 3);
+    let lines = s.lines().await;
+    let third = entry(&lines[2]);
+    assert_eq!(third.image_sha256.as_deref(), Some(sha));
+    assert_eq!(third.version, 3);
+    assert_eq!(third.votes, entry(&lines[1]).votes, "the same counts");
+    assert_eq!(third.reason.as_deref(), Some("the sheet was scanned again"));
+    let after = s.results("").await;
+    assert_eq!(after["options"], before["options"], "the same totals");
+    // The same image again (over version 3): unchanged; without a correction, too.
+    image["correction"]["replaces"] = json!(3);
+    s.expect(&image, 200).await;
+    let mut plain = acta("N1", changed);
+    plain["image_sha256"] = json!(sha);
+    s.expect(&plain, 200).await;
+    assert_eq!(s.size().await, 3);
+}
+
+/// Eight different corrections of one mesa's version 1 at once, sent to `servers` in
+/// turn: one is recorded (201), seven are told version 2 replaced it (409); the log
+/// has the mesa's versions 1 and 2 only, and every server shows the same.
+async fn racing_corrections(servers: &[&Server]) {
+    let first = servers[0];
+    first.expect(&acta("C1", C1), 201).await;
+    // Every server knows version 1 before the race.
+    for s in servers {
+        while s.size().await < 1 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    let racing = futures_util::future::join_all((0..8u64).map(|i| {
+        let s = servers[i as usize % servers.len()];
+        let body = correction("C1", [51 + i, 10, 15, 2, 2], &format!("recount {i}"), 1);
+        async move { s.submit(&s.national, &body).await }
+    }));
+    let answers = racing.await;
+    let won: Vec<_> = answers
+        .iter()
+        .filter(|(st, _)| *st == StatusCode::CREATED)
+        .collect();
+    assert_eq!(won.len(), 1, "{answers:?}");
+    assert_eq!(won[0].1["actas"][0]["version"], 2);
+    for (status, answer) in answers.iter().filter(|(st, _)| *st != StatusCode::CREATED) {
+        assert_eq!(*status, StatusCode::CONFLICT, "{answer}");
+        assert_eq!(answer["field"], "correction.replaces", "{answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains("version 2"),
+            "{answer}"
+        );
+    }
+    let lines = first.lines().await;
+    let versions: Vec<u32> = lines.iter().map(|l| entry(l).version).collect();
+    assert_eq!(versions, [1, 2], "{lines:?}");
+    let deadline = Instant::now() + PATIENCE;
+    for s in servers {
+        while s.size().await < 2 {
+            assert!(Instant::now() < deadline, "the servers did not converge");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            without_log(&s.results("").await),
+            without_log(&first.results("").await)
+        );
+    }
+}
+
+on_both!(racing_corrections_on_one_server_record_one);
+async fn racing_corrections_on_one_server_record_one(backend: Backend) {
+    let s = Server::start(backend).await;
+    racing_corrections(&[&s]).await;
+}
+
+on_both!(racing_corrections_on_two_servers_of_one_database_record_one);
+async fn racing_corrections_on_two_servers_of_one_database_record_one(backend: Backend) {
+    let a = Server::start(backend).await;
+    let b = a.beside().await;
+    racing_corrections(&[&a, &b]).await;
 }
 
 on_both!(what_the_election_does_not_allow_is_422_naming_acta_mesa_and_field);
@@ -337,6 +519,45 @@ async fn what_the_election_does_not_allow_is_422_naming_acta_mesa_and_field(back
             Some(0),
             Some("N1"),
             Some("correction.reason"),
+        ),
+        (
+            "an unknown key in a correction",
+            json!({"mesa": "N1", "votes": votes_of(N1),
+                   "correction": {"reason": "x", "replaces": 1, "by": "me"}}),
+            Some(0),
+            Some("N1"),
+            Some("correction.by"),
+        ),
+        (
+            "a misspelt replaces",
+            json!({"mesa": "N1", "votes": votes_of(N1),
+                   "correction": {"reason": "x", "replace": 1}}),
+            Some(0),
+            Some("N1"),
+            Some("correction.replace"),
+        ),
+        (
+            "a correction that does not say what it replaces",
+            json!({"mesa": "N1", "votes": votes_of(N1), "correction": {"reason": "x"}}),
+            Some(0),
+            Some("N1"),
+            Some("correction.replaces"),
+        ),
+        (
+            "version 0",
+            json!({"mesa": "N1", "votes": votes_of(N1),
+                   "correction": {"reason": "x", "replaces": 0}}),
+            Some(0),
+            Some("N1"),
+            Some("correction.replaces"),
+        ),
+        (
+            "a version as text",
+            json!({"mesa": "N1", "votes": votes_of(N1),
+                   "correction": {"reason": "x", "replaces": "1"}}),
+            Some(0),
+            Some("N1"),
+            Some("correction.replaces"),
         ),
         (
             "a bad image hash",
@@ -444,7 +665,7 @@ async fn more_votes_than_electors_is_recorded_and_flagged(backend: Backend) {
 
     let eleven = [5, 3, 1, 1, 1];
     let answer = s
-        .expect(&correction("C2", eleven, "null vote missed"), 201)
+        .expect(&correction("C2", eleven, "null vote missed", 1), 201)
         .await;
     assert_eq!(
         answer["actas"][0]["flags"],
@@ -469,7 +690,7 @@ async fn more_votes_than_electors_is_recorded_and_flagged(backend: Backend) {
     );
 
     // A correction within the electors takes the flag away.
-    s.expect(&correction("C2", ten, "recounted"), 201).await;
+    s.expect(&correction("C2", ten, "recounted", 2), 201).await;
     let results = s.results("").await;
     assert_eq!(results["mesas_flagged"], 0, "{results}");
     assert_eq!(s.results("?region=CENTRO").await["mesas_flagged"], 0);
@@ -641,29 +862,30 @@ async fn results_are_the_sums_of_the_actas_with_the_outcome_they_give(backend: B
     .await;
     s.expect(&acta("C1", C1), 201).await;
 
-    // The nation: ana 115, beto 100, carla 50 — no majority, a runoff, 4 of 6 mesas.
+    // The nation: ana 115, beto 100, carla 50 — 4 of 6 mesas: ana leads; if the count
+    // ended now, a runoff.
     let nation = s.results("").await;
     assert_totals(&nation, sum(&[N1, N2, N3, C1]), 4, 6, 400);
-    assert_outcome(&nation, "runoff", &["ana", "beto"], true);
+    assert_leading(&nation, "ana", "runoff", &["ana", "beto"]);
     assert_eq!(nation["mesas_flagged"], 0);
     assert_eq!(nation["log_size"], 4);
 
-    // NORTE is complete (3 of 3): beto first without a majority, final.
+    // NORTE is complete (3 of 3): beto leads it; a region elects nobody.
     let north = s.results("?region=NORTE").await;
     assert_eq!(
         north["territory"],
         json!({"column": "region", "value": "NORTE"})
     );
     assert_totals(&north, sum(&[N1, N2, N3]), 3, 3, 300);
-    assert_outcome(&north, "runoff", &["beto", "ana"], false);
+    assert_territory_leader(&north, Some("beto"));
     // CENTRO: ana has two thirds, but one mesa of two is missing.
     let centre = s.results("?region=CENTRO").await;
     assert_totals(&centre, C1, 1, 2, 100);
-    assert_outcome(&centre, "elected", &["ana"], true);
-    // SUR: nothing counted, no outcome.
+    assert_territory_leader(&centre, Some("ana"));
+    // SUR: nothing counted, nobody leads.
     let south = s.results("?region=SUR").await;
     assert_totals(&south, [0; 5], 0, 1, 0);
-    assert_eq!(south["outcome"], Value::Null);
+    assert_territory_leader(&south, None);
     // A comuna.
     let calama = s.results("?comuna=CALAMA").await;
     assert_eq!(
@@ -671,21 +893,55 @@ async fn results_are_the_sums_of_the_actas_with_the_outcome_they_give(backend: B
         json!({"column": "comuna", "value": "CALAMA"})
     );
     assert_totals(&calama, N3, 1, 1, 100);
-    assert_outcome(&calama, "elected", &["beto"], false);
+    assert_territory_leader(&calama, Some("beto"));
     let antofagasta = s.results("?comuna=ANTOFAGASTA").await;
     assert_totals(&antofagasta, sum(&[N1, N2]), 2, 2, 200);
     // The log fields are the same in every answer of one size.
     assert_eq!(north["log_root"], nation["log_root"]);
+    // The breakdown's territories, too, only lead.
+    let by_region = s.ok("/api/v1/results/breakdown?by=region").await;
+    let leaders: Vec<&Value> = by_region["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .map(|v| {
+            assert_eq!(v["outcome"], Value::Null, "{v}");
+            &v["leader"]
+        })
+        .collect();
+    assert_eq!(leaders, [&json!("beto"), &json!("ana"), &Value::Null]);
 
     // Every mesa: ana 180 of 344 valid, elected, final.
     s.expect(&json!([acta("C2", C2), acta("S1", S1)]), 201)
         .await;
     let nation = s.results("").await;
     assert_totals(&nation, sum(&[N1, N2, N3, C1, C2, S1]), 6, 6, 510);
-    assert_outcome(&nation, "elected", &["ana"], false);
+    assert_final(&nation, "elected", &["ana"]);
+    assert_eq!(nation["leader"], "ana");
     let centre = s.results("?region=CENTRO").await;
     assert_totals(&centre, sum(&[C1, C2]), 2, 2, 110);
-    assert_outcome(&centre, "elected", &["ana"], false);
+    assert_territory_leader(&centre, Some("ana"));
+}
+
+on_both!(one_mesa_of_six_with_a_majority_is_leading_never_elected);
+async fn one_mesa_of_six_with_a_majority_is_leading_never_elected(backend: Backend) {
+    let s = Server::start(backend).await;
+    // One mesa, and a fake one at that: S1 gives ana 5,000 of 5,010 valid votes. The law would
+    // elect her if the count ended now; 1 of 6 mesas is no result.
+    s.expect(&acta("S1", [5000, 5, 5, 1, 1]), 201).await;
+    let nation = s.results("").await;
+    assert_leading(&nation, "ana", "elected", &["ana"]);
+    assert!(nation["outcome"]["explanation"]
+        .as_str()
+        .unwrap()
+        .contains("1 of 6 mesas counted"));
+    // Its region is complete and still elects nobody.
+    let south = s.results("?region=SUR").await;
+    assert_eq!(
+        (&south["mesas_counted"], &south["mesas_total"]),
+        (&json!(1), &json!(1))
+    );
+    assert_territory_leader(&south, Some("ana"));
 }
 
 fn option_names(results: &Value) -> Vec<String> {
@@ -840,7 +1096,7 @@ async fn seven_entries(s: &Server) {
     .await;
     s.expect(&acta("C1", C1), 201).await;
     s.expect(
-        &correction("N2", [25, 31, 5, 1, 0], "one vote for beto"),
+        &correction("N2", [25, 31, 5, 1, 0], "one vote for beto", 1),
         201,
     )
     .await;
@@ -1073,7 +1329,7 @@ async fn events_carry_the_new_totals_and_entries_and_resume_from_last_event_id(b
     drop(events);
 
     // Missed: index 4 on (recorded while away). Resuming from 2 gets 2.. at once.
-    s.expect(&correction("N1", [30, 20, 11, 2, 1], "typo"), 201)
+    s.expect(&correction("N1", [30, 20, 11, 2, 1], "typo", 1), 201)
         .await;
     let lines = s.lines().await;
     let mut events = s.events("", Some(2)).await;
@@ -1188,7 +1444,7 @@ async fn a_restarted_server_has_the_same_results_and_log(backend: Backend) {
     let s = Server::start(backend).await;
     seven_entries(&s).await;
     s.expect(
-        &correction("C2", [5, 3, 1, 1, 1], "flagged on purpose"),
+        &correction("C2", [5, 3, 1, 1, 1], "flagged on purpose", 1),
         201,
     )
     .await;
@@ -1214,7 +1470,7 @@ async fn a_restarted_server_has_the_same_results_and_log(backend: Backend) {
     let (status, answer) = s.submit(&s.national, &acta("N2", N2)).await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
     let answer = s
-        .expect(&correction("N2", N2, "back to the sheet"), 201)
+        .expect(&correction("N2", N2, "back to the sheet", 2), 201)
         .await;
     assert_eq!(answer["actas"][0]["index"], 8);
     assert_eq!(answer["actas"][0]["version"], 3);

@@ -1,7 +1,9 @@
 //! The dashboard (`GET /`) in a real browser: headless Debian Chromium driven through
 //! chromedriver (WebDriver) with fantoccini. The page shows the first acta, then a second
 //! one submitted over HTTP arrives by the event stream and the page updates in place,
-//! without a reload. The hooks are those of assets/README.md.
+//! without a reload; while mesas are uncounted it says who leads ("Lidera") and the
+//! share counted, never who won, and says "Gana" only when every mesa is counted. The
+//! hooks are those of assets/README.md.
 //!
 //! Needs `/usr/bin/chromium` and `chromedriver` (Debian: `apt-get install -y chromium
 //! chromium-driver`); without them the test fails, it does not skip.
@@ -24,8 +26,17 @@ const INSTALL: &str = "apt-get install -y chromium chromium-driver";
 /// How long Chromium may take to start (a shared machine with 2 cores compiling).
 const BROWSER_START: Duration = Duration::from_secs(90);
 
-const N1: [u64; 5] = [30, 20, 10, 2, 1];
+// ana has more than half of the valid votes from the first acta on: the law would elect
+// her if the count ended at any moment; the page must still not say she won.
+const N1: [u64; 5] = [60, 20, 10, 2, 1];
 const N2: [u64; 5] = [25, 30, 5, 1, 0];
+/// The other four mesas of the six-mesa election.
+const REST: [(&str, [u64; 5]); 4] = [
+    ("N3", [10, 40, 20, 0, 3]),
+    ("C1", [50, 10, 15, 2, 2]),
+    ("C2", [5, 3, 1, 0, 0]),
+    ("S1", [60, 5, 5, 1, 1]),
+];
 
 /// `chromedriver` on the PATH (or the test fails with how to install it).
 fn chromedriver() -> PathBuf {
@@ -123,6 +134,12 @@ struct Page {
     live: Option<String>,
     /// `data-votes` of each option's bar row.
     votes: Map<String, Value>,
+    /// The outcome's headline, its explanation and the count's status line.
+    outcome: String,
+    explanation: String,
+    status: String,
+    /// The visible tags of the bars: option → tag.
+    tags: Map<String, Value>,
 }
 
 impl Page {
@@ -135,8 +152,14 @@ impl Page {
                 const v = document.querySelector('[data-option="' + option + '"] .votes');
                 votes[option] = v ? v.getAttribute('data-votes') : null;
             }
+            const tags = {};
+            for (const t of document.querySelectorAll('[data-option] .tag')) {
+                if (!t.hidden) tags[t.closest('[data-option]').getAttribute('data-option')] = t.textContent;
+            }
             return {counted: text('mesas-counted'), log_size: text('log-size'),
-                    live: live ? live.getAttribute('data-state') : null, votes: votes};
+                    live: live ? live.getAttribute('data-state') : null, votes: votes,
+                    outcome: text('outcome'), explanation: text('outcome-explanation'),
+                    status: text('status'), tags: tags};
         "#;
         let got = browser
             .execute(script, vec![json!(OPTIONS)])
@@ -148,7 +171,23 @@ impl Page {
             log_size: string(&got["log_size"]),
             live: string(&got["live"]),
             votes: got["votes"].as_object().cloned().unwrap_or_default(),
+            outcome: string(&got["outcome"]).unwrap_or_default(),
+            explanation: string(&got["explanation"]).unwrap_or_default(),
+            status: string(&got["status"]).unwrap_or_default(),
+            tags: got["tags"].as_object().cloned().unwrap_or_default(),
         }
+    }
+
+    /// Whether the page says, in its words, that `leader` leads a count of which
+    /// `share` is done, what the law would decide if it ended now, and nothing more:
+    /// no winner, no badge but "lidera".
+    fn says_leading(&self, leader: &str, share: &str) -> bool {
+        let mut lidera = Map::new();
+        lidera.insert(leader.to_lowercase(), json!("lidera"));
+        self.outcome == format!("Lidera {leader} · {share} de mesas escrutadas")
+            && self.explanation == format!("Si el escrutinio terminara ahora, ganaría {leader}.")
+            && self.status.starts_with("Resultado provisorio")
+            && self.tags == lidera
     }
 
     /// Whether every option's `data-votes` is `votes` (in the order of [`OPTIONS`]).
@@ -230,8 +269,11 @@ async fn the_dashboard_updates_live_without_a_reload() {
         .goto(&s.url("/"))
         .await
         .expect("the dashboard opens");
-    wait_for(&browser, "1 mesa counted, live", |p| {
-        p.counted.as_deref() == Some("1") && p.live.as_deref() == Some("live") && p.shows_votes(N1)
+    wait_for(&browser, "1 mesa counted, live, Ana leading", |p| {
+        p.counted.as_deref() == Some("1")
+            && p.live.as_deref() == Some("live")
+            && p.shows_votes(N1)
+            && p.says_leading("Ana", "16,6%")
     })
     .await;
     let marker = browser
@@ -252,12 +294,25 @@ async fn the_dashboard_updates_live_without_a_reload() {
         .expect("ana's row");
     assert_eq!(ana["votes"], json!(total[0]), "{results}");
 
-    wait_for(&browser, "2 mesas counted, log size 2, the new sums", |p| {
+    let page = wait_for(&browser, "2 mesas counted, log size 2, the new sums", |p| {
         p.counted.as_deref() == Some("2")
             && p.log_size.as_deref() == Some("2")
             && p.shows_votes(total)
     })
     .await;
+    assert!(page.says_leading("Ana", "33,3%"), "{page:?}");
+
+    // Every mesa counted: now, and only now, the law's words.
+    let rest: Vec<Value> = REST.iter().map(|(m, v)| acta(m, *v)).collect();
+    s.expect(&Value::Array(rest), 201).await;
+    let page = wait_for(&browser, "6 mesas counted", |p| {
+        p.counted.as_deref() == Some("6")
+    })
+    .await;
+    assert_eq!(page.outcome, "Gana Ana", "{page:?}");
+    assert!(page.status.starts_with("Resultado final"), "{page:?}");
+    assert_eq!(page.tags.get("ana"), Some(&json!("gana")), "{page:?}");
+    assert_eq!(page.tags.len(), 1, "{page:?}");
     let marker = browser
         .execute("return window.__noReload;", vec![])
         .await

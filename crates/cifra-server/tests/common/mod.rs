@@ -64,9 +64,11 @@ pub fn acta(mesa: &str, votes: [u64; 5]) -> Value {
     json!({"mesa": mesa, "votes": votes_of(votes)})
 }
 
-/// A correction of `mesa` to `votes`, because of `reason`.
-pub fn correction(mesa: &str, votes: [u64; 5], reason: &str) -> Value {
-    json!({"mesa": mesa, "votes": votes_of(votes), "correction": {"reason": reason}})
+/// A correction of `mesa` to `votes`, because of `reason`, replacing its version
+/// `replaces`.
+pub fn correction(mesa: &str, votes: [u64; 5], reason: &str, replaces: u32) -> Value {
+    json!({"mesa": mesa, "votes": votes_of(votes),
+           "correction": {"reason": reason, "replaces": replaces}})
 }
 
 pub fn votes_of(votes: [u64; 5]) -> Value {
@@ -235,6 +237,25 @@ impl Server {
             state: weak,
             place,
         }
+    }
+
+    /// A second server on this one's store, with its own state and writer: two servers,
+    /// one log (as two `cifra serve` on one database).
+    pub async fn beside(&self) -> Server {
+        let store = cifra_store::open(&self.address).unwrap_or_else(|e| {
+            panic!("the database opens a second time at {}: {e}", self.address)
+        });
+        Server::launch(
+            Arc::clone(&self.place),
+            self.backend,
+            self.address.clone(),
+            Arc::from(store),
+            self.national.clone(),
+            self.region.clone(),
+            self.mesas.clone(),
+            self.limits,
+        )
+        .await
     }
 
     /// Stops the server, lets go of its connections, waits for its state to be dropped,
