@@ -180,12 +180,7 @@ async fn health(Shared(state): AppState) -> Response {
         stale: state.stale(),
         problem,
     };
-    (
-        status,
-        [(header::CACHE_CONTROL, "no-store")],
-        Json(body),
-    )
-        .into_response()
+    (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
 
 /// Results with the log they come from.

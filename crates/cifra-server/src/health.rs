@@ -117,7 +117,11 @@ mod tests {
             setting: "PostgreSQL has synchronous_commit=off".into(),
         });
         assert_eq!(p.reason, "not durable");
-        assert!(p.message.contains("synchronous_commit=off"), "{}", p.message);
+        assert!(
+            p.message.contains("synchronous_commit=off"),
+            "{}",
+            p.message
+        );
         assert!(p.message.contains("--unsafe-no-fsync"), "{}", p.message);
         assert!(p.nothing_written());
     }

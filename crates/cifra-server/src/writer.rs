@@ -175,7 +175,10 @@ impl Writer {
         Option<WriteProblem>,
     > {
         let known = self.live.read().unwrap_or_else(|e| e.into_inner()).size();
-        let lock = self.store.lock_log(known).map_err(|e| self.write_failed(&e))?;
+        let lock = self
+            .store
+            .lock_log(known)
+            .map_err(|e| self.write_failed(&e))?;
         if !lock.appended().is_empty() {
             let size = {
                 let mut live = self.live.write().unwrap_or_else(|e| e.into_inner());

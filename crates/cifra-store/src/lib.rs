@@ -70,7 +70,10 @@ pub fn open_with(address: &str, options: &StoreOptions) -> Result<Box<dyn Store>
     if is_postgres_address(address) {
         Ok(Box::new(PgStore::open_with(address, options)?))
     } else {
-        Ok(Box::new(SqliteStore::open_with(Path::new(address), options)?))
+        Ok(Box::new(SqliteStore::open_with(
+            Path::new(address),
+            options,
+        )?))
     }
 }
 

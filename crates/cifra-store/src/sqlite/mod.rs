@@ -477,8 +477,13 @@ fn configure_writer(
         ));
     }
     // In WAL mode, FULL syncs the WAL on every commit: a commit survives power loss.
-    let synchronous = if options.unsafe_no_fsync { "OFF" } else { "FULL" };
-    conn.pragma_update(None, "synchronous", synchronous).at(path)?;
+    let synchronous = if options.unsafe_no_fsync {
+        "OFF"
+    } else {
+        "FULL"
+    };
+    conn.pragma_update(None, "synchronous", synchronous)
+        .at(path)?;
     conn.pragma_update(None, "foreign_keys", true).at(path)
 }
 
