@@ -98,6 +98,12 @@ pub struct ServeArgs {
     /// The demo night's length in minutes.
     #[arg(long, value_name = "M", default_value_t = 2.0, requires = "demo")]
     minutes: f64,
+    /// FOR BENCHMARKS ONLY: acknowledge actas that a power loss could lose. On SQLite,
+    /// commits are not synced to disk (synchronous=OFF); on PostgreSQL, actas are
+    /// accepted although the server runs with fsync or synchronous_commit off (without
+    /// this flag they are refused with 503, and the health says why).
+    #[arg(long, conflicts_with = "demo")]
+    unsafe_no_fsync: bool,
 }
 
 /// `cifra replay`.
@@ -505,7 +511,13 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
         .db
         .as_ref()
         .ok_or_else(|| CliError::Usage("--db FILE|URL or --demo".into()))?;
-    let store: Arc<dyn Store> = Arc::from(cifra_store::open(db)?);
+    let options = cifra_store::StoreOptions {
+        unsafe_no_fsync: args.unsafe_no_fsync,
+    };
+    if options.unsafe_no_fsync {
+        eprintln!("cifra: warning: --unsafe-no-fsync: an acknowledged acta may be lost on power loss; for benchmarks only, never on election night");
+    }
+    let store: Arc<dyn Store> = Arc::from(cifra_store::open_with(db, &options)?);
     runtime()?.block_on(async {
         let state = State::open(store)?;
         let listener = bind(&args.listen).await?;

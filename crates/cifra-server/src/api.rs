@@ -41,6 +41,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/api/v1/results", get(results))
         .route("/api/v1/results/breakdown", get(breakdown))
         .route("/api/v1/election", get(election))
+        .route("/api/v1/health", get(health))
         .route("/api/v1/events", get(events::stream))
         .route("/api/v1/log/entries", get(entries))
         .route("/api/v1/log/checkpoint", get(checkpoint))
@@ -149,6 +150,39 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// What `GET /api/v1/health` answers.
+#[derive(Serialize)]
+struct Health {
+    /// Results, the log and the election are served (from memory: always).
+    reads: bool,
+    /// Actas can be recorded: the last write (or idle probe) reached the store.
+    writes: bool,
+    log_size: u64,
+    /// What is served may be behind the store (the same as in results).
+    stale: bool,
+    /// Why actas cannot be recorded, when they cannot.
+    #[serde(flatten)]
+    problem: Option<crate::health::WriteProblem>,
+}
+
+/// `GET /api/v1/health`: 200 when actas can be recorded, 503 (with the reason) when
+/// they cannot, for a balancer to send submitters elsewhere.
+async fn health(Shared(state): AppState) -> Response {
+    let problem = state.write_problem();
+    let status = match problem {
+        None => StatusCode::OK,
+        Some(_) => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    let body = Health {
+        reads: true,
+        writes: problem.is_none(),
+        log_size: *state.size.borrow(),
+        stale: state.stale(),
+        problem,
+    };
+    (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
 
 /// A breakdown of results by one territory column.

@@ -15,6 +15,7 @@
 mod api;
 pub mod auth;
 pub mod events;
+pub mod health;
 mod http;
 pub mod intake;
 pub mod live;
@@ -78,6 +79,8 @@ pub struct State {
     pub size: watch::Receiver<u64>,
     /// Whether the writer's last contact with the store failed.
     store_down: Arc<AtomicBool>,
+    /// Whether the writer's last write reached the store.
+    writes: Arc<health::Writability>,
     /// The signed checkpoint of the latest size asked for.
     checkpoint: Mutex<Option<(u64, Arc<str>)>>,
     /// The results and breakdown JSON of the latest size asked for (shared by every
@@ -100,8 +103,19 @@ impl State {
         // Unbounded: what waits is bounded by the connections and the body limit.
         let (queue, receiver) = std::sync::mpsc::channel();
         let store_down = Arc::new(AtomicBool::new(false));
+        let writes = Arc::new(health::Writability::default());
+        // Known before the first request: a server whose store cannot record says so
+        // from the start.
+        if let Err(e) = store.probe_write() {
+            let _ = writes.note(Err(&e));
+            eprintln!(
+                "cifra: warning: the store cannot record actas; refusing actas (503), health 503: {}",
+                health::WriteProblem::of(&e).message
+            );
+        }
         let writer = Writer {
             store_down: Arc::clone(&store_down),
+            writes: Arc::clone(&writes),
             election: Arc::clone(&election),
             live: Arc::clone(&live),
             store: Arc::clone(&store),
@@ -124,6 +138,7 @@ impl State {
             queue,
             size: size_rx,
             store_down,
+            writes,
             checkpoint: Mutex::new(None),
             snapshot: Mutex::new(None),
         }))
@@ -132,6 +147,11 @@ impl State {
     /// Whether what is served may be behind the store (it cannot be reached now).
     pub fn stale(&self) -> bool {
         self.store_down.load(Ordering::Relaxed)
+    }
+
+    /// Why actas cannot be recorded now (the last write or probe failed), if so.
+    pub fn write_problem(&self) -> Option<health::WriteProblem> {
+        self.writes.problem()
     }
 
     /// The signed checkpoint of the log as it is now, and its size.

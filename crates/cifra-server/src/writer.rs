@@ -4,6 +4,7 @@
 //! a group's failure to reach the disk fails every submission in it and changes nothing.
 
 use crate::election::Election;
+use crate::health::{Changed, Writability, WriteProblem};
 use crate::intake::{Acta, ApiError, Correction};
 use crate::live::Live;
 use crate::ServerError;
@@ -78,6 +79,8 @@ pub struct Writer {
     pub size: watch::Sender<u64>,
     /// Set while the store cannot be reached, cleared when it answers again.
     pub store_down: Arc<AtomicBool>,
+    /// Whether the last write (an append, or the idle probe) reached the store.
+    pub writes: Arc<Writability>,
 }
 
 /// A mesa's latest version as a group sees it (recorded, or earlier in the same group).
@@ -117,6 +120,7 @@ impl Writer {
                 Ok(first) => first,
                 Err(std_mpsc::RecvTimeoutError::Timeout) => {
                     self.follow_and_report();
+                    self.note_write(self.store.probe_write().as_ref().map(|_| ()));
                     continue;
                 }
                 Err(std_mpsc::RecvTimeoutError::Disconnected) => return,
@@ -187,26 +191,51 @@ impl Writer {
             Vec<Result<Vec<ActaAnswer>, ApiError>>,
             Vec<(u32, Entry, String)>,
         ),
-        (),
+        Option<WriteProblem>,
     > {
         let known = self.live.read().unwrap_or_else(|e| e.into_inner()).size();
         let lock = self
             .store
             .lock_log(known)
-            .map_err(|e| self.store_failed(&e))?;
+            .map_err(|e| self.write_failed(&e))?;
         if !lock.appended().is_empty() {
             let size = {
                 let mut live = self.live.write().unwrap_or_else(|e| e.into_inner());
                 live.take_all(&self.election, known, lock.appended().iter().cloned())
-                    .map_err(|e| eprintln!("cifra: error: the log in the store: {e}"))?;
+                    .map_err(|e| {
+                        eprintln!("cifra: error: the log in the store: {e}");
+                        None
+                    })?;
                 live.size()
             };
             self.size.send_replace(size);
         }
         let (decided, records, applied) = self.decide(group);
-        lock.append(&records).map_err(|e| self.store_failed(&e))?;
+        lock.append(&records).map_err(|e| self.write_failed(&e))?;
         self.set_down(false);
+        self.note_write(Ok(()));
         Ok((decided, applied))
+    }
+
+    /// A write the store did not confirm: noted for the health and `stale`; the
+    /// problem, to answer the submitters with.
+    fn write_failed(&self, e: &StoreError) -> Option<WriteProblem> {
+        self.store_failed(e);
+        self.note_write(Err(e));
+        Some(WriteProblem::of(e))
+    }
+
+    /// Notes whether a write reached the store (for the health), saying on stderr when
+    /// writes start failing and when they work again.
+    fn note_write(&self, result: Result<(), &StoreError>) {
+        match self.writes.note(result) {
+            Changed::No => {}
+            Changed::Failing(problem) => eprintln!(
+                "cifra: warning: the store cannot record actas ({}); refusing actas (503), health 503: {}",
+                problem.reason, problem.message
+            ),
+            Changed::Recovered => eprintln!("cifra: the store records actas again"),
+        }
     }
 
     /// Says a store failure on stderr when it starts, and marks the results stale.
@@ -230,10 +259,10 @@ impl Writer {
         } else {
             match self.decide_under_lock(&group) {
                 Ok(done) => done,
-                Err(()) => {
+                Err(problem) => {
                     let error = ApiError::request(
                         StatusCode::SERVICE_UNAVAILABLE,
-                        "the database did not confirm the actas: they are not acknowledged (they may or may not have been recorded); send them again: an acta already recorded is answered 200",
+                        unrecorded(problem.as_ref()),
                     );
                     for submission in group {
                         let _ = submission.reply.send(Err(error.clone()));
@@ -441,6 +470,17 @@ impl Writer {
             version,
             votes,
         }))
+    }
+}
+
+/// What submitters are told when the store did not confirm their actas.
+fn unrecorded(problem: Option<&WriteProblem>) -> String {
+    match problem {
+        Some(p) if p.nothing_written() => format!(
+            "the database refused the actas ({}): they are not recorded; send them again later: {}",
+            p.reason, p.message
+        ),
+        _ => "the database did not confirm the actas: they are not acknowledged (they may or may not have been recorded); send them again: an acta already recorded is answered 200".to_string(),
     }
 }
 

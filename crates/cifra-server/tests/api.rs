@@ -1738,3 +1738,214 @@ async fn results_carry_an_etag_that_changes_with_the_log(backend: Backend) {
     let body: Value = after.json().await.unwrap();
     assert_eq!(body["log_size"], 2);
 }
+
+// ---------------------------------------------------------------------------------------
+// Health: decided by writes, not by reads.
+
+/// Waits until `GET /api/v1/health` answers `status`; returns its body.
+async fn until_health_is(s: &Server, status: StatusCode) -> Value {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let (got, body) = s.json("/api/v1/health").await;
+        if got == status {
+            return body;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the health is not {status} after {PATIENCE:?}: {got} {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+on_both!(a_server_that_can_record_is_healthy);
+async fn a_server_that_can_record_is_healthy(backend: Backend) {
+    let s = Server::start(backend).await;
+    let (status, body) = s.json("/api/v1/health").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({"reads": true, "writes": true, "log_size": 0, "stale": false})
+    );
+    s.expect(&acta("N1", N1), 201).await;
+    let body = until_health_is(&s, StatusCode::OK).await;
+    assert_eq!(body["log_size"], 1, "{body}");
+}
+
+/// A small file system of the test's own (tmpfs), unmounted when dropped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> SmallDisk {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .expect("mount runs");
+        assert!(
+            out.status.success(),
+            "this test mounts a small tmpfs to fill it, which needs root: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        SmallDisk { dir }
+    }
+
+    /// Writes a file until the file system is full.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.dir.path().join("filler");
+        let mut file = std::fs::File::create(&path).expect("the filler is created");
+        let block = vec![0u8; 4096];
+        loop {
+            match file.write(&block) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.raw_os_error() == Some(28) => break,
+                Err(e) => panic!("filling the disk: {e}"),
+            }
+        }
+        let _ = file.sync_all();
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_full_disk_the_health_is_503_although_reads_work() {
+    let disk = SmallDisk::mount("4m");
+    let mut s = Server::sqlite_under(disk.dir.path()).await;
+    s.expect(&acta("N1", N1), 201).await;
+    until_health_is(&s, StatusCode::OK).await;
+
+    let filler = disk.fill();
+    // The idle writer's probe finds it out without any acta sent.
+    let body = until_health_is(&s, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(body["reads"], true, "{body}");
+    assert_eq!(body["writes"], false, "{body}");
+    assert_eq!(body["reason"], "disk full", "{body}");
+    assert_eq!(body["log_size"], 1, "{body}");
+    // An acta is refused, saying why; nothing is recorded.
+    let (status, answer) = s.submit(&s.national, &acta("N2", N2)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("disk full"),
+        "{answer}"
+    );
+    // Reads work, and `stale` keeps its meaning (they are not behind the store)...
+    until_stale_is(&s, false).await;
+    assert_eq!(s.results("").await["log_size"], 1);
+    // ...while the health stays 503 through the writer's idle ticks.
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (status, body) = s.json("/api/v1/health").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    }
+
+    // Space again: healthy again, and the acta is recorded.
+    std::fs::remove_file(filler).unwrap();
+    until_health_is(&s, StatusCode::OK).await;
+    s.expect(&acta("N2", N2), 201).await;
+    s.shutdown().await;
+    drop(s);
+}
+
+/// Ends every session of `database` but this one: the servers' connections are made
+/// again, with the database's settings as they are now.
+fn reconnect_sessions(database: &str) {
+    psql(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+    ))
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_read_only_postgresql_database_the_health_is_503_although_reads_work() {
+    let s = Server::start(Backend::Postgres).await;
+    s.expect(&acta("N1", N1), 201).await;
+    let db = s.database().to_string();
+    psql(&format!(
+        "ALTER DATABASE {db} SET default_transaction_read_only = on"
+    ))
+    .unwrap();
+    reconnect_sessions(&db);
+
+    let body = until_health_is(&s, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(body["writes"], false, "{body}");
+    assert_eq!(body["reason"], "read-only", "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("25006"),
+        "{body}"
+    );
+    let (status, answer) = s.submit(&s.national, &acta("N2", N2)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("read-only"),
+        "{answer}"
+    );
+    until_stale_is(&s, false).await;
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (status, body) = s.json("/api/v1/health").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    }
+
+    psql(&format!(
+        "ALTER DATABASE {db} RESET default_transaction_read_only"
+    ))
+    .unwrap();
+    reconnect_sessions(&db);
+    until_health_is(&s, StatusCode::OK).await;
+    s.expect(&acta("N2", N2), 201).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgresql_without_synchronous_commit_refuses_actas_unless_told_it_is_a_benchmark() {
+    let s = Server::start(Backend::Postgres).await;
+    let db = s.database().to_string();
+    psql(&format!("ALTER DATABASE {db} SET synchronous_commit = off")).unwrap();
+    reconnect_sessions(&db);
+
+    let body = until_health_is(&s, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(body["reason"], "not durable", "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("PostgreSQL has synchronous_commit=off")
+            && message.contains("--unsafe-no-fsync"),
+        "{body}"
+    );
+    let (status, answer) = s.submit(&s.national, &acta("N1", N1)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("synchronous_commit=off"),
+        "{answer}"
+    );
+    assert_eq!(s.size().await, 0, "nothing was recorded");
+
+    // Opened for a benchmark, the same database records.
+    let address = s.address.clone();
+    let s = s
+        .reopen_with(
+            address,
+            &cifra_store::StoreOptions {
+                unsafe_no_fsync: true,
+            },
+        )
+        .await;
+    s.expect(&acta("N1", N1), 201).await;
+    until_health_is(&s, StatusCode::OK).await;
+}

@@ -109,7 +109,41 @@ pub enum StoreError {
         message: String,
     },
 
-    /// The database driver failed (I/O, locking, a full disk, ...).
+    /// The disk under the database is full: nothing was written, and nothing can be
+    /// until space is freed.
+    #[error("{}: the disk is full: {message}", .path.display())]
+    DiskFull {
+        /// The database.
+        path: PathBuf,
+        /// The driver's message.
+        message: String,
+    },
+
+    /// The database accepts reads but refuses writes (a read-only file or file
+    /// system, a PostgreSQL database or server in read-only mode): nothing was written.
+    #[error("{}: the database is read-only: {message}", .path.display())]
+    ReadOnly {
+        /// The database.
+        path: PathBuf,
+        /// The driver's message.
+        message: String,
+    },
+
+    /// The database would acknowledge a commit that a power loss could undo (a
+    /// PostgreSQL server with `fsync` or `synchronous_commit` off), and the store was
+    /// not opened to accept that ([`StoreOptions::unsafe_no_fsync`]): nothing was
+    /// written.
+    ///
+    /// [`StoreOptions::unsafe_no_fsync`]: crate::StoreOptions::unsafe_no_fsync
+    #[error("{}: {setting}: an acknowledged acta could be lost; refusing to record", .path.display())]
+    NotDurable {
+        /// The database.
+        path: PathBuf,
+        /// The setting in words, e.g. "PostgreSQL has synchronous_commit=off".
+        setting: String,
+    },
+
+    /// The database driver failed (I/O, locking, ...).
     #[error("{}: database error: {message}", .path.display())]
     Database {
         /// The database.
@@ -187,6 +221,20 @@ impl StoreError {
 
     pub(crate) fn database(path: &Path, message: impl ToString) -> StoreError {
         StoreError::Database {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn disk_full(path: &Path, message: impl ToString) -> StoreError {
+        StoreError::DiskFull {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn read_only(path: &Path, message: impl ToString) -> StoreError {
+        StoreError::ReadOnly {
             path: path.to_path_buf(),
             message: message.to_string(),
         }

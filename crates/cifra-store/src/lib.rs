@@ -60,11 +60,30 @@ pub use sqlite::SqliteStore;
 /// `postgres://` or `postgresql://` ([`PgStore::open`]), otherwise a SQLite file's
 /// path ([`SqliteStore::open`]).
 pub fn open(address: &str) -> Result<Box<dyn Store>, StoreError> {
+    open_with(address, &StoreOptions::default())
+}
+
+/// [`open`] with options ([`StoreOptions`]).
+pub fn open_with(address: &str, options: &StoreOptions) -> Result<Box<dyn Store>, StoreError> {
     if is_postgres_address(address) {
-        Ok(Box::new(PgStore::open(address)?))
+        Ok(Box::new(PgStore::open_with(address, options)?))
     } else {
-        Ok(Box::new(SqliteStore::open(Path::new(address))?))
+        Ok(Box::new(SqliteStore::open_with(
+            Path::new(address),
+            options,
+        )?))
     }
+}
+
+/// How a store is opened. The default is the safe one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// For benchmarks only: accept that a commit is acknowledged before it is on disk,
+    /// so that a power loss may lose acknowledged appends. SQLite then runs with
+    /// `synchronous=OFF` (no fsync); PostgreSQL appends although the server runs with
+    /// `fsync` or `synchronous_commit` off (without it such a store refuses to append:
+    /// [`StoreError::NotDurable`]).
+    pub unsafe_no_fsync: bool,
 }
 
 /// Creates the election `spec` at `address`: in a PostgreSQL database if the address
@@ -184,4 +203,15 @@ pub trait Store: Send + Sync {
     /// The lines of entries `from..to` (`to` exclusive, clamped to the size), in index
     /// order. Empty when `from >= to` or `from >= size`.
     fn entries(&self, from: u64, to: u64) -> Result<Vec<String>, StoreError>;
+
+    /// Whether an append could be recorded now, found by writing (reads may work while
+    /// writes fail): `Ok` or the error an append would meet, e.g.
+    /// [`StoreError::DiskFull`], [`StoreError::ReadOnly`], [`StoreError::NotDurable`],
+    /// [`StoreError::Unavailable`]. The log is never touched.
+    ///
+    /// SQLite commits a one-row write to its `meta` table (one small WAL frame and one
+    /// fsync): a rolled-back write never reaches the disk, so it could not see a full
+    /// disk. PostgreSQL updates the election's row in a transaction it rolls back
+    /// (read-only and durability settings show; a full disk shows at the next commit).
+    fn probe_write(&self) -> Result<(), StoreError>;
 }

@@ -741,3 +741,56 @@ fn a_held_log_whose_session_the_database_ends_writes_nothing_and_is_free_again()
         .unwrap();
     assert_eq!(store.size().unwrap(), 4);
 }
+
+#[test]
+fn a_database_whose_commits_are_not_durable_is_refused_appends_unless_the_store_accepts_it() {
+    let db = TestDatabase::new();
+    PgStore::create(&db.url, &spec()).unwrap();
+    Session::connect(&maintenance_url()).unwrap().sql(&format!(
+        "ALTER DATABASE {} SET synchronous_commit = off",
+        db.name
+    ));
+    // New sessions (a store opened now) have the setting.
+    let store = PgStore::open(&db.url).unwrap();
+    for error in [
+        store.append(&records(0, 1, "w")).unwrap_err(),
+        store.lock_log(0).map(drop).unwrap_err(),
+        store.probe_write().unwrap_err(),
+    ] {
+        assert!(matches!(error, StoreError::NotDurable { .. }), "{error:?}");
+        assert!(
+            error
+                .to_string()
+                .contains("PostgreSQL has synchronous_commit=off"),
+            "{error}"
+        );
+        assert_names(&error, &db.url);
+    }
+    assert_eq!(store.size().unwrap(), 0, "reads work; nothing was written");
+
+    let options = cifra_store::StoreOptions {
+        unsafe_no_fsync: true,
+    };
+    let store = PgStore::open_with(&db.url, &options).unwrap();
+    store.probe_write().unwrap();
+    store.append(&records(0, 1, "w")).unwrap();
+    assert_eq!(store.size().unwrap(), 1);
+}
+
+#[test]
+fn a_read_only_database_is_told_apart_and_the_probe_writes_nothing() {
+    let db = TestDatabase::new();
+    let store = PgStore::create(&db.url, &spec()).unwrap();
+    store.probe_write().unwrap();
+    assert_eq!(store.size().unwrap(), 0, "the probe touches no entry");
+    Session::connect(&maintenance_url()).unwrap().sql(&format!(
+        "ALTER DATABASE {} SET default_transaction_read_only = on",
+        db.name
+    ));
+    let store = PgStore::open(&db.url).unwrap();
+    let error = store.probe_write().unwrap_err();
+    assert!(matches!(error, StoreError::ReadOnly { .. }), "{error:?}");
+    let error = store.append(&records(0, 1, "w")).unwrap_err();
+    assert!(matches!(error, StoreError::ReadOnly { .. }), "{error:?}");
+    assert_eq!(store.size().unwrap(), 0);
+}

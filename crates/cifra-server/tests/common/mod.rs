@@ -156,9 +156,36 @@ impl Server {
         options: &[&str],
         limits: Limits,
     ) -> Server {
+        Server::build_in(backend, mesas, options, limits, None).await
+    }
+
+    /// The six-mesa election in a SQLite file in a new directory under `parent` (a
+    /// small file system of the test's, say).
+    pub async fn sqlite_under(parent: &std::path::Path) -> Server {
+        Server::build_in(
+            Backend::Sqlite,
+            small_mesas(),
+            &OPTIONS,
+            Limits::default(),
+            Some(parent),
+        )
+        .await
+    }
+
+    async fn build_in(
+        backend: Backend,
+        mesas: Vec<Mesa>,
+        options: &[&str],
+        limits: Limits,
+        parent: Option<&std::path::Path>,
+    ) -> Server {
         let (place, address) = match backend {
             Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("a temporary directory");
+                let dir = match parent {
+                    Some(parent) => tempfile::tempdir_in(parent),
+                    None => tempfile::tempdir(),
+                }
+                .expect("a temporary directory");
                 let path = dir.path().join("election.db");
                 let address = path.to_str().expect("a UTF-8 path").to_string();
                 (Place::Sqlite(dir), address)
@@ -267,9 +294,20 @@ impl Server {
 
     /// Stops the server as [`Server::restart`] does, and opens the same database at
     /// `address` (PostgreSQL's through a [`Proxy`], say) in a new server.
-    pub async fn reopen_at(mut self, address: String) -> Server {
+    pub async fn reopen_at(self, address: String) -> Server {
+        self.reopen_with(address, &cifra_store::StoreOptions::default())
+            .await
+    }
+
+    /// Stops the server as [`Server::restart`] does, and opens the database at
+    /// `address` with `options` in a new server.
+    pub async fn reopen_with(
+        mut self,
+        address: String,
+        options: &cifra_store::StoreOptions,
+    ) -> Server {
         self.shutdown().await;
-        let store = cifra_store::open(&address)
+        let store = cifra_store::open_with(&address, options)
             .unwrap_or_else(|e| panic!("the database opens again at {address}: {e}"));
         Server::launch(
             Arc::clone(&self.place),

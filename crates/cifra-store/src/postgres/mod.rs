@@ -40,7 +40,7 @@ use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Config;
 
-use crate::{spec, ElectionSpec, LogLock, Record, Scope, Store, StoreError, Token};
+use crate::{spec, ElectionSpec, LogLock, Record, Scope, Store, StoreError, StoreOptions, Token};
 
 use pool::{column, describe, Conn, Pool, Worker, CONNECT_TIMEOUT, HOLD_LIMIT};
 
@@ -92,7 +92,7 @@ impl PgStore {
                 format!("invalid election: {problem}"),
             ));
         }
-        let store = PgStore::start(name, config)?;
+        let store = PgStore::start(name, config, false)?;
         let spec = spec.clone();
         store.worker.call(CREATE_TIMEOUT, move |pool| async move {
             pool.write(async |conn: &mut Conn| schema::create(conn, &spec).await)
@@ -110,8 +110,15 @@ impl PgStore {
     /// ([`StoreError::Missing`]) and one it cannot reach within a few seconds
     /// ([`StoreError::Unavailable`]).
     pub fn open(url: &str) -> Result<PgStore, StoreError> {
+        PgStore::open_with(url, &StoreOptions::default())
+    }
+
+    /// [`PgStore::open`] with options. Without [`StoreOptions::unsafe_no_fsync`], the
+    /// store reads `fsync` and `synchronous_commit` on each new connection and refuses
+    /// to append on one where either is `off` ([`StoreError::NotDurable`]).
+    pub fn open_with(url: &str, options: &StoreOptions) -> Result<PgStore, StoreError> {
         let (name, config) = parse(url)?;
-        let store = PgStore::start(name, config)?;
+        let store = PgStore::start(name, config, options.unsafe_no_fsync)?;
         store.worker.call(CALL_TIMEOUT, |pool| async move {
             pool.read(async |conn: &mut Conn| schema::check(conn).await)
                 .await
@@ -119,8 +126,8 @@ impl PgStore {
         Ok(store)
     }
 
-    fn start(name: PathBuf, config: Config) -> Result<PgStore, StoreError> {
-        let worker = Worker::start(name.clone(), config)?;
+    fn start(name: PathBuf, config: Config, unsafe_no_fsync: bool) -> Result<PgStore, StoreError> {
+        let worker = Worker::start(name.clone(), config, unsafe_no_fsync)?;
         Ok(PgStore { name, worker })
     }
 
@@ -211,6 +218,30 @@ impl Store for PgStore {
         }
         self.read(async move |conn: &mut Conn| read_lines(conn, from, to).await)
     }
+
+    fn probe_write(&self) -> Result<(), StoreError> {
+        self.worker
+            .call(CALL_TIMEOUT, |pool| async move { probe_write(&pool).await })
+    }
+}
+
+/// A write that is rolled back: it fails as an append would on a read-only database
+/// or session, or on one whose commits are not durable, and costs no flush.
+async fn probe_write(pool: &Pool) -> Result<(), StoreError> {
+    let mut conn = pool.begin().await?;
+    let result = async {
+        conn.check_durable()?;
+        conn.execute(
+            "UPDATE cifra.election SET name = name WHERE singleton = 1",
+            &[],
+        )
+        .await
+        .map(drop)
+    }
+    .await;
+    // `finish` rolls the transaction back.
+    pool.finish(conn, &result).await;
+    result
 }
 
 /// The lines of entries `from..to` (clamped to the log), checking none is missing.
@@ -365,6 +396,7 @@ async fn finish(pool: &Pool, conn: Conn, result: &Result<(), StoreError>) {
 /// Takes the log's lock in the transaction open on `conn`, and reads the lines past
 /// `known`.
 async fn lock_and_read(conn: &mut Conn, known: u64) -> Result<Vec<String>, StoreError> {
+    conn.check_durable()?;
     conn.execute("SELECT pg_advisory_xact_lock($1)", &[&APPEND_LOCK])
         .await?;
     // A statement of its own: it sees every append committed before the lock was ours.
@@ -419,6 +451,7 @@ impl Batch {
 /// Appends the batch at the log's end, or refuses it with nothing written.
 async fn append(pool: &Pool, batch: &Batch) -> Result<(), StoreError> {
     pool.write(async |conn: &mut Conn| {
+        conn.check_durable()?;
         // Appenders of every server take turns from here to their commit.
         conn.execute("SELECT pg_advisory_xact_lock($1)", &[&APPEND_LOCK])
             .await?;

@@ -67,7 +67,11 @@ pub(super) struct Worker {
 
 impl Worker {
     /// Starts the thread; it connects when the first job needs a connection.
-    pub(super) fn start(name: PathBuf, config: Config) -> Result<Worker, StoreError> {
+    pub(super) fn start(
+        name: PathBuf,
+        config: Config,
+        unsafe_no_fsync: bool,
+    ) -> Result<Worker, StoreError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -82,7 +86,7 @@ impl Worker {
         let thread = thread::Builder::new()
             .name("cifra-postgres".into())
             .spawn(move || {
-                let pool = Rc::new(Pool::new(pool_name, config));
+                let pool = Rc::new(Pool::new(pool_name, config, unsafe_no_fsync));
                 LocalSet::new().block_on(&runtime, async move {
                     while let Some(job) = received.recv().await {
                         tokio::task::spawn_local(job(Rc::clone(&pool)));
@@ -177,13 +181,16 @@ pub(super) struct Pool {
     /// The tasks driving the connections' sockets.
     tasks: RefCell<Vec<JoinHandle<()>>>,
     turns: Semaphore,
+    /// Append although the server may lose acknowledged commits (benchmarks only).
+    unsafe_no_fsync: bool,
 }
 
 impl Pool {
-    fn new(name: PathBuf, config: Config) -> Pool {
+    fn new(name: PathBuf, config: Config, unsafe_no_fsync: bool) -> Pool {
         Pool {
             name,
             config,
+            unsafe_no_fsync,
             idle: RefCell::new(Vec::new()),
             tasks: RefCell::new(Vec::new()),
             turns: Semaphore::new(MAX_CONNECTIONS),
@@ -306,8 +313,12 @@ impl Pool {
             name: self.name.clone(),
             fresh: true,
             in_transaction: false,
+            not_durable: None,
         };
         conn.batch(SESSION_SETUP).await?;
+        if !self.unsafe_no_fsync {
+            conn.not_durable = not_durable(&mut conn).await?;
+        }
         Ok(conn)
     }
 
@@ -365,6 +376,27 @@ pub(super) struct Conn {
     /// Made for this job (not taken from the idle ones).
     fresh: bool,
     in_transaction: bool,
+    /// The setting that makes this session's commits not durable, read when it
+    /// connected (never set on a store opened with `unsafe_no_fsync`).
+    not_durable: Option<String>,
+}
+
+/// The setting, in words, that lets the server acknowledge a commit a power loss could
+/// undo: `fsync` off (nothing is flushed), or `synchronous_commit` off (the commit is
+/// answered before its WAL is flushed). `local`, `remote_write`, `remote_apply` and `on`
+/// all flush the local WAL before answering.
+async fn not_durable(conn: &mut Conn) -> Result<Option<String>, StoreError> {
+    for setting in ["fsync", "synchronous_commit"] {
+        let sql = match setting {
+            "fsync" => "SHOW fsync",
+            _ => "SHOW synchronous_commit",
+        };
+        let value: String = column(&conn.row(sql, &[]).await?, 0, &conn.name)?;
+        if value.eq_ignore_ascii_case("off") {
+            return Ok(Some(format!("PostgreSQL has {setting}={value}")));
+        }
+    }
+    Ok(None)
 }
 
 /// A statement's parameters.
@@ -379,6 +411,18 @@ impl Conn {
     /// The database's address, without its password.
     pub(super) fn name(&self) -> &Path {
         &self.name
+    }
+
+    /// Refuses to append on a session whose commits a power loss could undo
+    /// ([`StoreError::NotDurable`]).
+    pub(super) fn check_durable(&self) -> Result<(), StoreError> {
+        match &self.not_durable {
+            None => Ok(()),
+            Some(setting) => Err(StoreError::NotDurable {
+                path: self.name.clone(),
+                setting: setting.clone(),
+            }),
+        }
     }
 
     /// Starts a transaction (`begin` is the whole `BEGIN ...` statement).
@@ -504,6 +548,12 @@ pub(super) fn classify(name: &Path, error: &tokio_postgres::Error) -> StoreError
                 return StoreError::Missing {
                     path: name.to_path_buf(),
                 };
+            }
+            if *code == SqlState::READ_ONLY_SQL_TRANSACTION {
+                return StoreError::read_only(name, message);
+            }
+            if *code == SqlState::DISK_FULL {
+                return StoreError::disk_full(name, message);
             }
             // Connection exceptions (class 08), and a server shutting down, starting
             // up or full: all pass by themselves.

@@ -26,7 +26,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use crate::error::SCHEMA_VERSION;
-use crate::{spec, ElectionSpec, LogLock, Record, Scope, Store, StoreError, Token};
+use crate::{spec, ElectionSpec, LogLock, Record, Scope, Store, StoreError, StoreOptions, Token};
 
 /// How long a statement waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -59,7 +59,17 @@ trait At<T> {
 
 impl<T> At<T> for rusqlite::Result<T> {
     fn at(self, path: &Path) -> Result<T, StoreError> {
-        self.map_err(|error| StoreError::database(path, error))
+        self.map_err(|error| classify(path, error))
+    }
+}
+
+/// The store's error for a driver error: a full disk and a read-only database are told
+/// apart (a server says why it cannot record), anything else is [`StoreError::Database`].
+fn classify(path: &Path, error: rusqlite::Error) -> StoreError {
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DiskFull) => StoreError::disk_full(path, error),
+        Some(ErrorCode::ReadOnly) => StoreError::read_only(path, error),
+        _ => StoreError::database(path, error),
     }
 }
 
@@ -97,6 +107,12 @@ impl SqliteStore {
     /// modified), another schema version ([`StoreError::SchemaVersion`]) and a log
     /// with missing entries ([`StoreError::Corrupt`]).
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(path, &StoreOptions::default())
+    }
+
+    /// [`SqliteStore::open`] with options: [`StoreOptions::unsafe_no_fsync`] turns
+    /// `synchronous` OFF (benchmarks only: a power loss may lose acknowledged appends).
+    pub fn open_with(path: &Path, options: &StoreOptions) -> Result<SqliteStore, StoreError> {
         match fs::metadata(path) {
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
                 return Err(StoreError::Missing {
@@ -112,7 +128,7 @@ impl SqliteStore {
         let writer = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE).at(path)?;
         // Check before configuring: switching a foreign file to WAL would modify it.
         check_schema(&writer, path)?;
-        configure_writer(&writer, path)?;
+        configure_writer(&writer, path, options)?;
         check_log(&writer, path)?;
         SqliteStore::new(path, writer)
     }
@@ -266,6 +282,19 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         }
         self.read(|conn, path| read_lines(conn, path, from, to))
+    }
+
+    fn probe_write(&self) -> Result<(), StoreError> {
+        // A committed write of its own row (a counter, so that the page really
+        // changes): it goes through the WAL and its fsync as an append does.
+        self.writer()?
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('write_probe', '1') \
+                 ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+                [],
+            )
+            .at(&self.path)
+            .map(drop)
     }
 }
 
@@ -431,8 +460,13 @@ fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// WAL (readers do not wait for the writer), synced on every commit, foreign keys on.
-fn configure_writer(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+/// WAL (readers do not wait for the writer), synced on every commit (unless the options
+/// say otherwise, for benchmarks), foreign keys on.
+fn configure_writer(
+    conn: &Connection,
+    path: &Path,
+    options: &StoreOptions,
+) -> Result<(), StoreError> {
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
         .at(path)?;
@@ -443,7 +477,13 @@ fn configure_writer(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         ));
     }
     // In WAL mode, FULL syncs the WAL on every commit: a commit survives power loss.
-    conn.pragma_update(None, "synchronous", "FULL").at(path)?;
+    let synchronous = if options.unsafe_no_fsync {
+        "OFF"
+    } else {
+        "FULL"
+    };
+    conn.pragma_update(None, "synchronous", synchronous)
+        .at(path)?;
     conn.pragma_update(None, "foreign_keys", true).at(path)
 }
 
@@ -532,7 +572,7 @@ fn not_an_election(path: &Path, reason: &str) -> StoreError {
 /// Writes the schema and the spec into the new (empty) file.
 fn initialize(path: &Path, spec: &ElectionSpec) -> Result<SqliteStore, StoreError> {
     let mut writer = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE).at(path)?;
-    configure_writer(&writer, path)?;
+    configure_writer(&writer, path, &StoreOptions::default())?;
     let tx = writer
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .at(path)?;
