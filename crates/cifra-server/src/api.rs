@@ -25,6 +25,9 @@ use tokio::sync::oneshot;
 /// The most entries one `/api/v1/log/entries` answer carries.
 pub const MAX_ENTRIES: u64 = 10_000;
 
+/// The most kept checkpoints one `/api/v1/log/checkpoints` answer carries.
+pub const MAX_CHECKPOINTS: usize = 1_000;
+
 /// The dashboard, one self-contained page.
 const DASHBOARD: &str = include_str!("../assets/dashboard.html");
 
@@ -42,6 +45,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/api/v1/events", get(events::stream))
         .route("/api/v1/log/entries", get(entries))
         .route("/api/v1/log/checkpoint", get(checkpoint))
+        .route("/api/v1/log/checkpoints", get(checkpoints))
         .route("/api/v1/key", get(key))
         .route("/api/v1/log/proof", get(proof))
         .route("/api/v1/log/consistency", get(consistency))
@@ -400,17 +404,80 @@ async fn entries(
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
 }
 
-/// `GET /api/v1/log/checkpoint` and `/log/checkpoint`: the signed checkpoint.
-async fn checkpoint(Shared(state): AppState) -> Response {
-    let (_, note) = state.checkpoint();
-    (
+/// `GET /api/v1/log/checkpoint` and `/log/checkpoint`: the signed checkpoint, kept in
+/// the store before it is served; 500 if the log departs from one signed earlier, 503
+/// while the store cannot be reached for a new size.
+async fn checkpoint(Shared(state): AppState) -> Result<Response, ApiError> {
+    // Off the async workers: a new size asks the store.
+    let (_, note) = tokio::task::spawn_blocking(move || state.checkpoint())
+        .await
+        .map_err(|e| ApiError::request(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(signing_failed)?;
+    Ok((
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
         note.to_string(),
     )
-        .into_response()
+        .into_response())
+}
+
+/// The answer to a checkpoint that cannot be signed or read: the store away is
+/// temporary (503), a log that departs from a signed checkpoint is not (500).
+fn signing_failed(error: crate::ServerError) -> ApiError {
+    let status = match error {
+        crate::ServerError::Store(cifra_store::StoreError::Unavailable { .. }) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!(%error, "the checkpoint is not signed");
+    }
+    ApiError::request(status, error.to_string())
+}
+
+#[derive(Deserialize)]
+struct CheckpointsQuery {
+    #[serde(default)]
+    from: u64,
+}
+
+/// One kept checkpoint, as listed.
+#[derive(Serialize)]
+struct KeptView {
+    size: u64,
+    note: String,
+}
+
+/// `GET /api/v1/log/checkpoints?from=SIZE`: the signed checkpoints kept, of sizes
+/// `SIZE` and above, smallest first, at most [`MAX_CHECKPOINTS`]; `next` is where the
+/// next page starts (`null` on the last).
+async fn checkpoints(
+    Shared(state): AppState,
+    query: Result<Query<CheckpointsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(CheckpointsQuery { from }) = query?;
+    let kept =
+        tokio::task::spawn_blocking(move || state.store.checkpoints(from, MAX_CHECKPOINTS + 1))
+            .await
+            .map_err(|e| ApiError::request(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+            .map_err(|e| signing_failed(e.into()))?;
+    let next = kept.get(MAX_CHECKPOINTS).map(|c| c.size);
+    let checkpoints: Vec<KeptView> = kept
+        .into_iter()
+        .take(MAX_CHECKPOINTS)
+        .map(|c| KeptView {
+            size: c.size,
+            note: c.note,
+        })
+        .collect();
+    Ok((
+        [(header::CACHE_CONTROL, "no-cache")],
+        Json(serde_json::json!({ "checkpoints": checkpoints, "next": next })),
+    )
+        .into_response())
 }
 
 /// `GET /api/v1/key`: the verifier key.
