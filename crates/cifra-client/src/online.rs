@@ -4,7 +4,7 @@
 use crate::verify::{self, CheckedLog};
 use crate::ClientError;
 use cifra_log::{Checkpoint, TilePath};
-use cifra_night::api::{ElectionView, ProofView};
+use cifra_night::api::{ElectionView, KeptCheckpoints, ProofView};
 
 /// What to verify.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +40,11 @@ pub async fn run(online: &Online) -> Result<Vec<String>, ClientError> {
             key
         }
     };
+    // Fetched before the checkpoint: every one was signed of a log no longer than it.
+    let kept = match online.mesa {
+        None => kept_notes(&get).await?,
+        Some(_) => Vec::new(),
+    };
     let note = text(get("/api/v1/log/checkpoint".into()).await?)?;
     let checkpoint = verify::verified_checkpoint(&note, &key)?;
     report.push(format!(
@@ -61,6 +66,10 @@ pub async fn run(online: &Online) -> Result<Vec<String>, ClientError> {
     ));
     let log = verify::check_log(&note, &key, &refs)?;
     report.push("log: the tree rebuilt from the entries has the checkpoint's root".into());
+    let checked = verify::check_kept(&log, &kept, &key)?;
+    report.push(format!(
+        "kept checkpoints: the {checked} the server signed earlier are each a prefix of today's log"
+    ));
     if let Some(previous) = &online.previous {
         check_previous(&get, &log, previous, &key, &mut report).await?;
     }
@@ -130,6 +139,29 @@ where
     }
     lines.truncate(size as usize);
     Ok(lines)
+}
+
+/// Every checkpoint the server kept (its signed notes), page by page.
+async fn kept_notes<F, Fut>(get: &F) -> Result<Vec<String>, ClientError>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<u8>, ClientError>>,
+{
+    let mut notes = Vec::new();
+    let mut from = Some(0);
+    while let Some(start) = from {
+        let page: KeptCheckpoints =
+            json(&get(format!("/api/v1/log/checkpoints?from={start}")).await?)?;
+        if page.next.is_some_and(|next| next <= start) {
+            return Err(ClientError::Failed(format!(
+                "the server's kept checkpoints from {start} say the next page starts at {}",
+                page.next.unwrap_or_default()
+            )));
+        }
+        notes.extend(page.checkpoints.into_iter().map(|kept| kept.note));
+        from = page.next;
+    }
+    Ok(notes)
 }
 
 /// Compares every entry's leaf hash with the server's level-0 tiles; names the first

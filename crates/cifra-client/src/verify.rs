@@ -120,6 +120,24 @@ pub fn check_prefix(log: &CheckedLog, previous: &Checkpoint) -> Result<(), Clien
     .map_err(|e| ClientError::Failed(format!("consistency: {e}")))
 }
 
+/// Checks that each of `notes` (checkpoints the log's server signed earlier and kept)
+/// is signed by `key` and is a prefix of `log`: a signed size has one root, forever.
+/// Returns how many were checked; the error names the first differing entry, bounded
+/// by the signed sizes, or the removed ones.
+pub fn check_kept(log: &CheckedLog, notes: &[String], key: &str) -> Result<usize, ClientError> {
+    let mut signed = Vec::with_capacity(notes.len());
+    for note in notes {
+        let checkpoint = verified_checkpoint(note, key)?;
+        signed.push((checkpoint.size, checkpoint.root));
+    }
+    cifra_log::check_history(&log.tree, signed).map_err(|divergence| {
+        ClientError::Failed(format!(
+            "a checkpoint the server signed earlier is not a prefix of today's log: {divergence}: history was rewritten"
+        ))
+    })?;
+    Ok(notes.len())
+}
+
 /// The count a log decides, recounted by the same code the server counts with.
 pub use cifra_night::Recount;
 

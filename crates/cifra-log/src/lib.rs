@@ -39,12 +39,14 @@
 
 pub mod checkpoint;
 pub mod entry;
+pub mod history;
 pub mod merkle;
 pub mod note;
 pub mod tiles;
 
 pub use checkpoint::Checkpoint;
 pub use entry::{Entry, EntryError};
+pub use history::{check_history, Divergence};
 pub use merkle::{
     empty_root, leaf_hash, node_hash, rebuild, verify_consistency, verify_inclusion, Hash,
     ProofError, Tree,

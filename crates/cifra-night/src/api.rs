@@ -177,3 +177,42 @@ pub struct ResultsEvent<R> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entries: Option<Vec<Entry>>,
 }
+
+/// `GET /api/v1/health`: whether the server can record actas (200) or not (503).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Results, the log and the election are served (from memory: always).
+    pub reads: bool,
+    /// Actas can be recorded: the last write (or idle probe) reached the store.
+    pub writes: bool,
+    /// The log's size.
+    pub log_size: u64,
+    /// What is served may be behind the store (as in results).
+    pub stale: bool,
+    /// Why actas cannot be recorded, in a few words: `disk full`, `read-only`, `not
+    /// durable`, `store unavailable` or `store error`; absent when they can.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The store's own message about it; absent when actas can be recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// `GET /api/v1/log/checkpoints?from=SIZE`: a page of the signed checkpoints the server
+/// kept, smallest size first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptCheckpoints {
+    /// The checkpoints of this page.
+    pub checkpoints: Vec<KeptCheckpoint>,
+    /// Where the next page starts (`?from=`), `None` on the last page.
+    pub next: Option<u64>,
+}
+
+/// One kept checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptCheckpoint {
+    /// The log size it signs.
+    pub size: u64,
+    /// The signed note, as `GET /api/v1/log/checkpoint` served it.
+    pub note: String,
+}

@@ -16,7 +16,9 @@ use axum::{Json, Router};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use cifra_log::{Hash, TilePath};
-use cifra_night::api::{ConsistencyView, ElectionView, ProofView, Published};
+use cifra_night::api::{
+    ConsistencyView, ElectionView, Health, KeptCheckpoint, KeptCheckpoints, ProofView, Published,
+};
 use cifra_night::Sums;
 use cifra_report::live::{LiveResults, TerritoryRef};
 use serde::{Deserialize, Serialize};
@@ -26,6 +28,9 @@ use tokio::sync::oneshot;
 
 /// The most entries one `/api/v1/log/entries` answer carries.
 pub const MAX_ENTRIES: u64 = 10_000;
+
+/// The most kept checkpoints one `/api/v1/log/checkpoints` answer carries.
+pub const MAX_CHECKPOINTS: usize = 1_000;
 
 /// The dashboard, one self-contained page.
 const DASHBOARD: &str = include_str!("../assets/dashboard.html");
@@ -45,6 +50,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/api/v1/events", get(events::stream))
         .route("/api/v1/log/entries", get(entries))
         .route("/api/v1/log/checkpoint", get(checkpoint))
+        .route("/api/v1/log/checkpoints", get(checkpoints))
         .route("/api/v1/key", get(key))
         .route("/api/v1/log/proof", get(proof))
         .route("/api/v1/log/consistency", get(consistency))
@@ -152,21 +158,6 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-/// What `GET /api/v1/health` answers.
-#[derive(Serialize)]
-struct Health {
-    /// Results, the log and the election are served (from memory: always).
-    reads: bool,
-    /// Actas can be recorded: the last write (or idle probe) reached the store.
-    writes: bool,
-    log_size: u64,
-    /// What is served may be behind the store (the same as in results).
-    stale: bool,
-    /// Why actas cannot be recorded, when they cannot.
-    #[serde(flatten)]
-    problem: Option<crate::health::WriteProblem>,
-}
-
 /// `GET /api/v1/health`: 200 when actas can be recorded, 503 (with the reason) when
 /// they cannot, for a balancer to send submitters elsewhere.
 async fn health(Shared(state): AppState) -> Response {
@@ -180,7 +171,8 @@ async fn health(Shared(state): AppState) -> Response {
         writes: problem.is_none(),
         log_size: *state.size.borrow(),
         stale: state.stale(),
-        problem,
+        reason: problem.as_ref().map(|p| p.reason.to_string()),
+        message: problem.map(|p| p.message),
     };
     (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
@@ -411,17 +403,73 @@ async fn entries(
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
 }
 
-/// `GET /api/v1/log/checkpoint` and `/log/checkpoint`: the signed checkpoint.
-async fn checkpoint(Shared(state): AppState) -> Response {
-    let (_, note) = state.checkpoint();
-    (
+/// `GET /api/v1/log/checkpoint` and `/log/checkpoint`: the signed checkpoint, kept in
+/// the store before it is served; 500 if the log departs from one signed earlier, 503
+/// while the store cannot be reached for a new size.
+async fn checkpoint(Shared(state): AppState) -> Result<Response, ApiError> {
+    // Off the async workers: a new size asks the store.
+    let (_, note) = tokio::task::spawn_blocking(move || state.checkpoint())
+        .await
+        .map_err(|e| ApiError::request(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(signing_failed)?;
+    Ok((
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
         note.to_string(),
     )
-        .into_response()
+        .into_response())
+}
+
+/// The answer to a checkpoint that cannot be signed or read: the store away is
+/// temporary (503), a log that departs from a signed checkpoint is not (500).
+fn signing_failed(error: crate::ServerError) -> ApiError {
+    let status = match error {
+        crate::ServerError::Store(cifra_store::StoreError::Unavailable { .. }) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!(%error, "the checkpoint is not signed");
+    }
+    ApiError::request(status, error.to_string())
+}
+
+#[derive(Deserialize)]
+struct CheckpointsQuery {
+    #[serde(default)]
+    from: u64,
+}
+
+/// `GET /api/v1/log/checkpoints?from=SIZE`: the signed checkpoints kept, of sizes
+/// `SIZE` and above, smallest first, at most [`MAX_CHECKPOINTS`]; `next` is where the
+/// next page starts (`null` on the last).
+async fn checkpoints(
+    Shared(state): AppState,
+    query: Result<Query<CheckpointsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(CheckpointsQuery { from }) = query?;
+    let kept =
+        tokio::task::spawn_blocking(move || state.store.checkpoints(from, MAX_CHECKPOINTS + 1))
+            .await
+            .map_err(|e| ApiError::request(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+            .map_err(|e| signing_failed(e.into()))?;
+    let next = kept.get(MAX_CHECKPOINTS).map(|c| c.size);
+    let checkpoints = kept
+        .into_iter()
+        .take(MAX_CHECKPOINTS)
+        .map(|c| KeptCheckpoint {
+            size: c.size,
+            note: c.note,
+        })
+        .collect();
+    Ok((
+        [(header::CACHE_CONTROL, "no-cache")],
+        Json(KeptCheckpoints { checkpoints, next }),
+    )
+        .into_response())
 }
 
 /// `GET /api/v1/key`: the verifier key.

@@ -14,6 +14,7 @@
 
 mod api;
 pub mod auth;
+mod checkpoints;
 pub mod events;
 pub mod health;
 mod http;
@@ -54,6 +55,13 @@ pub enum ServerError {
         /// What is wrong.
         reason: String,
     },
+    /// The log the store holds departs from a checkpoint this election's server signed
+    /// (an entry was changed or removed): it is neither served nor signed again.
+    #[error("the stored log is not the log that was signed: {reason}")]
+    Rewritten {
+        /// The first differing entry, as the kept checkpoints bound it.
+        reason: String,
+    },
     /// The signing key is unusable.
     #[error("the log's signing key: {0}")]
     Key(#[from] cifra_log::NoteError),
@@ -90,13 +98,18 @@ pub struct State {
 
 impl State {
     /// Opens the election in `store`: indexes it, replays its log into the live totals
-    /// (checking that every entry follows the one before), and starts the writer.
+    /// (checking that every entry follows the one before), checks the log against every
+    /// checkpoint signed of it ([`ServerError::Rewritten`] if it departs from one), and
+    /// starts the writer.
     pub fn open(store: Arc<dyn Store>) -> Result<Arc<State>, ServerError> {
         let spec = store.election()?;
         let signer = NoteSigner::new(&spec.name, spec.signing_key)?;
         let election = Arc::new(Election::new(spec)?);
         let mut live = Live::new(&election);
+        // Read before the log: each was signed of a log the store held by then.
+        let kept = checkpoints::kept(&*store, &signer)?;
         load(&*store, &election, &mut live)?;
+        checkpoints::check_at_start(&live.tree, kept)?;
         let size = live.size();
         let live = Arc::new(RwLock::new(live));
         let (size_tx, size_rx) = watch::channel(size);
@@ -154,31 +167,33 @@ impl State {
         self.writes.problem()
     }
 
-    /// The signed checkpoint of the log as it is now, and its size.
-    pub fn checkpoint(&self) -> (u64, Arc<str>) {
-        let (size, root) = {
-            let live = self.live.read().unwrap_or_else(|e| e.into_inner());
-            (live.size(), live.tree.root())
-        };
+    /// The signed checkpoint of the log as it is now, and its size: signed once per
+    /// size, kept in the store before it is returned, and refused
+    /// ([`ServerError::Rewritten`]) if the log departs from a checkpoint kept for it.
+    /// Asks the store when the size is new: call it off the async workers.
+    pub fn checkpoint(&self) -> Result<(u64, Arc<str>), ServerError> {
+        let size = self.live.read().unwrap_or_else(|e| e.into_inner()).size();
         let mut cached = self.checkpoint.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((s, note)) = cached.as_ref() {
             if *s == size {
-                return (size, Arc::clone(note));
+                return Ok((size, Arc::clone(note)));
             }
         }
-        let body = cifra_log::Checkpoint {
-            origin: self.signer.name().to_string(),
-            size,
-            root,
-        }
-        .body();
-        // The body always ends with a newline, which is all signing asks of a text.
-        let note: Arc<str> = match self.signer.sign(&body) {
-            Ok(note) => note.into(),
-            Err(e) => format!("cannot sign: {e}\n").into(),
-        };
+        let note: Arc<str> = checkpoints::sign(&*self.store, &self.signer, size, self)?.into();
         *cached = Some((size, Arc::clone(&note)));
-        (size, note)
+        Ok((size, note))
+    }
+}
+
+impl checkpoints::Held for State {
+    fn root_at(&self, size: u64) -> Option<cifra_log::Hash> {
+        let live = self.live.read().unwrap_or_else(|e| e.into_inner());
+        live.tree.root_at(size).ok()
+    }
+
+    fn departs(&self, kept: Vec<(u64, cifra_log::Hash)>) -> Option<cifra_log::Divergence> {
+        let live = self.live.read().unwrap_or_else(|e| e.into_inner());
+        cifra_log::check_history(&live.tree, kept).err()
     }
 }
 

@@ -129,6 +129,18 @@ pub struct Record {
     pub line: String,
 }
 
+/// A checkpoint the log's server signed, as kept: its size, its root and the signed
+/// note that was served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedCheckpoint {
+    /// The log's size the checkpoint is of.
+    pub size: u64,
+    /// The Merkle root of the log's first `size` entries.
+    pub root: [u8; 32],
+    /// The signed note (C2SP tlog-checkpoint), exactly as served.
+    pub note: String,
+}
+
 /// The log held for one appender: see [`Store::lock_log`].
 pub trait LogLock {
     /// The lines of the entries others appended past the `known` index given to
@@ -214,4 +226,30 @@ pub trait Store: Send + Sync {
     /// disk. PostgreSQL updates the election's row in a transaction it rolls back
     /// (read-only and durability settings show; a full disk shows at the next commit).
     fn probe_write(&self) -> Result<(), StoreError>;
+
+    /// Keeps a signed checkpoint, durably, unless one of the same size is kept already
+    /// (by this server or another), and returns the one kept for that size: `checkpoint`
+    /// itself, or the earlier one, whose root may differ (the caller must then not serve
+    /// its own). A size is kept once, forever.
+    ///
+    /// A backend with a copy outside the database (SQLite: a file beside it, see
+    /// [`Store::outside_checkpoint`]) also writes the latest kept there before
+    /// returning.
+    fn keep_checkpoint(
+        &self,
+        checkpoint: &SignedCheckpoint,
+    ) -> Result<SignedCheckpoint, StoreError>;
+
+    /// The kept checkpoints of sizes `from` and above, smallest first, at most `limit`.
+    fn checkpoints(&self, from: u64, limit: usize) -> Result<Vec<SignedCheckpoint>, StoreError>;
+
+    /// The kept checkpoint of the largest size not above `size`, if any.
+    fn checkpoint_at_most(&self, size: u64) -> Result<Option<SignedCheckpoint>, StoreError>;
+
+    /// The signed note of the latest checkpoint as copied outside the database, which
+    /// survives the database being rewritten or replaced: for SQLite, the file beside it
+    /// (the database's path and `-checkpoint`); `None` when there is none yet, and for
+    /// backends without such a copy (PostgreSQL, where the database is the one truth
+    /// every server shares).
+    fn outside_checkpoint(&self) -> Result<Option<String>, StoreError>;
 }

@@ -110,14 +110,20 @@ fn create_refuses_an_invalid_spec_and_leaves_nothing(place: &dyn Place) {
 fn open_refuses_another_schema_version(place: &dyn Place) {
     drop(place.create(&spec()).unwrap());
     place.tamper_with(
-        "UPDATE meta SET value = '2' WHERE key = 'cifra_schema'",
-        "INSERT INTO cifra_migrations (version, description) VALUES (2, 'a later cifra')",
+        "UPDATE meta SET value = '99' WHERE key = 'cifra_schema'",
+        "INSERT INTO cifra_migrations (version, description) VALUES (99, 'a later cifra')",
     );
     let error = place.open().err().unwrap();
+    // PostgreSQL's schema is at its second migration (the kept checkpoints); SQLite's
+    // gained that table without a new version.
+    let ours = match place.backend() {
+        common::Backend::Sqlite => "1",
+        common::Backend::Postgres => "2",
+    };
     match &error {
         StoreError::SchemaVersion {
             found, expected, ..
-        } => assert_eq!((found.as_str(), expected.as_str()), ("2", "1")),
+        } => assert_eq!((found.as_str(), expected.as_str()), ("99", ours)),
         other => panic!("{other:?}"),
     }
     assert_names(&error, &place.name());

@@ -40,7 +40,10 @@ use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Config;
 
-use crate::{spec, ElectionSpec, LogLock, Record, Scope, Store, StoreError, StoreOptions, Token};
+use crate::{
+    spec, ElectionSpec, LogLock, Record, Scope, SignedCheckpoint, Store, StoreError, StoreOptions,
+    Token,
+};
 
 use pool::{column, describe, Conn, Pool, Worker, CONNECT_TIMEOUT, HOLD_LIMIT};
 
@@ -101,7 +104,8 @@ impl PgStore {
         Ok(store)
     }
 
-    /// Opens the election in the database at `url`.
+    /// Opens the election in the database at `url`, first applying the migrations an
+    /// election of an earlier schema version lacks.
     ///
     /// Refuses a database without a cifra election ([`StoreError::NotAnElection`]; the
     /// database is not modified), one of another schema version
@@ -120,6 +124,8 @@ impl PgStore {
         let (name, config) = parse(url)?;
         let store = PgStore::start(name, config, options.unsafe_no_fsync)?;
         store.worker.call(CALL_TIMEOUT, |pool| async move {
+            pool.write(async |conn: &mut Conn| schema::upgrade(conn).await)
+                .await?;
             pool.read(async |conn: &mut Conn| schema::check(conn).await)
                 .await
         })?;
@@ -219,6 +225,51 @@ impl Store for PgStore {
         self.read(async move |conn: &mut Conn| read_lines(conn, from, to).await)
     }
 
+    fn keep_checkpoint(
+        &self,
+        checkpoint: &SignedCheckpoint,
+    ) -> Result<SignedCheckpoint, StoreError> {
+        let checkpoint = checkpoint.clone();
+        self.worker.call(CALL_TIMEOUT, move |pool| async move {
+            pool.write(async |conn: &mut Conn| keep_checkpoint(conn, &checkpoint).await)
+                .await
+        })
+    }
+
+    fn checkpoints(&self, from: u64, limit: usize) -> Result<Vec<SignedCheckpoint>, StoreError> {
+        let from = i64::try_from(from).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(async move |conn: &mut Conn| {
+            let rows = conn
+                .rows(
+                    "SELECT size, root, note FROM cifra.checkpoints WHERE size >= $1 ORDER BY size LIMIT $2",
+                    &[&from, &limit],
+                )
+                .await?;
+            rows.iter()
+                .map(|row| signed_checkpoint(conn.name(), row))
+                .collect()
+        })
+    }
+
+    fn checkpoint_at_most(&self, size: u64) -> Result<Option<SignedCheckpoint>, StoreError> {
+        let size = i64::try_from(size).unwrap_or(i64::MAX);
+        self.read(async move |conn: &mut Conn| {
+            let rows = conn
+                .rows(
+                    "SELECT size, root, note FROM cifra.checkpoints WHERE size <= $1 ORDER BY size DESC LIMIT 1",
+                    &[&size],
+                )
+                .await?;
+            rows.first()
+                .map(|row| signed_checkpoint(conn.name(), row))
+                .transpose()
+        })
+    }
+
+    fn outside_checkpoint(&self) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
     fn probe_write(&self) -> Result<(), StoreError> {
         self.worker
             .call(CALL_TIMEOUT, |pool| async move { probe_write(&pool).await })
@@ -242,6 +293,54 @@ async fn probe_write(pool: &Pool) -> Result<(), StoreError> {
     // `finish` rolls the transaction back.
     pool.finish(conn, &result).await;
     result
+}
+
+/// Keeps `checkpoint` unless its size is kept, and returns the one kept for its size,
+/// in the transaction open on `conn`.
+async fn keep_checkpoint(
+    conn: &mut Conn,
+    checkpoint: &SignedCheckpoint,
+) -> Result<SignedCheckpoint, StoreError> {
+    let size = i64::try_from(checkpoint.size).map_err(|_| {
+        StoreError::invalid(
+            conn.name(),
+            format!("a log of {} entries cannot be stored", checkpoint.size),
+        )
+    })?;
+    // Two servers keeping one size at once: the second waits for the first's commit,
+    // then does nothing, and the select below (a statement of its own) sees the first's.
+    conn.execute(
+        "INSERT INTO cifra.checkpoints (size, root, note) VALUES ($1, $2, $3) ON CONFLICT (size) DO NOTHING",
+        &[&size, &&checkpoint.root[..], &checkpoint.note],
+    )
+    .await?;
+    let row = conn
+        .row(
+            "SELECT size, root, note FROM cifra.checkpoints WHERE size = $1",
+            &[&size],
+        )
+        .await?;
+    signed_checkpoint(conn.name(), &row)
+}
+
+/// A kept checkpoint from its row, checked.
+fn signed_checkpoint(
+    name: &Path,
+    row: &tokio_postgres::Row,
+) -> Result<SignedCheckpoint, StoreError> {
+    let size: i64 = column(row, 0, name)?;
+    let root: Vec<u8> = column(row, 1, name)?;
+    let bad = || {
+        StoreError::corrupt(
+            name,
+            format!("the kept checkpoint of size {size} is damaged"),
+        )
+    };
+    Ok(SignedCheckpoint {
+        size: u64::try_from(size).map_err(|_| bad())?,
+        root: root.try_into().map_err(|_| bad())?,
+        note: column(row, 2, name)?,
+    })
 }
 
 /// The lines of entries `from..to` (clamped to the log), checking none is missing.

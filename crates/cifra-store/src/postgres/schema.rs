@@ -39,11 +39,28 @@ struct Migration {
 }
 
 /// Every step, in order; the schema's version is the last one's.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "the election's tables",
-    sql: TABLES,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "the election's tables",
+        sql: TABLES,
+    },
+    Migration {
+        version: 2,
+        description: "the signed checkpoints kept",
+        sql: CHECKPOINTS,
+    },
+];
+
+/// The signed checkpoints the servers kept: one per size, forever, whichever server
+/// signed it first.
+const CHECKPOINTS: &str = "
+CREATE TABLE cifra.checkpoints (
+    size BIGINT PRIMARY KEY CHECK (size >= 0),
+    root BYTEA NOT NULL CHECK (octet_length(root) = 32),
+    note TEXT NOT NULL
+);
+";
 
 /// The tables of the first version: SQLite's, in PostgreSQL's types.
 ///
@@ -122,7 +139,13 @@ pub(super) async fn create(conn: &mut Conn, spec: &ElectionSpec) -> Result<(), S
         });
     }
     conn.batch(BOOTSTRAP).await?;
-    for migration in MIGRATIONS {
+    apply(conn, MIGRATIONS).await?;
+    write_spec(conn, spec).await
+}
+
+/// Applies `migrations` in order, recording each, in the caller's transaction.
+async fn apply(conn: &mut Conn, migrations: &[Migration]) -> Result<(), StoreError> {
+    for migration in migrations {
         conn.batch(migration.sql).await?;
         conn.execute(
             "INSERT INTO cifra.cifra_migrations (version, description) VALUES ($1, $2)",
@@ -130,7 +153,40 @@ pub(super) async fn create(conn: &mut Conn, spec: &ElectionSpec) -> Result<(), S
         )
         .await?;
     }
-    write_spec(conn, spec).await
+    Ok(())
+}
+
+/// Brings an election of an earlier schema version up to this one, in the caller's
+/// transaction: the migrations after the last one applied. Anything else (no
+/// election, a later version, a table that is not cifra's) is left as it is, for
+/// [`check`] to name.
+pub(super) async fn upgrade(conn: &mut Conn) -> Result<(), StoreError> {
+    // Two servers opening one database: the second waits, then finds it done.
+    conn.execute("SELECT pg_advisory_xact_lock($1)", &[&CREATE_LOCK])
+        .await?;
+    // Only a migrations table whose version column is cifra's is read: a statement
+    // that fails would end the transaction, and `check` names what is wrong.
+    let rows = conn
+        .rows(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = 'cifra' \
+             AND table_name = 'cifra_migrations' AND column_name = 'version' AND data_type = 'integer'",
+            &[],
+        )
+        .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let row = conn
+        .row("SELECT max(version) FROM cifra.cifra_migrations", &[])
+        .await?;
+    let applied: Option<i32> = column(&row, 0, conn.name())?;
+    match applied {
+        Some(applied) if applied >= 1 && applied < schema_version() => {
+            let pending = MIGRATIONS.iter().position(|m| m.version > applied);
+            apply(conn, &MIGRATIONS[pending.unwrap_or(MIGRATIONS.len())..]).await
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Positions 0, 1, 2, ... as stored.

@@ -26,7 +26,10 @@ use std::time::Duration;
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use crate::error::SCHEMA_VERSION;
-use crate::{spec, ElectionSpec, LogLock, Record, Scope, Store, StoreError, StoreOptions, Token};
+use crate::{
+    spec, ElectionSpec, LogLock, Record, Scope, SignedCheckpoint, Store, StoreError, StoreOptions,
+    Token,
+};
 
 /// How long a statement waits for another connection's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -36,6 +39,9 @@ const IDLE_READERS: usize = 4;
 
 /// The files SQLite may keep next to the database.
 const SIDE_FILES: [&str; 3] = ["-wal", "-shm", "-journal"];
+
+/// The file beside the database holding the latest kept checkpoint's signed note.
+const CHECKPOINT_FILE: &str = "-checkpoint";
 
 /// An election in one SQLite file (WAL journal, `synchronous=FULL`).
 pub struct SqliteStore {
@@ -129,6 +135,7 @@ impl SqliteStore {
         // Check before configuring: switching a foreign file to WAL would modify it.
         check_schema(&writer, path)?;
         configure_writer(&writer, path, options)?;
+        writer.execute_batch(schema::CHECKPOINTS).at(path)?;
         check_log(&writer, path)?;
         SqliteStore::new(path, writer)
     }
@@ -296,6 +303,135 @@ impl Store for SqliteStore {
             .at(&self.path)
             .map(drop)
     }
+    fn keep_checkpoint(
+        &self,
+        checkpoint: &SignedCheckpoint,
+    ) -> Result<SignedCheckpoint, StoreError> {
+        let path = &self.path;
+        let size = stored_size(path, checkpoint.size)?;
+        let mut conn = self.writer()?;
+        // Immediate: servers of other processes keep theirs in turn, and the file beside
+        // the database is written by one of them at a time.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .at(path)?;
+        let inserted = tx
+            .execute(
+                "INSERT INTO checkpoints (size, root, note) VALUES (?1, ?2, ?3) ON CONFLICT (size) DO NOTHING",
+                params![size, checkpoint.root, checkpoint.note],
+            )
+            .at(path)?;
+        let kept = tx
+            .query_row(
+                "SELECT size, root, note FROM checkpoints WHERE size = ?1",
+                [size],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .at(path)?;
+        let kept = signed_checkpoint(path, kept)?;
+        let largest: i64 = tx
+            .query_row("SELECT MAX(size) FROM checkpoints", [], |row| row.get(0))
+            .at(path)?;
+        if inserted == 1 && largest == size {
+            // Written before the commit: if it fails, nothing is kept and the note is
+            // not served; if the commit fails after it, the file holds a checkpoint of
+            // this same log, which the next start-up checks like any other.
+            write_checkpoint_file(path, &kept.note)?;
+        }
+        tx.commit().at(path)?;
+        Ok(kept)
+    }
+
+    fn checkpoints(&self, from: u64, limit: usize) -> Result<Vec<SignedCheckpoint>, StoreError> {
+        let from = i64::try_from(from).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(|conn, path| {
+            let mut select = conn
+                .prepare_cached(
+                    "SELECT size, root, note FROM checkpoints WHERE size >= ?1 ORDER BY size LIMIT ?2",
+                )
+                .at(path)?;
+            let rows = select
+                .query_map([from, limit], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
+                .at(path)?;
+            let mut kept = Vec::new();
+            for row in rows {
+                kept.push(signed_checkpoint(path, row.at(path)?)?);
+            }
+            Ok(kept)
+        })
+    }
+
+    fn checkpoint_at_most(&self, size: u64) -> Result<Option<SignedCheckpoint>, StoreError> {
+        let size = i64::try_from(size).unwrap_or(i64::MAX);
+        self.read(|conn, path| {
+            let row = conn
+                .query_row(
+                    "SELECT size, root, note FROM checkpoints WHERE size <= ?1 ORDER BY size DESC LIMIT 1",
+                    [size],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()
+                .at(path)?;
+            row.map(|row| signed_checkpoint(path, row)).transpose()
+        })
+    }
+
+    fn outside_checkpoint(&self) -> Result<Option<String>, StoreError> {
+        let file = side_file(&self.path, CHECKPOINT_FILE);
+        match fs::read(&file) {
+            Ok(bytes) => String::from_utf8(bytes)
+                .map(Some)
+                .map_err(|_| StoreError::corrupt(&file, "the kept checkpoint is not UTF-8 text")),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(StoreError::io(&file, error)),
+        }
+    }
+}
+
+/// A checkpoint's size as SQLite stores it.
+fn stored_size(path: &Path, size: u64) -> Result<i64, StoreError> {
+    i64::try_from(size)
+        .map_err(|_| StoreError::invalid(path, format!("a log of {size} entries cannot be stored")))
+}
+
+/// A kept checkpoint from its row, checked.
+fn signed_checkpoint(
+    path: &Path,
+    (size, root, note): (i64, Vec<u8>, String),
+) -> Result<SignedCheckpoint, StoreError> {
+    let bad = || {
+        StoreError::corrupt(
+            path,
+            format!("the kept checkpoint of size {size} is damaged"),
+        )
+    };
+    Ok(SignedCheckpoint {
+        size: u64::try_from(size).map_err(|_| bad())?,
+        root: root.try_into().map_err(|_| bad())?,
+        note,
+    })
+}
+
+/// Replaces the file beside the database with `note`, durably and atomically (a crash
+/// leaves the old file or the new one, never half of one).
+fn write_checkpoint_file(path: &Path, note: &str) -> Result<(), StoreError> {
+    let file = side_file(path, CHECKPOINT_FILE);
+    let temporary = side_file(path, "-checkpoint.new");
+    let written = (|| {
+        let mut options = OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut out = options.open(&temporary)?;
+        io::Write::write_all(&mut out, note.as_bytes())?;
+        out.sync_all()?;
+        fs::rename(&temporary, &file)
+    })();
+    written.map_err(|error| StoreError::io(&file, error))?;
+    sync_parent(path)
 }
 
 /// The log held for one appender: the writer connection (its mutex guard) in a
@@ -577,6 +713,7 @@ fn initialize(path: &Path, spec: &ElectionSpec) -> Result<SqliteStore, StoreErro
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .at(path)?;
     tx.execute_batch(schema::TABLES).at(path)?;
+    tx.execute_batch(schema::CHECKPOINTS).at(path)?;
     schema::write_spec(&tx, path, spec)?;
     tx.commit().at(path)?;
     SqliteStore::new(path, writer)
@@ -601,7 +738,10 @@ fn create_file(path: &Path) -> Result<(), StoreError> {
 /// A journal left from an earlier database at this path would be replayed into the
 /// new one: refuse it like an existing file.
 fn refuse_leftovers(path: &Path) -> Result<(), StoreError> {
-    for suffix in ["-wal", "-journal"] {
+    // A checkpoint file left from an earlier election would make the new one's server
+    // refuse to start: a new election starts clean, and a file that says otherwise is
+    // for its operator to look at.
+    for suffix in ["-wal", "-journal", CHECKPOINT_FILE] {
         let leftover = side_file(path, suffix);
         if fs::symlink_metadata(&leftover).is_ok() {
             return Err(StoreError::Exists { path: leftover });

@@ -72,6 +72,17 @@ CREATE TABLE entries (
 ) STRICT;
 ";
 
+/// The signed checkpoints the server kept: one per size, forever. Created on `open`
+/// too (`IF NOT EXISTS`), so that a file written before checkpoints were kept gains the
+/// table without a new schema version: the table only adds to what older files hold.
+pub(super) const CHECKPOINTS: &str = "
+CREATE TABLE IF NOT EXISTS checkpoints (
+    size INTEGER PRIMARY KEY CHECK (size >= 0),
+    root BLOB NOT NULL CHECK (length(root) = 32),
+    note TEXT NOT NULL
+) STRICT;
+";
+
 /// The tables holding the spec's lists of names, in [`StoredSpec::names`]' order.
 const NAME_LISTS: [&str; 3] = ["options", "id_columns", "territory_columns"];
 
