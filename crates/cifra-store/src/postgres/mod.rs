@@ -18,7 +18,10 @@
 //! ended (by the job, and by the database's `idle_in_transaction_session_timeout`).
 //! Commits wait for the write-ahead log to be flushed (the
 //! default `synchronous_commit = on`), so an acknowledged append survives a crash of
-//! the database's machine.
+//! the database's machine. Each connection reads `fsync` and `synchronous_commit` when
+//! it is made, and appends are refused on one where either is `off`
+//! ([`StoreError::NotDurable`]) unless the store was opened with
+//! [`StoreOptions::unsafe_no_fsync`].
 //!
 //! Connections are not encrypted (no TLS): use a local or private network, or a Unix
 //! socket (`postgres://user@%2Fvar%2Frun%2Fpostgresql/db`).
