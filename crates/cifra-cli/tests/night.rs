@@ -417,7 +417,10 @@ fn init_and_token_refuse_what_cannot_be_served_clearly_and_write_nothing() {
     assert!(token.len() >= 43, "{token}");
     let (code, _, stderr) = cifra(&["token", "--db", db, "--scope", "region=ATLANTIS"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("no such territory"), "{stderr}");
+    assert!(
+        stderr.contains("no region \"ATLANTIS\" in this election"),
+        "{stderr}"
+    );
     let (code, _, stderr) = cifra(&["token", "--db", db, "--scope", "=x"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("--scope"), "{stderr}");
