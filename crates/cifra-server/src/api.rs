@@ -79,7 +79,7 @@ async fn submit(
 ) -> Result<Response, ApiError> {
     // The token is checked before the body is read: a stranger's megabytes are not.
     let token = bearer(request.headers()).map(str::to_string);
-    let scope = match token {
+    let scope = match token.clone() {
         Some(t) => match state.tokens.known(&t) {
             Some(scope) => Some(scope),
             // A token issued since the server started: the store is asked, off the
@@ -106,10 +106,32 @@ async fn submit(
             ));
         }
     };
+    // A token's requests beyond a few at once wait for none of the others: each one
+    // holds a body in memory and a reader's time.
+    let secret = token.as_deref().unwrap_or_default();
+    let Some(_turn) = state.turns.try_take(secret) else {
+        return Err(ApiError::request(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "this token already has {} requests in progress; send one when another is answered",
+                crate::auth::TURNS_PER_TOKEN
+            ),
+        ));
+    };
     let body = Bytes::from_request(request, &state)
         .await
         .map_err(ApiError::from)?;
-    let actas = intake::read(&state.election, &body)?;
+    // Reading a body is CPU work of up to a second for the largest: off the async
+    // workers, so that results and streams keep being answered meanwhile.
+    let election = Arc::clone(&state.election);
+    let actas = tokio::task::spawn_blocking(move || intake::read(&election, &body))
+        .await
+        .map_err(|_| {
+            ApiError::request(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the request could not be read",
+            )
+        })??;
     if let Some(outside) = actas
         .iter()
         .find(|a| !state.election.in_scope(&scope, a.mesa))

@@ -1,5 +1,5 @@
 //! Submitters' tokens: random (256 bits), stored only as SHA-256 hashes, compared in
-//! constant time; and the slowing of clients that present bad tokens again and again.
+//! constant time; each token's intake turns; and the slowing of clients that present bad tokens again and again.
 
 use base64::Engine;
 use cifra_store::{Scope, Store, StoreError, Token};
@@ -7,7 +7,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 
@@ -139,6 +140,31 @@ impl Failures {
         } else {
             Duration::ZERO
         }
+    }
+}
+
+/// Requests one token may have in intake at once: each holds a body of up to the body
+/// limit and a reader's time, so a token cannot take every worker and megabyte.
+pub const TURNS_PER_TOKEN: usize = 4;
+
+/// The intake turns of each token: at most [`TURNS_PER_TOKEN`] requests at a time.
+#[derive(Default)]
+pub struct Turns {
+    by_token: Mutex<HashMap<[u8; 32], Arc<Semaphore>>>,
+}
+
+impl Turns {
+    /// A turn for `secret` (a valid token: the map holds only tokens of the election),
+    /// held until dropped; `None` when the token already has every turn.
+    pub fn try_take(&self, secret: &str) -> Option<OwnedSemaphorePermit> {
+        let semaphore = {
+            let mut map = self.by_token.lock().unwrap_or_else(|e| e.into_inner());
+            let turns = map
+                .entry(token_hash(secret))
+                .or_insert_with(|| Arc::new(Semaphore::new(TURNS_PER_TOKEN)));
+            Arc::clone(turns)
+        };
+        semaphore.try_acquire_owned().ok()
     }
 }
 

@@ -70,6 +70,8 @@ pub struct State {
     pub tokens: auth::Tokens,
     /// Failed authentications.
     pub failures: auth::Failures,
+    /// Each token's intake turns.
+    pub turns: auth::Turns,
     /// The log's signer.
     pub signer: NoteSigner,
     /// The writer's queue.
@@ -117,6 +119,7 @@ impl State {
         Ok(Arc::new(State {
             tokens: auth::Tokens::load(&*store)?,
             failures: auth::Failures::default(),
+            turns: auth::Turns::default(),
             election,
             live,
             store,
