@@ -659,7 +659,10 @@ mod tests {
             (r#"{"mesa":"1","votes":{"a":1,"b":2}}"#, None),
             (r#"{"mesa":"2","votes":{"a":1,"a":-3.5}}"#, Some("votes.a")),
             (r#"{"mesa":"1","mesa":"2"}"#, Some("mesa")),
-            (r#"[{"x":1,"x":2},{"y":{"z":null,"z":true}}]"#, Some("[0].x")),
+            (
+                r#"[{"x":1,"x":2},{"y":{"z":null,"z":true}}]"#,
+                Some("[0].x"),
+            ),
             (r#"[1, "two", 3.0, null, false, {"k":[]}]"#, None),
             (r#""just a string""#, None),
         ];
