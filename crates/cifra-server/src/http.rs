@@ -216,14 +216,17 @@ fn bounded(app: Router, limits: Limits) -> Router {
         streams: Gauge::default(),
     };
     Router::new()
-        .route_service(EVENTS, app)
+        // (A router is routed to as a service of its own.)
+        .route_service(EVENTS, app.into_service::<axum::body::Body>())
         .fallback_service(timed)
         .layer(DefaultBodyLimit::max(limits.body_bytes))
         .layer(axum::middleware::from_fn_with_state(admission, admit))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                .on_response(DefaultOnResponse::new().level(Level::INFO))
+                // The status is in the response's line; one line per request.
+                .on_failure(()),
         )
 }
 
@@ -251,11 +254,17 @@ async fn admit(
     }
     let cap = admission.limits.stream_cap();
     let Some(held) = admission.streams.try_take(cap) else {
-        return ApiError::request(
+        let mut refusal = ApiError::request(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("{cap} event streams are open, the most this server keeps; try again later"),
         )
         .into_response();
+        // The connection is closed too: a viewer waiting to retry holds no descriptor.
+        refusal.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+        return refusal;
     };
     let response = next.run(request).await;
     // The stream is counted for as long as its body is being sent.
