@@ -85,9 +85,16 @@ fn hostile_bodies_cost_bounded_memory_and_do_not_stall_results() {
         .collect();
     let mut reads = 0;
     while reads < 20 || sent.load(Ordering::Relaxed) < 8 {
-        assert_eq!(results().map(|a| a.0), Some(200), "results under hostile bodies");
+        assert_eq!(
+            results().map(|a| a.0),
+            Some(200),
+            "results under hostile bodies"
+        );
         reads += 1;
-        assert!(reads < 2_000, "the hostile clients sent only {sent:?} bodies");
+        assert!(
+            reads < 2_000,
+            "the hostile clients sent only {sent:?} bodies"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     stop.store(true, Ordering::Relaxed);

@@ -65,7 +65,10 @@ fn fifteen_hundred_event_streams_lock_nobody_out_under_1024_open_files() {
         "{hanging} of {STREAMS} streams had no answer ({streaming} streaming, {refused} refused)"
     );
     assert!(streaming >= 500, "only {streaming} streams were admitted");
-    assert!(refused > 0, "{streaming} streams admitted under 1,024 descriptors");
+    assert!(
+        refused > 0,
+        "{streaming} streams admitted under 1,024 descriptors"
+    );
 
     // With every viewer still connected, results and intake are answered.
     let results = http(&address, "GET /api/v1/results HTTP/1.1", b"", WAIT);

@@ -106,15 +106,16 @@ async fn submit(
             ));
         }
     };
-    // A token's requests beyond a few at once wait for none of the others: each one
-    // holds a body in memory and a reader's time.
+    // A token has a few requests read at once: each holds a body in memory and a
+    // reader's time. The others wait a little for a turn, then are refused.
     let secret = token.as_deref().unwrap_or_default();
-    let Some(_turn) = state.turns.try_take(secret) else {
+    let Some(_turn) = state.turns.take(secret).await else {
         return Err(ApiError::request(
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
-                "this token already has {} requests in progress; send one when another is answered",
-                crate::auth::TURNS_PER_TOKEN
+                "this token had {} requests in progress for {} s; send one when another is answered",
+                crate::auth::TURNS_PER_TOKEN,
+                crate::auth::TURN_WAIT.as_secs()
             ),
         ));
     };

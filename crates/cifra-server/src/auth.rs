@@ -146,6 +146,10 @@ impl Failures {
 /// Requests one token may have in intake at once: each holds a body of up to the body
 /// limit and a reader's time, so a token cannot take every worker and megabyte.
 pub const TURNS_PER_TOKEN: usize = 4;
+/// How long a token's request waits for a turn before it is refused (503): a client
+/// sending a few more requests at once than its turns is served in order, one that
+/// floods is refused.
+pub const TURN_WAIT: Duration = Duration::from_secs(5);
 
 /// The intake turns of each token: at most [`TURNS_PER_TOKEN`] requests at a time.
 #[derive(Default)]
@@ -155,8 +159,9 @@ pub struct Turns {
 
 impl Turns {
     /// A turn for `secret` (a valid token: the map holds only tokens of the election),
-    /// held until dropped; `None` when the token already has every turn.
-    pub fn try_take(&self, secret: &str) -> Option<OwnedSemaphorePermit> {
+    /// held until dropped, waiting at most [`TURN_WAIT`] for one; `None` when the
+    /// token's turns stayed taken that long.
+    pub async fn take(&self, secret: &str) -> Option<OwnedSemaphorePermit> {
         let semaphore = {
             let mut map = self.by_token.lock().unwrap_or_else(|e| e.into_inner());
             let turns = map
@@ -164,7 +169,8 @@ impl Turns {
                 .or_insert_with(|| Arc::new(Semaphore::new(TURNS_PER_TOKEN)));
             Arc::clone(turns)
         };
-        semaphore.try_acquire_owned().ok()
+        let turn = tokio::time::timeout(TURN_WAIT, semaphore.acquire_owned()).await;
+        turn.ok()?.ok()
     }
 }
 

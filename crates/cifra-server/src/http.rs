@@ -15,7 +15,6 @@ use axum::http::{Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use futures_util::StreamExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -266,12 +265,13 @@ async fn admit(
         );
         return refusal;
     };
-    let response = next.run(request).await;
-    // The stream is counted for as long as its body is being sent.
-    response.map(|body| {
-        axum::body::Body::from_stream(body.into_data_stream().map(move |chunk| {
-            let _counted = &held;
-            chunk
-        }))
-    })
+    // The stream is counted for as long as it lasts: the handler keeps this.
+    let mut request = request;
+    request.extensions_mut().insert(Counted(Arc::new(held)));
+    next.run(request).await
 }
+
+/// An event stream counted among the open ones until the last copy is dropped; the
+/// stream's handler keeps it for as long as the stream lasts.
+#[derive(Clone)]
+pub(crate) struct Counted(#[allow(dead_code)] Arc<Held>);

@@ -128,26 +128,17 @@ pub fn read(election: &Election, body: &[u8]) -> Result<Vec<Acta>, ApiError> {
     .and_then(|shape| json.end().map(|()| shape));
     let (reading, notes) = (reading.into_inner(), notes.into_inner());
     let shape = match (parsed, notes.stop) {
-        (Ok(shape), _) => Some(shape),
+        (Ok(shape), _) => shape,
         (Err(e), None) => {
             let e = format!("malformed JSON: {e}");
             return Err(ApiError::request(StatusCode::BAD_REQUEST, e));
         }
-        (Err(_), Some(stop)) if notes.repeated.is_none() => return Err(stop),
-        (Err(_), Some(_)) => None,
+        // A key repeated before reading stopped is said first, as for a whole body.
+        (Err(_), Some(stop)) => return Err(notes.repeated.map_or(stop, repeated_key)),
     };
-    if let Some((acta, field)) = notes.repeated {
-        return Err(ApiError::acta(
-            UNPROCESSABLE,
-            acta,
-            None,
-            Some(&field),
-            format!("{field} is given twice: an acta names each field and option once"),
-        ));
+    if let Some(repeated) = notes.repeated {
+        return Err(repeated_key(repeated));
     }
-    let Some(shape) = shape else {
-        unreachable!("a stop without a repeated key is answered above")
-    };
     match shape {
         Shape::Other => Err(ApiError::request(
             StatusCode::BAD_REQUEST,
@@ -161,6 +152,17 @@ pub fn read(election: &Election, body: &[u8]) -> Result<Vec<Acta>, ApiError> {
             None => Ok(reading.actas),
         },
     }
+}
+
+/// The refusal of a key repeated in acta `acta`, at path `field`.
+fn repeated_key((acta, field): (usize, String)) -> ApiError {
+    ApiError::acta(
+        UNPROCESSABLE,
+        acta,
+        None,
+        Some(&field),
+        format!("{field} is given twice: an acta names each field and option once"),
+    )
 }
 
 /// What a body is at its top level.

@@ -383,13 +383,31 @@ pub async fn results_of(client: &reqwest::Client, url: &str) -> Result<(u64, boo
 /// null; returns its address and the admin token.
 pub fn small_election(dir: &Path) -> (String, String) {
     let mesas = dir.join("mesas.csv");
-    let rows = ["mesa,region,electors", "M1,NORTE,100", "M2,NORTE,100", "M3,SUR,100",
-        "M4,SUR,100", "M5,SUR,100", "M6,CENTRO,100"];
+    let rows = [
+        "mesa,region,electors",
+        "M1,NORTE,100",
+        "M2,NORTE,100",
+        "M3,SUR,100",
+        "M4,SUR,100",
+        "M5,SUR,100",
+        "M6,CENTRO,100",
+    ];
     std::fs::write(&mesas, rows.join("\n") + "\n").unwrap();
     let db = dir.join("night.db").to_string_lossy().into_owned();
     let (ok, stdout, stderr) = cifra(&[
-        "init", "--db", &db, "--system", "plurality", "--mesas", &mesas.to_string_lossy(),
-        "--id", "mesa", "--options", "a,b,blank,null", "--name", "cifra.test/small",
+        "init",
+        "--db",
+        &db,
+        "--system",
+        "plurality",
+        "--mesas",
+        &mesas.to_string_lossy(),
+        "--id",
+        "mesa",
+        "--options",
+        "a,b,blank,null",
+        "--name",
+        "cifra.test/small",
     ]);
     assert!(ok, "cifra init failed: {stdout}{stderr}");
     let token = stdout
@@ -403,7 +421,12 @@ pub fn small_election(dir: &Path) -> (String, String) {
 
 /// One HTTP/1.1 request over a new connection (closed after): the status and the
 /// body, or `None` when no status line came within `wait`.
-pub fn http(address: &str, head: &str, body: &[u8], wait: std::time::Duration) -> Option<(u16, String)> {
+pub fn http(
+    address: &str,
+    head: &str,
+    body: &[u8],
+    wait: std::time::Duration,
+) -> Option<(u16, String)> {
     use std::io::Write;
     let mut stream = std::net::TcpStream::connect(address).ok()?;
     stream.set_read_timeout(Some(wait)).unwrap();
@@ -418,6 +441,9 @@ pub fn http(address: &str, head: &str, body: &[u8], wait: std::time::Duration) -
     let _ = stream.read_to_end(&mut answer);
     let text = String::from_utf8_lossy(&answer).into_owned();
     let status = text.split(' ').nth(1)?.parse().ok()?;
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_string();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
     Some((status, body))
 }
