@@ -55,6 +55,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logs();
     // The output in pieces, written one after the other, and the lines for stderr.
     let result: Result<(Vec<Vec<u8>>, Vec<String>), CliError> = match &cli.command {
         None => main_job::run().map(|out| (vec![out.into_bytes()], Vec::new())),
@@ -97,6 +98,20 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Logs (`tracing`: the server's requests, the writer's groups, the store's state) go
+/// to stderr, at `info` unless `RUST_LOG` says otherwise (e.g. `RUST_LOG=warn`, or
+/// `RUST_LOG=cifra_server=debug`).
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .with_default_directive(tracing_subscriber::filter::LevelFilter::INFO.into())
+        .from_env_lossy();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
 }
 
 /// The exit code of an election-night command, its error printed.

@@ -104,6 +104,14 @@ pub struct ServeArgs {
     /// this flag they are refused with 503, and the health says why).
     #[arg(long, conflicts_with = "demo")]
     unsafe_no_fsync: bool,
+    /// Event streams (dashboards) open at once; more are answered 503 with Retry-After.
+    /// Streams never take the last eighth of the connections: those stay for intake.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_streams: usize,
+    /// Connections open at once; more are answered 503 with Retry-After and closed.
+    /// Default: the open-file limit (raised at start to its hard limit) less 128.
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
 }
 
 /// `cifra replay`.
@@ -518,11 +526,12 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
         eprintln!("cifra: warning: --unsafe-no-fsync: an acknowledged acta may be lost on power loss; for benchmarks only, never on election night");
     }
     let store: Arc<dyn Store> = Arc::from(cifra_store::open_with(db, &options)?);
+    let limits = limits(args);
     runtime()?.block_on(async {
         let state = State::open(store)?;
         let listener = bind(&args.listen).await?;
         announce(&state, &listener);
-        run_server(state, listener).await;
+        run_server(state, listener, limits).await;
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -545,15 +554,46 @@ fn announce(state: &State, listener: &tokio::net::TcpListener) {
     );
 }
 
-async fn run_server(state: Arc<State>, listener: tokio::net::TcpListener) {
+async fn run_server(
+    state: Arc<State>,
+    listener: tokio::net::TcpListener,
+    limits: cifra_server::Limits,
+) {
     let app = cifra_server::router(state);
-    cifra_server::serve(
-        listener,
-        app,
-        cifra_server::Limits::default(),
-        stop_signal(),
-    )
-    .await;
+    cifra_server::serve(listener, app, limits, stop_signal()).await;
+}
+
+/// The server's bounds: the open-file limit raised to its hard limit (each connection
+/// is a descriptor: with the common soft limit of 1,024, a thousand viewers would leave
+/// none for anyone else), the connections derived from it unless given, and the
+/// streams given.
+fn limits(args: &ServeArgs) -> cifra_server::Limits {
+    let files = raise_open_files();
+    let mut limits = cifra_server::Limits::for_open_files(files);
+    if let Some(connections) = args.max_connections {
+        limits.connections = connections;
+        limits.reserve = connections / 8;
+    }
+    limits.streams = args.max_streams;
+    limits
+}
+
+/// Raises the soft open-file limit to the hard one; returns the limit now in force.
+fn raise_open_files() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(files) => {
+            tracing::info!(
+                open_files = files,
+                "open-file limit raised to the hard limit"
+            );
+            files
+        }
+        Err(e) => {
+            let files = rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft);
+            tracing::warn!(error = %e, open_files = files, "cannot raise the open-file limit");
+            files
+        }
+    }
 }
 
 /// Ctrl-c or SIGTERM. (Every acknowledged acta is already on disk: stopping loses none.)
@@ -604,7 +644,7 @@ fn demo(args: &ServeArgs) -> Result<ExitCode, CliError> {
         println!("cifra demo: the 2021 presidential first round, {} real mesas (SERVEL)", mesas.mesas.len());
         println!("dashboard: {url}/");
         println!("replaying the night over {minutes} minutes; ctrl-c stops");
-        let server = tokio::spawn(run_server(state, listener));
+        let server = tokio::spawn(run_server(state, listener, limits(args)));
         let (order, due) = replay::night(&mesas, 0, minutes);
         let replay = replay::Replay {
             url: url.clone(),

@@ -88,7 +88,7 @@ async fn submit(
 ) -> Result<Response, ApiError> {
     // The token is checked before the body is read: a stranger's megabytes are not.
     let token = bearer(request.headers()).map(str::to_string);
-    let scope = match token {
+    let scope = match token.clone() {
         Some(t) => match state.tokens.known(&t) {
             Some(scope) => Some(scope),
             // A token issued since the server started: the store is asked, off the
@@ -115,10 +115,33 @@ async fn submit(
             ));
         }
     };
+    // A token has a few requests read at once: each holds a body in memory and a
+    // reader's time. The others wait a little for a turn, then are refused.
+    let secret = token.as_deref().unwrap_or_default();
+    let Some(_turn) = state.turns.take(secret).await else {
+        return Err(ApiError::request(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "this token had {} requests in progress for {} s; send one when another is answered",
+                crate::auth::TURNS_PER_TOKEN,
+                crate::auth::TURN_WAIT.as_secs()
+            ),
+        ));
+    };
     let body = Bytes::from_request(request, &state)
         .await
         .map_err(ApiError::from)?;
-    let actas = intake::read(&state.election, &body)?;
+    // Reading a body is CPU work of up to a second for the largest: off the async
+    // workers, so that results and streams keep being answered meanwhile.
+    let election = Arc::clone(&state.election);
+    let actas = tokio::task::spawn_blocking(move || intake::read(&election, &body))
+        .await
+        .map_err(|_| {
+            ApiError::request(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the request could not be read",
+            )
+        })??;
     if let Some(outside) = actas
         .iter()
         .find(|a| !state.election.in_scope(&scope, a.mesa))

@@ -1,5 +1,5 @@
 //! Submitters' tokens: random (256 bits), stored only as SHA-256 hashes, compared in
-//! constant time; and the slowing of clients that present bad tokens again and again.
+//! constant time; each token's intake turns; and the slowing of clients that present bad tokens again and again.
 
 use base64::Engine;
 use cifra_store::{Scope, Store, StoreError, Token};
@@ -7,9 +7,10 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A new secret token: 32 bytes from the operating system's generator, base64url.
 pub fn new_token() -> String {
@@ -139,6 +140,37 @@ impl Failures {
         } else {
             Duration::ZERO
         }
+    }
+}
+
+/// Requests one token may have in intake at once: each holds a body of up to the body
+/// limit and a reader's time, so a token cannot take every worker and megabyte.
+pub const TURNS_PER_TOKEN: usize = 4;
+/// How long a token's request waits for a turn before it is refused (503): a client
+/// sending a few more requests at once than its turns is served in order, one that
+/// floods is refused.
+pub const TURN_WAIT: Duration = Duration::from_secs(5);
+
+/// The intake turns of each token: at most [`TURNS_PER_TOKEN`] requests at a time.
+#[derive(Default)]
+pub struct Turns {
+    by_token: Mutex<HashMap<[u8; 32], Arc<Semaphore>>>,
+}
+
+impl Turns {
+    /// A turn for `secret` (a valid token: the map holds only tokens of the election),
+    /// held until dropped, waiting at most [`TURN_WAIT`] for one; `None` when the
+    /// token's turns stayed taken that long.
+    pub async fn take(&self, secret: &str) -> Option<OwnedSemaphorePermit> {
+        let semaphore = {
+            let mut map = self.by_token.lock().unwrap_or_else(|e| e.into_inner());
+            let turns = map
+                .entry(token_hash(secret))
+                .or_insert_with(|| Arc::new(Semaphore::new(TURNS_PER_TOKEN)));
+            Arc::clone(turns)
+        };
+        let turn = tokio::time::timeout(TURN_WAIT, semaphore.acquire_owned()).await;
+        turn.ok()?.ok()
     }
 }
 

@@ -6,12 +6,14 @@
 //! stream ([`Snapshot`]); only the entries differ between clients that are behind.
 
 use crate::api::breakdown_of;
+use crate::http::Counted;
 use crate::intake::ApiError;
 use crate::live;
 use crate::State;
 use axum::extract::{Query, State as Shared};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Extension;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use futures_util::stream::{self, Stream};
@@ -26,6 +28,11 @@ use tokio::time::Instant;
 pub const THROTTLE: Duration = Duration::from_millis(250);
 /// The most entries one event carries.
 pub const MAX_EVENT_ENTRIES: u64 = 1_000;
+/// How far behind the log a stream with entries may be and still be sent them; further
+/// behind (a reader that stopped reading, or resumed from long ago), it gets a `resync`
+/// event: the current state without entries. What a slow reader costs stays one event,
+/// never a backlog; it reads the entries it missed from `/api/v1/log/entries`.
+pub const RESYNC_BEHIND: u64 = 10 * MAX_EVENT_ENTRIES;
 
 /// The national results and the breakdown by the first territory column at one log size,
 /// as JSON.
@@ -95,12 +102,16 @@ struct Client {
     behind: bool,
     /// Whether the last event said `stale`.
     last_stale: bool,
+    /// Its place among the streams the server counts (none when served without
+    /// [`crate::serve`]).
+    _counted: Option<Counted>,
 }
 
 /// `GET /api/v1/events`.
 pub(crate) async fn stream(
     Shared(state): Shared<Arc<State>>,
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+    counted: Option<Extension<Counted>>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let Query(query) = query?;
@@ -117,6 +128,7 @@ pub(crate) async fn stream(
         last_sent: None,
         last_stale: false,
         behind: false,
+        _counted: counted.map(|Extension(c)| c),
     };
     let events = stream::unfold(client, |mut client| async move {
         let event = client.next_event().await?;
@@ -148,12 +160,16 @@ impl Client {
                 tokio::time::sleep_until(sent + THROTTLE).await;
             }
             let size = *self.size.borrow_and_update();
-            let to = if self.entries {
+            let resync = self.entries && size.saturating_sub(from) > RESYNC_BEHIND;
+            let to = if self.entries && !resync {
                 size.min(from + MAX_EVENT_ENTRIES)
             } else {
                 size
             };
-            let event = self.event(from, to);
+            let event = match resync {
+                true => self.resync(from, size),
+                false => self.event(from, to, self.entries),
+            };
             self.last_stale = stale;
             self.seen = Some(to);
             self.last_sent = Some(Instant::now());
@@ -162,12 +178,35 @@ impl Client {
         }
     }
 
-    fn event(&self, from: u64, to: u64) -> Event {
+    /// A `resync` event: the state at `size` without the entries from `from` (too far
+    /// behind to send), and `"resync_from": from`, where the entries missed start.
+    fn resync(&self, from: u64, size: u64) -> Event {
+        tracing::debug!(from, size, "an event stream far behind is resynchronised");
+        let mut data = self.data_with(size, size, false);
+        // The object's closing brace gives way to one more field.
+        data.pop();
+        data.push_str(&format!(",\"resync_from\":{from}}}"));
+        Event::default()
+            .event("resync")
+            .id(size.to_string())
+            .data(data)
+    }
+
+    fn event(&self, from: u64, to: u64, entries: bool) -> Event {
+        let data = self.data_with(from, to, entries);
+        Event::default()
+            .event("results")
+            .id(to.to_string())
+            .data(data)
+    }
+
+    /// The JSON of an event reaching `to`, with the entries from `from` if `entries`.
+    fn data_with(&self, from: u64, to: u64, entries: bool) -> String {
         let snapshot = self.state.snapshot();
         let (root, entries) = {
             let live = self.state.live.read().unwrap_or_else(|e| e.into_inner());
             let root = live.tree.root_at(to).unwrap_or_else(|_| live.tree.root());
-            let entries = self.entries.then(|| {
+            let entries = entries.then(|| {
                 let lines = &live.lines[from.min(to) as usize..to as usize];
                 let mut json = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
                 json.push('[');
@@ -197,9 +236,6 @@ impl Client {
             data.push_str(&entries);
         }
         data.push('}');
-        Event::default()
-            .event("results")
-            .id(to.to_string())
-            .data(data)
+        data
     }
 }

@@ -1,6 +1,13 @@
 //! Accepting connections with bounds: headers must arrive within a time and fit in a
-//! buffer, bodies are capped, and every answer but the event stream has a deadline, so a
-//! slow or hostile client holds nothing for long.
+//! buffer, bodies are capped, every answer but the event stream has a deadline, so a
+//! slow or hostile client holds nothing for long; and connections and event streams are
+//! counted, so that viewers can never lock submitters out.
+//!
+//! Past [`Limits::connections`] a new connection is answered `503` with `Retry-After: 1`
+//! and closed at once, instead of waiting in the kernel's queue until it times out.
+//! Event streams may take at most [`Limits::streams`] and never the last
+//! [`Limits::reserve`] connections: those stay for intake and reads. Each request is
+//! logged in one line (method, path, status, latency) through `tracing`.
 
 use crate::intake::ApiError;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
@@ -12,9 +19,23 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+/// The event stream's path: the one answer without a deadline.
+const EVENTS: &str = "/api/v1/events";
+/// Descriptors a server keeps for itself (the store's files or connections, the log,
+/// the runtime) when its connections are derived from its open-file limit.
+const OWN_FILES: u64 = 128;
+/// Refusals being written at once; past it a connection is closed without a word.
+const MAX_REFUSING: usize = 64;
 
 /// The bounds a server keeps.
 #[derive(Debug, Clone, Copy)]
@@ -27,17 +48,77 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// How long any answer but the event stream may take, body upload included.
     pub request_timeout: Duration,
+    /// Connections open at once; past it a new one is answered 503 and closed.
+    pub connections: usize,
+    /// Event streams open at once (more: 503).
+    pub streams: usize,
+    /// Connections event streams never take: kept for intake and reads.
+    pub reserve: usize,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
+impl Limits {
+    /// The bounds for a process that may open `files` descriptors: connections up to
+    /// that less what the server needs for itself, an eighth of them kept from event
+    /// streams, and at most 10,000 streams.
+    pub fn for_open_files(files: u64) -> Limits {
+        let connections = files.saturating_sub(OWN_FILES).max(16);
+        let connections = usize::try_from(connections).unwrap_or(usize::MAX);
         Limits {
             body_bytes: 8 * 1024 * 1024,
             header_bytes: 64 * 1024,
             header_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            connections,
+            streams: 10_000,
+            reserve: connections / 8,
         }
     }
+
+    /// The event streams admitted at once: [`Limits::streams`], within the connections
+    /// less the reserve.
+    pub fn stream_cap(&self) -> usize {
+        self.streams
+            .min(self.connections.saturating_sub(self.reserve))
+    }
+}
+
+impl Default for Limits {
+    /// The bounds under the common soft limit of 1,024 open files.
+    fn default() -> Self {
+        Limits::for_open_files(1024)
+    }
+}
+
+/// A count of things open, each held by a [`Held`].
+#[derive(Clone, Default)]
+struct Gauge(Arc<AtomicUsize>);
+
+/// One of a [`Gauge`]'s things; counted until dropped.
+struct Held(Arc<AtomicUsize>);
+
+impl Gauge {
+    /// One more, unless there are `cap` already.
+    fn try_take(&self, cap: usize) -> Option<Held> {
+        self.0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < cap).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Held(Arc::clone(&self.0)))
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// What the admission of requests needs: the limits and the open event streams.
+#[derive(Clone)]
+struct Admission {
+    limits: Limits,
+    streams: Gauge,
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, within `limits`.
@@ -47,7 +128,15 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) {
+    tracing::info!(
+        connections = limits.connections,
+        streams = limits.stream_cap(),
+        reserve = limits.reserve,
+        "serving within bounds"
+    );
     let app = bounded(app, limits);
+    let connections = Gauge::default();
+    let refusing = Gauge::default();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -55,12 +144,19 @@ pub async fn serve(
                 Ok(connection) => connection,
                 // Out of descriptors or a connection reset before accept: the listener
                 // is fine; wait a moment rather than spin.
-                Err(_) => {
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot accept a connection");
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
                 }
             },
             () = &mut shutdown => return,
+        };
+        let Some(held) = connections.try_take(limits.connections) else {
+            if let Some(refusal) = refusing.try_take(MAX_REFUSING) {
+                tokio::spawn(refuse(stream, refusal));
+            }
+            continue;
         };
         let _ = stream.set_nodelay(true);
         let service = app
@@ -77,35 +173,105 @@ pub async fn serve(
         tokio::spawn(async move {
             // A client that goes away mid-answer is no error of the server's.
             let _ = connection.await;
+            drop(held);
         });
     }
 }
 
-/// `app` with the body cap and, on every route but the event stream, the deadline.
-fn bounded(app: Router, limits: Limits) -> Router {
-    app.layer(DefaultBodyLimit::max(limits.body_bytes))
-        .layer(axum::middleware::from_fn_with_state(
-            limits.request_timeout,
-            deadline,
-        ))
+/// Answers a connection past the limit with a bare 503 and closes it. What the client
+/// sent is read and dropped for a moment first: closing a socket with unread data
+/// resets it, and the client would lose the answer.
+async fn refuse(mut stream: TcpStream, _refusal: Held) {
+    const BODY: &str = r#"{"error":"too many connections; try again in a second","acta":null,"mesa":null,"field":null}"#;
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(answer.as_bytes()).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 4096];
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<(), std::io::Error>(())
+    })
+    .await;
 }
 
-/// Answers 408 to a request not answered within `limit` (the event stream excepted: it
-/// is meant to last).
-async fn deadline(
-    State(limit): State<Duration>,
+/// `app` with the body cap, the admission of event streams, the one log line per
+/// request and, on every route but the event stream, the deadline.
+fn bounded(app: Router, limits: Limits) -> Router {
+    let timed = app
+        .clone()
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(axum::middleware::map_response_with_state(
+            limits.request_timeout,
+            timeout_error,
+        ));
+    let admission = Admission {
+        limits,
+        streams: Gauge::default(),
+    };
+    Router::new()
+        // (A router is routed to as a service of its own.)
+        .route_service(EVENTS, app.into_service::<axum::body::Body>())
+        .fallback_service(timed)
+        .layer(DefaultBodyLimit::max(limits.body_bytes))
+        .layer(axum::middleware::from_fn_with_state(admission, admit))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO))
+                // The status is in the response's line; one line per request.
+                .on_failure(()),
+        )
+}
+
+/// The deadline's 408 with the API's JSON error body.
+async fn timeout_error(State(limit): State<Duration>, response: Response) -> Response {
+    if response.status() != StatusCode::REQUEST_TIMEOUT {
+        return response;
+    }
+    ApiError::request(
+        StatusCode::REQUEST_TIMEOUT,
+        format!("no answer within {} s", limit.as_secs()),
+    )
+    .into_response()
+}
+
+/// Admits an event stream while there are fewer than [`Limits::stream_cap`] (else 503
+/// with `Retry-After`), counting it until its answer ends; other requests pass.
+async fn admit(
+    State(admission): State<Admission>,
     request: axum::extract::Request,
     next: Next,
 ) -> Response {
-    if request.uri().path() == "/api/v1/events" {
+    if request.uri().path() != EVENTS {
         return next.run(request).await;
     }
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::request(
-            StatusCode::REQUEST_TIMEOUT,
-            format!("no answer within {} s", limit.as_secs()),
+    let cap = admission.limits.stream_cap();
+    let Some(held) = admission.streams.try_take(cap) else {
+        let mut refusal = ApiError::request(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{cap} event streams are open, the most this server keeps; try again later"),
         )
-        .into_response(),
-    }
+        .into_response();
+        // The connection is closed too: a viewer waiting to retry holds no descriptor.
+        refusal.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+        return refusal;
+    };
+    // The stream is counted for as long as it lasts: the handler keeps this.
+    let mut request = request;
+    request.extensions_mut().insert(Counted(Arc::new(held)));
+    next.run(request).await
 }
+
+/// An event stream counted among the open ones until the last copy is dropped; the
+/// stream's handler keeps it for as long as the stream lasts.
+#[derive(Clone)]
+pub(crate) struct Counted(#[allow(dead_code)] Arc<Held>);

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeSeed;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 /// The most actas one request may carry.
 pub const MAX_BATCH: usize = 50_000;
@@ -121,54 +121,246 @@ const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
 /// The actas of a request body, checked against `election`. Malformed JSON or a body that
 /// is neither an acta nor an array of actas is 400; anything an acta says that the
 /// election does not allow is 422.
+///
+/// The body is read as a stream of actas: each is built as a JSON value, checked and
+/// dropped before the next is read, and reading stops at the acta past [`MAX_BATCH`]
+/// (413). A hostile body therefore costs its bytes and one acta at a time, never a JSON
+/// value of the whole. The reading is CPU-bound: call it off the async workers.
 pub fn read(election: &Election, body: &[u8]) -> Result<Vec<Acta>, ApiError> {
-    let (value, repeated) = parse(body)
-        .map_err(|e| ApiError::request(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
-    if let Some((acta, field)) = repeated {
-        return Err(ApiError::acta(
-            UNPROCESSABLE,
-            acta,
-            None,
-            Some(&field),
-            format!("{field} is given twice: an acta names each field and option once"),
-        ));
+    let reading = RefCell::new(Reading::new(election));
+    let notes = RefCell::new(Notes::default());
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let parsed = Body {
+        reading: &reading,
+        notes: &notes,
     }
-    let items = match value {
-        Value::Array(items) => items,
-        single @ Value::Object(_) => vec![single],
-        _ => {
-            return Err(ApiError::request(
-                StatusCode::BAD_REQUEST,
-                "expected an acta (a JSON object) or an array of actas",
-            ))
+    .deserialize(&mut json)
+    .and_then(|shape| json.end().map(|()| shape));
+    let (reading, notes) = (reading.into_inner(), notes.into_inner());
+    let shape = match (parsed, notes.stop) {
+        (Ok(shape), _) => shape,
+        (Err(e), None) => {
+            let e = format!("malformed JSON: {e}");
+            return Err(ApiError::request(StatusCode::BAD_REQUEST, e));
         }
+        // A key repeated before reading stopped is said first, as for a whole body.
+        (Err(_), Some(stop)) => return Err(notes.repeated.map_or(stop, repeated_key)),
     };
-    if items.is_empty() {
-        return Err(ApiError::request(UNPROCESSABLE, "an empty batch: no actas"));
+    if let Some(repeated) = notes.repeated {
+        return Err(repeated_key(repeated));
     }
-    if items.len() > MAX_BATCH {
-        return Err(ApiError::request(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("{} actas in one request; at most {MAX_BATCH}", items.len()),
-        ));
-    }
-    let mut seen = std::collections::HashMap::with_capacity(items.len());
-    let mut actas = Vec::with_capacity(items.len());
-    for (position, item) in items.into_iter().enumerate() {
-        let acta = read_acta(election, position, item)?;
-        if let Some(first) = seen.insert(acta.mesa, position) {
-            let id = &election.spec.mesas[acta.mesa as usize].id;
-            return Err(ApiError::acta(
-                UNPROCESSABLE,
-                position,
-                Some(id),
-                Some("mesa"),
-                format!("mesa {id:?} is also acta {first} of this batch"),
-            ));
+    match shape {
+        Shape::Other => Err(ApiError::request(
+            StatusCode::BAD_REQUEST,
+            "expected an acta (a JSON object) or an array of actas",
+        )),
+        Shape::Batch if reading.count == 0 => {
+            Err(ApiError::request(UNPROCESSABLE, "an empty batch: no actas"))
         }
-        actas.push(acta);
+        Shape::Batch | Shape::Single => match reading.refused {
+            Some(refusal) => Err(refusal),
+            None => Ok(reading.actas),
+        },
     }
-    Ok(actas)
+}
+
+/// The refusal of a key repeated in acta `acta`, at path `field`.
+fn repeated_key((acta, field): (usize, String)) -> ApiError {
+    ApiError::acta(
+        UNPROCESSABLE,
+        acta,
+        None,
+        Some(&field),
+        format!("{field} is given twice: an acta names each field and option once"),
+    )
+}
+
+/// What a body is at its top level.
+enum Shape {
+    /// One acta.
+    Single,
+    /// An array of actas (read into [`Reading`]).
+    Batch,
+    /// Anything else.
+    Other,
+}
+
+/// The actas of a body as they are read, one at a time.
+struct Reading<'a> {
+    election: &'a Election,
+    /// The actas read so far, each checked.
+    actas: Vec<Acta>,
+    /// Each mesa's place in the batch.
+    seen: std::collections::HashMap<u32, usize>,
+    /// How many actas the body has had so far.
+    count: usize,
+    /// The first acta refused; the rest are still read (a repeated key or malformed
+    /// JSON later in the body is said first) but no longer kept.
+    refused: Option<ApiError>,
+}
+
+/// What reading a body noted on the way, apart from its actas.
+#[derive(Default)]
+struct Notes {
+    /// The first key an object repeats: the acta's place and the key's path.
+    repeated: Option<(usize, String)>,
+    /// Why reading stopped before the end of the body (too many actas, too large an
+    /// acta): the answer, unless a key was repeated before.
+    stop: Option<ApiError>,
+}
+
+impl Notes {
+    /// Ends the reading with `answer`: the error stops the deserializer, and [`read`]
+    /// answers with what was noted rather than with it.
+    fn stop<E: serde::de::Error>(&mut self, answer: ApiError) -> E {
+        self.stop = Some(answer);
+        E::custom("reading stopped")
+    }
+}
+
+impl<'a> Reading<'a> {
+    fn new(election: &'a Election) -> Self {
+        Reading {
+            election,
+            actas: Vec::new(),
+            seen: std::collections::HashMap::new(),
+            count: 0,
+            refused: None,
+        }
+    }
+
+    /// The most JSON values one acta may hold: its fields and one count per option,
+    /// with room to name a few unknown fields in an error. More is no acta, and reading
+    /// it whole would let one acta cost memory out of all proportion to its bytes.
+    fn values_per_acta(&self) -> usize {
+        self.election.spec.options.len() + 64
+    }
+
+    /// Checks the acta at `position` (already read as `value`) and keeps it, unless an
+    /// earlier one was refused.
+    fn take(&mut self, position: usize, value: Value) {
+        if self.refused.is_some() {
+            return;
+        }
+        let checked = read_acta(self.election, position, value).and_then(|acta| {
+            match self.seen.insert(acta.mesa, position) {
+                Some(first) => {
+                    let id = &self.election.spec.mesas[acta.mesa as usize].id;
+                    Err(ApiError::acta(
+                        UNPROCESSABLE,
+                        position,
+                        Some(id),
+                        Some("mesa"),
+                        format!("mesa {id:?} is also acta {first} of this batch"),
+                    ))
+                }
+                None => Ok(acta),
+            }
+        });
+        match checked {
+            Ok(acta) => self.actas.push(acta),
+            Err(refusal) => {
+                self.refused = Some(refusal);
+                self.actas = Vec::new();
+            }
+        }
+    }
+}
+
+/// Reads a body's top level: an array is read acta by acta into the [`Reading`], an
+/// object is one acta, anything else is no acta.
+struct Body<'r, 'a> {
+    reading: &'r RefCell<Reading<'a>>,
+    notes: &'r RefCell<Notes>,
+}
+
+impl<'r> Body<'r, '_> {
+    /// The value of the acta at `position`, noting a repeated key and stopping at
+    /// [`Reading::values_per_acta`].
+    fn acta_seed(&self, position: usize, budget: &'r Cell<usize>) -> Unique<'r> {
+        Unique {
+            at: None,
+            notes: self.notes,
+            position,
+            budget,
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Body<'_, '_> {
+    type Value = Shape;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Shape, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Body<'_, '_> {
+    type Value = Shape;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an acta or an array of actas")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+
+    fn visit_unit<E>(self) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
+        let budget = Cell::new(0);
+        loop {
+            let position = self.reading.borrow().count;
+            if position == MAX_BATCH {
+                // One more acta is one too many: stop before reading it.
+                let more = seq.next_element::<serde::de::IgnoredAny>()?;
+                if more.is_some() {
+                    return Err(self.notes.borrow_mut().stop(ApiError::request(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        format!("more than {MAX_BATCH} actas in one request"),
+                    )));
+                }
+                return Ok(Shape::Batch);
+            }
+            budget.set(self.reading.borrow().values_per_acta());
+            match seq.next_element_seed(self.acta_seed(position, &budget))? {
+                Some(value) => {
+                    let mut reading = self.reading.borrow_mut();
+                    reading.count += 1;
+                    reading.take(position, value);
+                }
+                None => return Ok(Shape::Batch),
+            }
+        }
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Shape, A::Error> {
+        let budget = Cell::new(self.reading.borrow().values_per_acta());
+        let value = self.acta_seed(0, &budget).visit_map(map)?;
+        let mut reading = self.reading.borrow_mut();
+        reading.count = 1;
+        reading.take(0, value);
+        Ok(Shape::Single)
+    }
 }
 
 fn read_acta(election: &Election, position: usize, item: Value) -> Result<Acta, ApiError> {
@@ -346,33 +538,6 @@ fn is_sha256_hex(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// `body` as JSON, read once, with the first key repeated within one of its objects:
-/// the acta's place (0 for a single acta) and the key's path, e.g. `votes.boric`.
-/// serde_json's own `Value` keeps the last of repeated keys without a word; an acta must
-/// name each option once. (The value keeps the last too, as serde_json's does.)
-#[allow(clippy::type_complexity)]
-fn parse(body: &[u8]) -> Result<(Value, Option<(usize, String)>), serde_json::Error> {
-    let repeated = RefCell::new(None);
-    let mut json = serde_json::Deserializer::from_slice(body);
-    let value = Unique {
-        at: None,
-        repeated: &repeated,
-    }
-    .deserialize(&mut json)?;
-    json.end()?;
-    let repeated = repeated.into_inner().map(|path: String| {
-        // A batch's paths start with the acta's place: "[3].votes.boric".
-        match path.strip_prefix('[').and_then(|rest| rest.split_once(']')) {
-            Some((place, rest)) => (
-                place.parse().unwrap_or(0),
-                rest.trim_start_matches('.').to_string(),
-            ),
-            None => (0, path),
-        }
-    });
-    Ok((value, repeated))
-}
-
 /// Where a value stands: a key of an object or a place in an array, below its parent.
 /// The path is written out only for a repeated key (most keys never need it).
 struct At<'a> {
@@ -406,17 +571,42 @@ impl At<'_> {
     }
 }
 
-/// Builds a JSON value, noting in `repeated` the path of the first key an object
-/// repeats.
+/// Builds the JSON value of the acta at `position`, noting in `notes` the path of the
+/// first key an object repeats, and stopping once the acta holds more values than
+/// `budget` allows.
 struct Unique<'a> {
     at: Option<&'a At<'a>>,
-    repeated: &'a RefCell<Option<String>>,
+    notes: &'a RefCell<Notes>,
+    position: usize,
+    budget: &'a Cell<usize>,
+}
+
+impl<'a> Unique<'a> {
+    /// The seed of a value below this one, at `at`.
+    fn below(&self, at: &'a At<'a>) -> Unique<'a> {
+        Unique {
+            at: Some(at),
+            notes: self.notes,
+            position: self.position,
+            budget: self.budget,
+        }
+    }
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for Unique<'_> {
     type Value = Value;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        match self.budget.get().checked_sub(1) {
+            Some(left) => self.budget.set(left),
+            None => {
+                let position = self.position;
+                let e = "more JSON values than an acta holds (mesa, votes with one count per \
+                         option, image_sha256, correction)";
+                let answer = ApiError::acta(UNPROCESSABLE, position, None, None, e);
+                return Err(self.notes.borrow_mut().stop(answer));
+            }
+        }
         d.deserialize_any(self)
     }
 }
@@ -463,11 +653,7 @@ impl<'de> serde::de::Visitor<'de> for Unique<'_> {
                 step: Step::Place(items.len()),
                 parent: self.at,
             };
-            let seed = Unique {
-                at: Some(&at),
-                repeated: self.repeated,
-            };
-            match seq.next_element_seed(seed)? {
+            match seq.next_element_seed(self.below(&at))? {
                 Some(item) => items.push(item),
                 None => return Ok(Value::Array(items)),
             }
@@ -482,13 +668,10 @@ impl<'de> serde::de::Visitor<'de> for Unique<'_> {
                 parent: self.at,
             };
             let repeated = object.contains_key(&key);
-            if repeated && self.repeated.borrow().is_none() {
-                *self.repeated.borrow_mut() = Some(at.path());
+            if repeated && self.notes.borrow().repeated.is_none() {
+                self.notes.borrow_mut().repeated = Some((self.position, at.path()));
             }
-            let value = map.next_value_seed(Unique {
-                at: Some(&at),
-                repeated: self.repeated,
-            })?;
+            let value = map.next_value_seed(self.below(&at))?;
             object.insert(key, value);
         }
         Ok(Value::Object(object))
@@ -499,30 +682,56 @@ impl<'de> serde::de::Visitor<'de> for Unique<'_> {
 mod tests {
     use super::*;
 
+    /// `body` read as the value of acta 3, within `budget` values.
+    fn acta_value(body: &str, budget: usize) -> (Result<Value, serde_json::Error>, Notes) {
+        let notes = RefCell::new(Notes::default());
+        let budget = Cell::new(budget);
+        let mut json = serde_json::Deserializer::from_str(body);
+        let seed = Unique {
+            at: None,
+            notes: &notes,
+            position: 3,
+            budget: &budget,
+        };
+        let value = seed
+            .deserialize(&mut json)
+            .and_then(|v| json.end().map(|()| v));
+        (value, notes.into_inner())
+    }
+
     #[test]
     fn one_reading_gives_serde_json_s_value_and_the_first_repeated_key() {
-        let bodies: [(&str, Option<(usize, &str)>); 6] = [
+        let bodies: [(&str, Option<&str>); 6] = [
             (r#"{"mesa":"1","votes":{"a":1,"b":2}}"#, None),
+            (r#"{"mesa":"2","votes":{"a":1,"a":-3.5}}"#, Some("votes.a")),
+            (r#"{"mesa":"1","mesa":"2"}"#, Some("mesa")),
             (
-                r#"[{"mesa":"1"},{"mesa":"2","votes":{"a":1,"a":-3.5}}]"#,
-                Some((1, "votes.a")),
-            ),
-            (r#"{"mesa":"1","mesa":"2"}"#, Some((0, "mesa"))),
-            (
-                r#"[[{"x":1,"x":2}],{"y":{"z":null,"z":true}}]"#,
-                Some((0, "[0].x")),
+                r#"[{"x":1,"x":2},{"y":{"z":null,"z":true}}]"#,
+                Some("[0].x"),
             ),
             (r#"[1, "two", 3.0, null, false, {"k":[]}]"#, None),
             (r#""just a string""#, None),
         ];
         for (body, repeated) in bodies {
-            let (value, found) = parse(body.as_bytes()).unwrap();
+            let (value, notes) = acta_value(body, 100);
             let expected: Value = serde_json::from_str(body).unwrap();
-            assert_eq!(value, expected, "{body}");
-            assert_eq!(found, repeated.map(|(a, f)| (a, f.to_string())), "{body}");
+            assert_eq!(value.unwrap(), expected, "{body}");
+            let expected = repeated.map(|f| (3, f.to_string()));
+            assert_eq!(notes.repeated, expected, "{body}");
         }
         for malformed in ["{", "[1,]", "{} {}", ""] {
-            assert!(parse(malformed.as_bytes()).is_err(), "{malformed}");
+            assert!(acta_value(malformed, 100).0.is_err(), "{malformed}");
         }
+    }
+
+    #[test]
+    fn an_acta_stops_at_its_budget_of_values() {
+        // Six values: the array and its five numbers.
+        let (value, notes) = acta_value("[1,2,3,4,5]", 6);
+        assert!(value.is_ok() && notes.stop.is_none());
+        let (value, notes) = acta_value("[1,2,3,4,5]", 5);
+        assert!(value.is_err());
+        let stop = notes.stop.expect("the reading says why it stopped");
+        assert_eq!((stop.status, stop.acta), (UNPROCESSABLE, Some(3)));
     }
 }

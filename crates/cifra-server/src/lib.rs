@@ -79,6 +79,8 @@ pub struct State {
     pub tokens: auth::Tokens,
     /// Failed authentications.
     pub failures: auth::Failures,
+    /// Each token's intake turns.
+    pub turns: auth::Turns,
     /// The log's signer.
     pub signer: NoteSigner,
     /// The writer's queue.
@@ -121,9 +123,9 @@ impl State {
         // from the start.
         if let Err(e) = store.probe_write() {
             let _ = writes.note(Err(&e));
-            eprintln!(
-                "cifra: warning: the store cannot record actas; refusing actas (503), health 503: {}",
-                health::WriteProblem::of(&e).message
+            tracing::warn!(
+                message = %health::WriteProblem::of(&e).message,
+                "the store cannot record actas: refusing them (503), health 503"
             );
         }
         let writer = Writer {
@@ -144,6 +146,7 @@ impl State {
         Ok(Arc::new(State {
             tokens: auth::Tokens::load(&*store)?,
             failures: auth::Failures::default(),
+            turns: auth::Turns::default(),
             election,
             live,
             store,

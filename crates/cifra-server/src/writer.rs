@@ -140,16 +140,16 @@ impl Writer {
         }
     }
 
-    /// Takes in the entries other servers appended; a failure is said on stderr (the
+    /// Takes in the entries other servers appended; a failure is logged (the
     /// next round tries again; reads go on serving what is known).
     fn follow_and_report(&self) {
         let down = self.follow().err();
         if let Some(e) = &down {
             if !self.store_down.load(Ordering::Relaxed) {
-                eprintln!("cifra: warning: the store cannot be reached; serving the last results known, refusing actas (503): {e}");
+                tracing::warn!(error = %e, "the store cannot be reached; serving the last results known, refusing actas (503)");
             }
         } else if self.store_down.load(Ordering::Relaxed) {
-            eprintln!("cifra: the store answers again");
+            tracing::info!("the store answers again");
         }
         self.set_down(down.is_some());
     }
@@ -181,7 +181,7 @@ impl Writer {
 
     /// Holds the store's log (no other server appends meanwhile), takes in what others
     /// appended, decides the group on the log as it now is, and appends it. `Err` when
-    /// the store failed (said on stderr once, and in `stale`).
+    /// the store failed (logged once, and in `stale`).
     #[allow(clippy::type_complexity)]
     fn decide_under_lock(
         &self,
@@ -203,7 +203,7 @@ impl Writer {
                 let mut live = self.live.write().unwrap_or_else(|e| e.into_inner());
                 live.take_all(&self.election, known, lock.appended().iter().cloned())
                     .map_err(|e| {
-                        eprintln!("cifra: error: the log in the store: {e}");
+                        tracing::error!(error = %e, "the log in the store");
                         None
                     })?;
                 live.size()
@@ -230,20 +230,19 @@ impl Writer {
     fn note_write(&self, result: Result<(), &StoreError>) {
         match self.writes.note(result) {
             Changed::No => {}
-            Changed::Failing(problem) => eprintln!(
-                "cifra: warning: the store cannot record actas ({}); refusing actas (503), health 503: {}",
-                problem.reason, problem.message
+            Changed::Failing(problem) => tracing::warn!(
+                reason = problem.reason,
+                message = %problem.message,
+                "the store cannot record actas: refusing them (503), health 503"
             ),
-            Changed::Recovered => eprintln!("cifra: the store records actas again"),
+            Changed::Recovered => tracing::info!("the store records actas again"),
         }
     }
 
-    /// Says a store failure on stderr when it starts, and marks the results stale.
+    /// Logs a store failure when it starts, and marks the results stale.
     fn store_failed(&self, e: &StoreError) {
         if !self.store_down.load(Ordering::Relaxed) {
-            eprintln!(
-                "cifra: warning: the store failed; refusing actas (503) until it answers: {e}"
-            );
+            tracing::warn!(error = %e, "the store failed; refusing actas (503) until it answers");
         }
         self.set_down(true);
     }
@@ -253,12 +252,21 @@ impl Writer {
         // server knows, is answered without the store; any other is decided again on
         // the store's log, under its lock (a conflict, too, may be news of a correction
         // another server recorded).
+        let started = std::time::Instant::now();
         let (decided, records, applied) = self.decide(&group);
         let (decided, applied) = if records.is_empty() && decided.iter().all(Result::is_ok) {
             (decided, applied)
         } else {
             match self.decide_under_lock(&group) {
-                Ok(done) => done,
+                Ok(done) => {
+                    tracing::info!(
+                        requests = group.len(),
+                        entries = done.1.len(),
+                        commit_ms = started.elapsed().as_secs_f64() * 1e3,
+                        "group committed"
+                    );
+                    done
+                }
                 Err(problem) => {
                     let error = ApiError::request(
                         StatusCode::SERVICE_UNAVAILABLE,

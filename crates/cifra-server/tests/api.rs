@@ -1436,6 +1436,45 @@ async fn a_client_far_behind_gets_its_events_at_once(backend: Backend) {
     );
 }
 
+on_both!(a_client_too_far_behind_gets_a_resync_without_the_backlog);
+async fn a_client_too_far_behind_gets_a_resync_without_the_backlog(backend: Backend) {
+    let behind = cifra_server::events::RESYNC_BEHIND as usize + 1;
+    let mesas: Vec<_> = (0..behind)
+        .map(|i| mesa(&format!("M{i}"), ["NORTE", "SUR"][i % 2], "X", 300))
+        .collect();
+    let s = Server::with(backend, mesas, Limits::default()).await;
+    let batch: Vec<Value> = (0..behind)
+        .map(|i| acta(&format!("M{i}"), [i as u64 % 7, 3, 2, 1, 0]))
+        .collect();
+    s.expect(&Value::Array(batch), 201).await;
+
+    // Resuming from the start: one event with the state now, not 11 of entries.
+    let mut events = s.events("", Some(0)).await;
+    let first = events.next().await;
+    assert_eq!(first.event.as_deref(), Some("resync"), "{:?}", first.data);
+    assert_eq!(first.id(), behind as u64);
+    assert_eq!(first.data["log_size"], behind);
+    assert_eq!(first.data["resync_from"], 0);
+    assert!(first.data.get("entries").is_none(), "no backlog of entries");
+    assert_eq!(first.data["results"]["mesas_counted"], behind);
+    // Just within reach, the entries still come.
+    let near = behind as u64 - cifra_server::events::RESYNC_BEHIND;
+    let mut events = s.events("", Some(near)).await;
+    let caught_up = events.until(behind as u64).await;
+    assert!(caught_up
+        .iter()
+        .all(|e| e.event.as_deref() == Some("results")));
+    let lines = s.lines().await;
+    let sent: Vec<_> = caught_up.iter().flat_map(|e| e.entries()).collect();
+    assert_eq!(sent.len(), behind - near as usize);
+    // (The log's lines as one answer serves them: the first 10,000.)
+    let known = lines.len() - near as usize;
+    assert!(
+        sent[..known] == lines[near as usize..],
+        "the entries from {near} on"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Restart, routes, bounds
 

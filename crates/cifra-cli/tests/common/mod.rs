@@ -56,7 +56,18 @@ pub struct Server {
 
 impl Server {
     pub fn start(db: &str) -> Server {
-        let mut child = Command::new(CIFRA)
+        Server::start_under(&[], db)
+    }
+
+    /// `cifra serve` run by `wrapper` (e.g. `prlimit --nofile=1024:1024 --`), which
+    /// must exec it: the child's process is the server's.
+    pub fn start_under(wrapper: &[&str], db: &str) -> Server {
+        let (program, args) = match wrapper.split_first() {
+            Some((program, args)) => (*program, args.iter().copied().chain([CIFRA]).collect()),
+            None => (CIFRA, Vec::new()),
+        };
+        let mut child = Command::new(program)
+            .args(args)
             .args(["serve", "--listen", "127.0.0.1:0", "--db", db])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -79,6 +90,22 @@ impl Server {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// The server's peak resident memory so far (VmHWM), in bytes.
+    pub fn peak_memory(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kb = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("no VmHWM in {status}"));
+        kb * 1024
+    }
+
+    /// The server's address, `127.0.0.1:PORT`.
+    pub fn address(&self) -> &str {
+        self.url.trim_start_matches("http://")
     }
 
     /// Whether the process is still running.
@@ -353,4 +380,73 @@ pub async fn results_of(client: &reqwest::Client, url: &str) -> Result<(u64, boo
         (Some(size), Some(stale)) => Ok((size, stale)),
         _ => Err(format!("no log_size or stale in {results}")),
     }
+}
+
+/// A small election of six mesas in a SQLite file under `dir`, options a, b, blank,
+/// null; returns its address and the admin token.
+pub fn small_election(dir: &Path) -> (String, String) {
+    let mesas = dir.join("mesas.csv");
+    let rows = [
+        "mesa,region,electors",
+        "M1,NORTE,100",
+        "M2,NORTE,100",
+        "M3,SUR,100",
+        "M4,SUR,100",
+        "M5,SUR,100",
+        "M6,CENTRO,100",
+    ];
+    std::fs::write(&mesas, rows.join("\n") + "\n").unwrap();
+    let db = dir.join("night.db").to_string_lossy().into_owned();
+    let (ok, stdout, stderr) = cifra(&[
+        "init",
+        "--db",
+        &db,
+        "--system",
+        "plurality",
+        "--mesas",
+        &mesas.to_string_lossy(),
+        "--id",
+        "mesa",
+        "--options",
+        "a,b,blank,null",
+        "--name",
+        "cifra.test/small",
+    ]);
+    assert!(ok, "cifra init failed: {stdout}{stderr}");
+    let token = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("token:"))
+        .unwrap_or_else(|| panic!("no token in {stdout}"))
+        .trim()
+        .to_string();
+    (db, token)
+}
+
+/// One HTTP/1.1 request over a new connection (closed after): the status and the
+/// body, or `None` when no status line came within `wait`.
+pub fn http(
+    address: &str,
+    head: &str,
+    body: &[u8],
+    wait: std::time::Duration,
+) -> Option<(u16, String)> {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(address).ok()?;
+    stream.set_read_timeout(Some(wait)).unwrap();
+    let request = format!(
+        "{head}\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    // A server may answer (413) before reading the whole body and close.
+    let _ = stream.write_all(body);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text.split(' ').nth(1)?.parse().ok()?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    Some((status, body))
 }
