@@ -115,14 +115,21 @@ fn the_schema_is_recorded_as_numbered_migrations() {
         .sql("SELECT version, description FROM cifra.cifra_migrations ORDER BY version");
     assert_eq!(
         rows,
-        [[
-            Some("1".to_string()),
-            Some("the election's tables".to_string())
-        ]]
+        [
+            [
+                Some("1".to_string()),
+                Some("the election's tables".to_string())
+            ],
+            [
+                Some("2".to_string()),
+                Some("the signed checkpoints kept".to_string())
+            ]
+        ]
     );
     assert_eq!(
         tables(&db),
         [
+            "cifra.checkpoints",
             "cifra.cifra_migrations",
             "cifra.election",
             "cifra.entries",
