@@ -146,10 +146,10 @@ impl Failures {
 /// Requests one token may have in intake at once: each holds a body of up to the body
 /// limit and a reader's time, so a token cannot take every worker and megabyte.
 pub const TURNS_PER_TOKEN: usize = 4;
-/// How long a token's request waits for a turn before it is refused (503): a client
-/// sending a few more requests at once than its turns is served in order, one that
-/// floods is refused.
-pub const TURN_WAIT: Duration = Duration::from_secs(5);
+/// How long a token's request waits for a turn before it is refused (503), within the
+/// 30 s a request may take: a waiting request holds a connection but no body, so a
+/// client sending many batches at once is served four at a time, in order.
+pub const TURN_WAIT: Duration = Duration::from_secs(20);
 
 /// The intake turns of each token: at most [`TURNS_PER_TOKEN`] requests at a time.
 #[derive(Default)]
