@@ -70,9 +70,9 @@ fn verify_finds_a_rewrite_through_the_kept_checkpoints_and_serve_refuses_a_cut_l
     server.kill();
 
     // Entry 1's first count changed, and the roots the database keeps for the signed
-    // sizes changed to match, so the server's own check (which reads the database's
-    // roots) passes; the file beside the database removed. What the server signed —
-    // the notes — cannot be changed without the key: the verifier checks those.
+    // sizes changed to match; the file beside the database removed. The server reads
+    // each kept checkpoint from its signed note, which cannot be changed without the
+    // key, so it refuses to start.
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut lines: Vec<String> = conn
         .prepare("SELECT line FROM entries ORDER BY idx")
@@ -82,6 +82,14 @@ fn verify_finds_a_rewrite_through_the_kept_checkpoints_and_serve_refuses_a_cut_l
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(lines.len(), 3);
+    let kept: Vec<(i64, Vec<u8>, String)> = conn
+        .prepare("SELECT size, root, note FROM checkpoints ORDER BY size")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(kept.len(), 3);
     let mut entry = cifra_log::Entry::parse(lines[1].as_bytes()).unwrap();
     *entry.votes.get_mut("boric").unwrap() += 100;
     lines[1] = entry.to_line();
@@ -96,13 +104,29 @@ fn verify_finds_a_rewrite_through_the_kept_checkpoints_and_serve_refuses_a_cut_l
         )
         .unwrap();
     }
-    drop(conn);
     std::fs::remove_file(format!("{db}-checkpoint")).unwrap();
+    let (code, stderr) = serve_refused(db);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the kept checkpoint of 2 entries was altered"),
+        "{stderr}"
+    );
 
-    // The server starts on it and signs a new size over the rewritten log: today's
-    // checkpoint and entries agree with each other.
+    // A server that lost its checkpoints (a dishonest operator's, say) starts on the
+    // rewritten log and signs a new size over it, so today's checkpoint and entries agree
+    // with each other; what it signed before is still published (here: put back in the
+    // store after it started), and the verifier checks every one of those notes.
+    conn.execute("DELETE FROM checkpoints", []).unwrap();
     let server = Server::start(db);
     submit_and_sign(&server.url, &token, &actas(&rows_2021()[3..4])[0]);
+    for (size, root, note) in &kept {
+        conn.execute(
+            "INSERT INTO checkpoints (size, root, note) VALUES (?1, ?2, ?3)",
+            rusqlite::params![size, root, note],
+        )
+        .unwrap();
+    }
+    drop(conn);
     let out = Command::new(CIFRA)
         .args(["verify", "--url", &server.url, "--key", &key])
         .output()
@@ -119,8 +143,11 @@ fn verify_finds_a_rewrite_through_the_kept_checkpoints_and_serve_refuses_a_cut_l
     );
     drop(server);
 
-    // The last entry deleted: the log is shorter than a signed size.
+    // The last entry deleted: the log is shorter than a signed size. (The checkpoints
+    // of the rewrite above are taken out again, so that only this is wrong.)
     let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute("DELETE FROM checkpoints WHERE size < 4", [])
+        .unwrap();
     conn.execute("DELETE FROM entries WHERE idx = 3", [])
         .unwrap();
     drop(conn);

@@ -15,12 +15,15 @@ use cifra_store::{SignedCheckpoint, Store};
 const PAGE: usize = 10_000;
 
 /// Every checkpoint kept for this election, as (size, root): the store's, and the copy
-/// beside the database, whose signature is checked with the election's key. Read before
-/// the log is loaded, so every one of them was signed of a log the store held then.
+/// beside the database. Each is read from its signed note (its signature checked with
+/// the election's key), never from the store's columns alone: whoever can rewrite an
+/// entry in the database can rewrite a root column too. Read before the log is loaded,
+/// so every one of them was signed of a log the store held then.
 pub(crate) fn kept(
     store: &dyn Store,
     signer: &NoteSigner,
 ) -> Result<Vec<(u64, Hash)>, ServerError> {
+    let verifier = NoteVerifier::parse(&signer.verifier_key())?;
     let mut kept = Vec::new();
     let mut from = 0;
     loop {
@@ -28,23 +31,41 @@ pub(crate) fn kept(
         let Some(last) = page.last() else { break };
         from = last.size.saturating_add(1);
         let full = page.len() == PAGE;
-        kept.extend(page.iter().map(|c| (c.size, c.root)));
+        for checkpoint in &page {
+            kept.push(signed(checkpoint, &verifier)?);
+        }
         if !full || from == u64::MAX {
             break;
         }
     }
     if let Some(note) = store.outside_checkpoint()? {
-        kept.push(outside(&note, signer)?);
+        kept.push(read_note(
+            &note,
+            &verifier,
+            "the checkpoint kept beside the database",
+        )?);
     }
     Ok(kept)
 }
 
-/// The (size, root) of the copy kept outside the database, its signature checked.
-fn outside(note: &str, signer: &NoteSigner) -> Result<(u64, Hash), ServerError> {
+/// The (size, root) a kept checkpoint's note signs, which must be its row's.
+fn signed(kept: &SignedCheckpoint, verifier: &NoteVerifier) -> Result<(u64, Hash), ServerError> {
+    let what = format!("the kept checkpoint of {} entries", kept.size);
+    let point = read_note(&kept.note, verifier, &what)?;
+    if point != (kept.size, kept.root) {
+        return Err(ServerError::Rewritten {
+            reason: format!("{what} was altered: its note signs another size or root"),
+        });
+    }
+    Ok(point)
+}
+
+/// The (size, root) of a signed checkpoint note, its signature checked; `what` names it
+/// in the refusal.
+fn read_note(note: &str, verifier: &NoteVerifier, what: &str) -> Result<(u64, Hash), ServerError> {
     let refuse = |why: String| ServerError::Rewritten {
-        reason: format!("the checkpoint kept beside the database {why}"),
+        reason: format!("{what} {why}"),
     };
-    let verifier = NoteVerifier::parse(&signer.verifier_key())?;
     let text = verifier
         .verify(note)
         .map_err(|e| refuse(format!("is not signed by this election's key ({e})")))?;
@@ -78,10 +99,12 @@ pub(crate) fn sign(
     held: &dyn Held,
 ) -> Result<String, ServerError> {
     if let Some(kept) = store.checkpoint_at_most(size)? {
-        if held.root_at(kept.size) != Some(kept.root) {
-            return Err(departed(store, signer, held, kept.size));
+        let verifier = NoteVerifier::parse(&signer.verifier_key())?;
+        let (kept_size, kept_root) = signed(&kept, &verifier)?;
+        if held.root_at(kept_size) != Some(kept_root) {
+            return Err(departed(store, signer, held, kept_size));
         }
-        if kept.size == size {
+        if kept_size == size {
             return Ok(kept.note);
         }
     }
