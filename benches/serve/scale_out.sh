@@ -76,24 +76,27 @@ with open(sys.argv[1], "w") as f:
     for n in range(1, 2_000_001):
         f.write(f"{n},R{n % 16},{n % 97},{n % 89},1,0\n")
 PY
-singles() { TOKEN=$2 OFFSET=${3:-0} wrk -t2 -c32 -d15s --latency -s benches/serve/single.lua "http://127.0.0.1:$1" | grep -E "Requests/sec|99%|Non-2xx"; }
+# $2: the election's database, whose 16 submitters' tokens share the 32 connections
+# (a token has at most 4 requests in progress).
+tokens() { for _ in $(seq 16); do $C token --db "$1" | sed -n 's/^token: //p'; done | paste -sd,; }
+singles() { TOKENS=$(tokens "$2") OFFSET=${3:-0} wrk -t2 -c32 -d15s --latency -s benches/serve/single.lua "http://127.0.0.1:$1" | grep -E "Requests/sec|99%|Non-2xx"; }
 echo "-- SQLite, one server"
 $C init --db "$W/syn.db" --system cl-presidential --mesas "$W/synthetic.csv" --options a,b,blank,null > "$W/syn-sqlite.init"
 serve "$W/syn.db" 18311
-singles 18311 "$(field token "$W/syn-sqlite.init")"
+singles 18311 "$W/syn.db"
 echo "-- PostgreSQL, one server"
 fresh cifra_bench_syn1
 $C init --db $PG/cifra_bench_syn1 --system cl-presidential --mesas "$W/synthetic.csv" --options a,b,blank,null > "$W/syn-pg1.init"
 serve $PG/cifra_bench_syn1 18312
-singles 18312 "$(field token "$W/syn-pg1.init")"
+singles 18312 $PG/cifra_bench_syn1
 echo "-- PostgreSQL, two servers at once (sum the two)"
 fresh cifra_bench_syn2
 $C init --db $PG/cifra_bench_syn2 --system cl-presidential --mesas "$W/synthetic.csv" --options a,b,blank,null > "$W/syn-pg2.init"
 serve $PG/cifra_bench_syn2 18313
 serve $PG/cifra_bench_syn2 18314
 T=$(field token "$W/syn-pg2.init")
-singles 18313 "$T" 0 > "$W/singles-a.txt" & S1=$!
-singles 18314 "$T" 1000000 > "$W/singles-b.txt"
+singles 18313 $PG/cifra_bench_syn2 0 > "$W/singles-a.txt" & S1=$!
+singles 18314 $PG/cifra_bench_syn2 1000000 > "$W/singles-b.txt"
 wait $S1
 cat "$W/singles-a.txt" "$W/singles-b.txt"
 
