@@ -13,7 +13,6 @@
 mod common;
 
 use common::CIFRA;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -161,16 +160,7 @@ impl Traced {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("strace runs");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let url = first
-            .split("at ")
-            .nth(1)
-            .and_then(|rest| rest.split('/').nth(2))
-            .map(|address| format!("http://{address}"))
-            .unwrap_or_else(|| panic!("no address in {first:?}"));
+        let url = common::announced_url(&mut child);
         Traced { child, url }
     }
 

@@ -73,16 +73,7 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let url = first
-            .split("at ")
-            .nth(1)
-            .and_then(|rest| rest.split('/').nth(2))
-            .map(|address| format!("http://{address}"))
-            .unwrap_or_else(|| panic!("no address in {first:?}"));
+        let url = announced_url(&mut child);
         Server { child, url }
     }
 
@@ -449,4 +440,18 @@ pub fn http(
         .map_or("", |(_, b)| b)
         .to_string();
     Some((status, body))
+}
+
+/// The URL a starting `cifra serve` announces on its first line of stdout.
+pub fn announced_url(child: &mut Child) -> String {
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    first
+        .split("at ")
+        .nth(1)
+        .and_then(|rest| rest.split('/').nth(2))
+        .map(|address| format!("http://{address}"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
 }
