@@ -69,6 +69,12 @@ impl Server {
         let mut child = Command::new(program)
             .args(args)
             .args(["serve", "--listen", "127.0.0.1:0", "--db", db])
+            // A line per request would bury the tests' output: warnings only, unless
+            // the one running the tests asks for more.
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
