@@ -2,8 +2,8 @@
 //! the event stream and the dashboard. Nothing else is served.
 
 use crate::election::Election;
-use crate::events;
 use crate::error::ApiError;
+use crate::events;
 use crate::intake;
 use crate::live;
 use crate::writer::{Refusal, Submission};

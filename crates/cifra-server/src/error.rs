@@ -57,13 +57,7 @@ impl From<Refusal> for ApiError {
         match refusal {
             Refusal::Conflict {
                 acta, mesa, field, ..
-            } => ApiError::acta(
-                StatusCode::CONFLICT,
-                acta,
-                Some(&mesa),
-                Some(&field),
-                error,
-            ),
+            } => ApiError::acta(StatusCode::CONFLICT, acta, Some(&mesa), Some(&field), error),
             Refusal::Unrecorded { .. } | Refusal::Stopping => {
                 ApiError::request(StatusCode::SERVICE_UNAVAILABLE, error)
             }

@@ -6,8 +6,8 @@
 //! stream ([`Snapshot`]); only the entries differ between clients that are behind.
 
 use crate::api::breakdown_of;
-use crate::http::Counted;
 use crate::error::ApiError;
+use crate::http::Counted;
 use crate::live;
 use crate::State;
 use axum::extract::{Query, State as Shared};
