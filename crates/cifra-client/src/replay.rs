@@ -3,6 +3,7 @@
 //! also the load generator of the intake benchmarks.
 
 use crate::ClientError;
+use cifra_night::api::{ActaBody, ActaStatus, ErrorBody, Submitted};
 use cifra_results::MesaList;
 use reqwest::StatusCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -105,16 +106,17 @@ pub enum Stop {
 /// How often a 503 (the server or its database briefly unavailable) is retried.
 const RETRIES: u32 = 20;
 
-/// One acta's JSON, from row `row` of `mesas`.
-pub fn acta_json(mesas: &MesaList, row: usize) -> serde_json::Value {
+/// The acta of row `row` of `mesas`, as the server takes it.
+pub fn acta_body(mesas: &MesaList, row: usize) -> ActaBody {
     let mesa = &mesas.mesas[row];
-    let votes: serde_json::Map<String, serde_json::Value> = mesas
-        .options
-        .iter()
-        .zip(&mesa.votes)
-        .map(|(o, v)| (o.clone(), serde_json::Value::from(*v)))
-        .collect();
-    serde_json::json!({"mesa": mesa.id, "votes": votes})
+    ActaBody {
+        mesa: mesa.id.clone(),
+        votes: (mesas.options.iter().cloned())
+            .zip(mesa.votes.iter().map(|&v| u64::from(v)))
+            .collect(),
+        image_sha256: None,
+        correction: None,
+    }
 }
 
 /// Submits the rows of `mesas` in the order of `order` (row positions), each no sooner
@@ -175,12 +177,9 @@ pub async fn run(
         if sender.stopping.load(Ordering::Acquire) {
             break;
         }
-        let actas: Vec<Acta> = order[sent..end]
+        let actas: Vec<ActaBody> = order[sent..end]
             .iter()
-            .map(|&r| Acta {
-                mesa: mesas.mesas[r].id.clone(),
-                json: acta_json(mesas, r),
-            })
+            .map(|&r| acta_body(mesas, r))
             .collect();
         sent = end;
         let sender = Arc::clone(&sender);
@@ -221,12 +220,6 @@ fn add(report: &mut Report, finished: Result<Answered, tokio::task::JoinError>) 
     }
 }
 
-/// An acta to send: its mesa (for messages) and its JSON.
-struct Acta {
-    mesa: String,
-    json: serde_json::Value,
-}
-
 /// What the server answered to one batch (and its actas sent again).
 #[derive(Default)]
 struct Answered {
@@ -255,7 +248,7 @@ impl Sender {
     /// Sends a batch. With [`OnConflict::Skip`], a 409 refuses the acta it names and the
     /// rest of the batch is sent again in two halves (each half again at its own 409):
     /// every acta is sent O(log n) times at most, and only the conflicting are refused.
-    async fn send_batch(&self, actas: Vec<Acta>) -> Answered {
+    async fn send_batch(&self, actas: Vec<ActaBody>) -> Answered {
         let mut answered = Answered::default();
         let mut pending = vec![actas];
         while let Some(mut actas) = pending.pop() {
@@ -307,10 +300,10 @@ impl Sender {
     }
 
     /// Sends one request of `actas` (one acta alone, not in an array).
-    async fn send(&self, actas: &[Acta]) -> Sent {
+    async fn send(&self, actas: &[ActaBody]) -> Sent {
         let body = match actas {
-            [one] => serde_json::to_vec(&one.json),
-            _ => serde_json::to_vec(&actas.iter().map(|a| &a.json).collect::<Vec<_>>()),
+            [one] => serde_json::to_vec(one),
+            _ => serde_json::to_vec(actas),
         };
         match body {
             Ok(body) => submit(&self.client, &self.endpoint, &self.token, body).await,
@@ -390,32 +383,28 @@ async fn submit(client: &reqwest::Client, endpoint: &str, token: &str, body: Vec
     }
 }
 
-/// The actas recorded and unchanged of a success, or the refusal (docs/api.md: every
-/// error body has `error` and `acta`, the position in a batch).
+/// The actas recorded and unchanged of a success, or the refusal (its body names the
+/// acta at fault, its position in a batch; a body that is not the API's is the reason).
 fn read_answer(status: StatusCode, text: &str) -> Result<(u64, u64), Answer> {
-    let answer: Option<serde_json::Value> = serde_json::from_str(text).ok();
     if !status.is_success() {
-        let field = |name: &str| answer.as_ref().map(|a| &a[name]);
+        let refusal = serde_json::from_str::<ErrorBody>(text).ok();
         return Err(Answer::Refused {
             status: status.as_u16(),
-            position: field("acta")
-                .and_then(serde_json::Value::as_u64)
-                .and_then(|p| usize::try_from(p).ok()),
-            reason: field("error")
-                .and_then(serde_json::Value::as_str)
-                .map_or_else(|| text.trim().to_string(), str::to_string),
+            position: refusal.as_ref().and_then(|r| r.acta),
+            reason: refusal.map_or_else(|| text.trim().to_string(), |r| r.error),
         });
     }
-    let Some(statuses) = answer.as_ref().and_then(|a| a["actas"].as_array()) else {
-        return Err(Answer::Failed(ClientError::Http(format!(
-            "the server answered {status} without the actas' statuses: {text}"
-        ))));
-    };
-    let recorded = statuses
+    let submitted: Submitted = serde_json::from_str(text).map_err(|e| {
+        Answer::Failed(ClientError::Http(format!(
+            "the server answered {status} with what is not a submission's answer ({e}): {text}"
+        )))
+    })?;
+    let recorded = submitted
+        .actas
         .iter()
-        .filter(|a| a["status"] == "recorded")
+        .filter(|a| a.status == ActaStatus::Recorded)
         .count() as u64;
-    Ok((recorded, statuses.len() as u64 - recorded))
+    Ok((recorded, submitted.actas.len() as u64 - recorded))
 }
 
 /// The demo's night: when each mesa reports, over `minutes`. Regions report at their own

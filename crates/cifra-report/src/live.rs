@@ -10,7 +10,7 @@
 use crate::table::{percent, thousands};
 use crate::tally::ContestReport;
 use cifra_core::{Candidate, Contest, Lottery, Outcome, SeatsRule, System, SystemError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The option that counts blank votes.
 pub const BLANK: &str = "blank";
@@ -36,7 +36,7 @@ pub fn served_systems() -> Vec<&'static str> {
 }
 
 /// A territory: one value of one territory column.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TerritoryRef {
     /// The column, e.g. `region`.
     pub column: String,
@@ -63,7 +63,7 @@ pub struct Counts<'a> {
 }
 
 /// One option's line.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OptionRow {
     /// The option's id.
     pub option: String,
@@ -75,7 +75,7 @@ pub struct OptionRow {
 
 /// What the law decides from a count: who is elected, or the two of a runoff or of
 /// Congress. Serialised with its `kind`: `{"kind": "runoff", "runoff": [A, B]}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Verdict {
     /// Elected outright.
@@ -97,7 +97,7 @@ pub enum Verdict {
 
 /// Where the nation's count stands: leading while mesas are uncounted, decided once
 /// every one is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Standing {
     /// Mesas are uncounted: nothing is decided yet.
@@ -114,7 +114,7 @@ pub enum Standing {
 
 /// The nation's outcome: `{"kind": "leading", "leader", "if_final", ...}` while mesas
 /// are uncounted, then `{"kind": "elected"|"runoff"|"congress", ...}`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveOutcome {
     /// Leading, or decided.
     #[serde(flatten)]
@@ -127,7 +127,7 @@ pub struct LiveOutcome {
 }
 
 /// The results of the nation or of one territory.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveResults {
     /// The election's name.
     pub election: String,

@@ -2,10 +2,11 @@
 //! the event stream and the dashboard. Nothing else is served.
 
 use crate::election::Election;
+use crate::error::ApiError;
 use crate::events;
-use crate::intake::{self, ApiError};
+use crate::intake;
 use crate::live;
-use crate::writer::Submission;
+use crate::writer::{Refusal, Submission};
 use crate::State;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, Path, Query, Request, State as Shared};
@@ -156,17 +157,11 @@ async fn submit(
         ));
     }
     let (reply, answer) = oneshot::channel();
-    let stopped = || {
-        ApiError::request(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the server is stopping; nothing was recorded",
-        )
-    };
     state
         .queue
         .send(Submission { actas, reply })
-        .map_err(|_| stopped())?;
-    let answer = answer.await.map_err(|_| stopped())??;
+        .map_err(|_| Refusal::Stopping)?;
+    let answer = answer.await.map_err(|_| Refusal::Stopping)??;
     let status = if answer.created() {
         StatusCode::CREATED
     } else {

@@ -6,8 +6,8 @@
 //! stream ([`Snapshot`]); only the entries differ between clients that are behind.
 
 use crate::api::breakdown_of;
+use crate::error::ApiError;
 use crate::http::Counted;
-use crate::intake::ApiError;
 use crate::live;
 use crate::State;
 use axum::extract::{Query, State as Shared};
@@ -74,7 +74,7 @@ impl State {
             true => "null".to_string(),
             false => match breakdown_of(self, 0) {
                 Ok((b, _, _)) => serde_json::to_string(&b).unwrap_or_else(|_| "null".into()),
-                Err(e) => serde_json::to_string(&e.error).unwrap_or_else(|_| "null".into()),
+                Err(e) => serde_json::to_string(&e.body.error).unwrap_or_else(|_| "null".into()),
             },
         };
         Snapshot {

@@ -9,7 +9,7 @@
 //! [`Limits::reserve`] connections: those stay for intake and reads. Each request is
 //! logged in one line (method, path, status, latency) through `tracing`.
 
-use crate::intake::ApiError;
+use crate::error::ApiError;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{Request, StatusCode};
 use axum::middleware::Next;

@@ -3,10 +3,9 @@
 //! mesa and the field.
 
 use crate::election::Election;
+use crate::error::ApiError;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeSeed;
-use serde::Serialize;
 use serde_json::{Map, Value};
 use std::cell::{Cell, RefCell};
 
@@ -40,80 +39,6 @@ pub struct Correction {
     pub reason: String,
     /// The version of the mesa's acta it replaces.
     pub replaces: u32,
-}
-
-/// A refusal: the status and a JSON body naming the acta, the mesa and the field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ApiError {
-    /// The HTTP status.
-    #[serde(skip)]
-    pub status: StatusCode,
-    /// What is wrong, in a sentence.
-    pub error: String,
-    /// The acta's place in the request; `None` when the request as a whole is wrong.
-    pub acta: Option<usize>,
-    /// The mesa, when known.
-    pub mesa: Option<String>,
-    /// The field, e.g. `votes.boric`.
-    pub field: Option<String>,
-}
-
-impl ApiError {
-    /// A refusal of the whole request.
-    pub fn request(status: StatusCode, error: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            error: error.into(),
-            acta: None,
-            mesa: None,
-            field: None,
-        }
-    }
-
-    /// A refusal of acta `acta`.
-    pub fn acta(
-        status: StatusCode,
-        acta: usize,
-        mesa: Option<&str>,
-        field: Option<&str>,
-        error: impl Into<String>,
-    ) -> ApiError {
-        ApiError {
-            status,
-            error: error.into(),
-            acta: Some(acta),
-            mesa: mesa.map(str::to_string),
-            field: field.map(str::to_string),
-        }
-    }
-}
-
-/// A query string the route cannot read: 400, with axum's reason.
-impl From<axum::extract::rejection::QueryRejection> for ApiError {
-    fn from(e: axum::extract::rejection::QueryRejection) -> Self {
-        ApiError::request(StatusCode::BAD_REQUEST, e.body_text())
-    }
-}
-
-/// A body that cannot be read (too large: 413), with axum's status and reason.
-impl From<axum::extract::rejection::BytesRejection> for ApiError {
-    fn from(e: axum::extract::rejection::BytesRejection) -> Self {
-        ApiError::request(e.status(), e.body_text())
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut response = (self.status, axum::Json(&self)).into_response();
-        // Unavailable is for a moment (the database): say when to try again.
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("1"),
-            );
-        }
-        response
-    }
 }
 
 const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
@@ -732,6 +657,6 @@ mod tests {
         let (value, notes) = acta_value("[1,2,3,4,5]", 5);
         assert!(value.is_err());
         let stop = notes.stop.expect("the reading says why it stopped");
-        assert_eq!((stop.status, stop.acta), (UNPROCESSABLE, Some(3)));
+        assert_eq!((stop.status, stop.body.acta), (UNPROCESSABLE, Some(3)));
     }
 }

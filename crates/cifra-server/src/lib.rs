@@ -15,6 +15,7 @@
 mod api;
 pub mod auth;
 mod checkpoints;
+pub mod error;
 pub mod events;
 pub mod health;
 mod http;

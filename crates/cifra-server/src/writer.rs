@@ -5,14 +5,13 @@
 
 use crate::election::Election;
 use crate::health::{Changed, Writability, WriteProblem};
-use crate::intake::{Acta, ApiError, Correction};
+use crate::intake::{Acta, Correction};
 use crate::live::Live;
 use crate::ServerError;
-use axum::http::StatusCode;
 use cifra_log::Entry;
+use cifra_night::api::{ActaAnswer, ActaStatus, Submitted, VOTES_EXCEED_ELECTORS};
 use cifra_store::StoreError;
 use cifra_store::{Record, Store};
-use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
@@ -30,42 +29,37 @@ pub struct Submission {
     /// Its actas.
     pub actas: Vec<Acta>,
     /// Where the answer goes.
-    pub reply: oneshot::Sender<Result<Answer, ApiError>>,
+    pub reply: oneshot::Sender<Result<Submitted, Refusal>>,
 }
 
-/// What a recorded submission answers.
-#[derive(Debug, Clone, Serialize)]
-pub struct Answer {
-    /// The log's size after the submission.
-    pub log_size: u64,
-    /// One per acta, in the request's order.
-    pub actas: Vec<ActaAnswer>,
+/// Why the writer did not record a submission, in the election's terms; the HTTP edge
+/// (`error.rs`) chooses the status. Nothing of a refused submission is recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// An acta contradicts what is recorded: other counts without a correction, or a
+    /// correction of a version that is no longer the latest (or of no acta at all).
+    #[error("{message}")]
+    Conflict {
+        /// The acta's place in the request.
+        acta: usize,
+        /// The mesa.
+        mesa: String,
+        /// The field in conflict, e.g. `votes.boric` or `correction.replaces`.
+        field: String,
+        /// What is recorded and what to send instead.
+        message: String,
+    },
+    /// The store did not confirm the group the submission was written in: it is not
+    /// acknowledged (`problem` says whether it surely was not recorded).
+    #[error("{}", unrecorded(problem.as_ref()))]
+    Unrecorded {
+        /// What the store said, when it said anything.
+        problem: Option<WriteProblem>,
+    },
+    /// The server is stopping: the submission was not taken.
+    #[error("the server is stopping; nothing was recorded")]
+    Stopping,
 }
-
-impl Answer {
-    /// Whether anything new was recorded (201) or all was already there (200).
-    pub fn created(&self) -> bool {
-        self.actas.iter().any(|a| a.status == "recorded")
-    }
-}
-
-/// What happened to one acta.
-#[derive(Debug, Clone, Serialize)]
-pub struct ActaAnswer {
-    /// The mesa.
-    pub mesa: String,
-    /// `recorded` (a new entry) or `unchanged` (already recorded identically).
-    pub status: &'static str,
-    /// The index of the mesa's latest entry.
-    pub index: u64,
-    /// Its version.
-    pub version: u32,
-    /// Its flags.
-    pub flags: Vec<String>,
-}
-
-/// The flag of an acta whose votes exceed the mesa's registered electors.
-pub const VOTES_EXCEED_ELECTORS: &str = "votes_exceed_electors";
 
 /// The writer's shared parts.
 pub struct Writer {
@@ -188,7 +182,7 @@ impl Writer {
         group: &[Submission],
     ) -> Result<
         (
-            Vec<Result<Vec<ActaAnswer>, ApiError>>,
+            Vec<Result<Vec<ActaAnswer>, Refusal>>,
             Vec<(u32, Entry, String)>,
         ),
         Option<WriteProblem>,
@@ -268,10 +262,7 @@ impl Writer {
                     done
                 }
                 Err(problem) => {
-                    let error = ApiError::request(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        unrecorded(problem.as_ref()),
-                    );
+                    let error = Refusal::Unrecorded { problem };
                     for submission in group {
                         let _ = submission.reply.send(Err(error.clone()));
                     }
@@ -288,7 +279,7 @@ impl Writer {
         };
         self.size.send_replace(size);
         for (submission, answer) in group.into_iter().zip(decided) {
-            let answer = answer.map(|actas| Answer {
+            let answer = answer.map(|actas| Submitted {
                 log_size: size,
                 actas,
             });
@@ -305,7 +296,7 @@ impl Writer {
         &self,
         group: &[Submission],
     ) -> (
-        Vec<Result<Vec<ActaAnswer>, ApiError>>,
+        Vec<Result<Vec<ActaAnswer>, Refusal>>,
         Vec<Record>,
         Vec<(u32, Entry, String)>,
     ) {
@@ -343,7 +334,7 @@ impl Writer {
                         next += 1;
                         acta_answers.push(ActaAnswer {
                             mesa: entry.mesa.clone(),
-                            status: "recorded",
+                            status: ActaStatus::Recorded,
                             index: entry.index,
                             version: entry.version,
                             flags: entry.flags.clone(),
@@ -397,26 +388,23 @@ impl Writer {
         latest: Option<&Latest>,
         index: u64,
         time: &str,
-    ) -> Result<Decided, ApiError> {
+    ) -> Result<Decided, Refusal> {
         let mesa = &self.election.spec.mesas[acta.mesa as usize];
         let flags = flags(acta, mesa.electors);
         let unchanged = |l: &Latest| {
             Decided::Unchanged(ActaAnswer {
                 mesa: mesa.id.clone(),
-                status: "unchanged",
+                status: ActaStatus::Unchanged,
                 index: l.index,
                 version: l.version,
                 flags: flags.clone(),
             })
         };
-        let conflict = |field: &str, error: String| {
-            ApiError::acta(
-                StatusCode::CONFLICT,
-                acta.position,
-                Some(&mesa.id),
-                Some(field),
-                error,
-            )
+        let conflict = |field: &str, message: String| Refusal::Conflict {
+            acta: acta.position,
+            mesa: mesa.id.clone(),
+            field: field.to_string(),
+            message,
         };
         let version = match (latest, &acta.correction) {
             (None, None) => 1,

@@ -9,6 +9,8 @@ mod common;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use cifra_log::{Checkpoint, Entry, Hash, NoteVerifier};
+use cifra_night::api::ResultsEvent;
+use cifra_report::live::LiveResults;
 use cifra_server::Limits;
 use common::*;
 use reqwest::StatusCode;
@@ -1346,6 +1348,37 @@ async fn events_carry_the_new_totals_and_entries_and_resume_from_last_event_id(b
         (current.id(), current.data["entries"].clone()),
         (5, json!([]))
     );
+}
+
+on_both!(a_results_event_is_exactly_cifra_night_s_results_event);
+async fn a_results_event_is_exactly_cifra_night_s_results_event(backend: Backend) {
+    // The server writes the event's JSON by hand (its parts are shared by every stream);
+    // the type clients read it with is cifra-night's. Each event must read as that type,
+    // which knows no other field, and write back as the same JSON: nothing missing,
+    // nothing extra, at any depth.
+    let s = Server::start(backend).await;
+    s.expect(&json!([acta("N1", N1), acta("C1", C1)]), 201)
+        .await;
+    let mut with_entries = s.events("", Some(0)).await;
+    let mut without = s.events("?entries=false", Some(0)).await;
+    let events = [with_entries.next().await, without.next().await];
+    for event in &events {
+        assert_eq!(event.event.as_deref(), Some("results"));
+        let typed: ResultsEvent<LiveResults> = serde_json::from_value(event.data.clone())
+            .unwrap_or_else(|e| panic!("not a ResultsEvent ({e}): {}", event.data));
+        assert_eq!(serde_json::to_value(&typed).unwrap(), event.data);
+        assert_eq!(typed.log_size, 2);
+        assert_eq!(typed.results.mesas_counted, 2);
+        let breakdown = typed.breakdown.expect("a breakdown by region");
+        assert_eq!(breakdown.by, "region");
+    }
+    let [with_entries, without] = events.map(|e| {
+        serde_json::from_value::<ResultsEvent<LiveResults>>(e.data)
+            .unwrap()
+            .entries
+    });
+    assert_eq!(with_entries.map(|e| e.len()), Some(2));
+    assert_eq!(without, None);
 }
 
 on_both!(events_without_entries_leave_them_out);
