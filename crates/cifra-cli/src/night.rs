@@ -7,7 +7,8 @@ use crate::main_job;
 use cifra_client::{online, replay, verify};
 use cifra_results::{read_mesa_list, MesaList};
 use cifra_server::{auth, State};
-use cifra_store::{ElectionSpec, Mesa, Scope, Store};
+use cifra_night::{ElectionSpec, Mesa, SpecError};
+use cifra_store::{Scope, Store};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -197,49 +198,39 @@ pub struct VerifyArgs {
     system: Option<String>,
 }
 
-/// What offline verification knows of the election: its name (from --election), system,
-/// options in order (from --election) and number of mesas.
-struct OfflineElection {
-    name: Option<String>,
-    system: cifra_core::System,
-    options: Option<Vec<String>>,
-    mesas_total: u64,
-}
-
-impl OfflineElection {
-    /// From --election FILE, or --mesas N --system ID; neither is refused, saying what to
-    /// pass (without the election's mesas a partial count would look complete).
-    fn of(args: &VerifyArgs) -> Result<OfflineElection, CliError> {
-        let parse_system = |id: &str, from: &str| {
-            id.parse()
-                .map_err(|e: cifra_core::UnknownSystem| CliError::Usage(format!("{from}: {e}")))
-        };
-        match (&args.election, args.mesas, &args.system) {
-            (Some(file), _, _) => {
-                let text = read_text(file)?;
-                let info = verify::parse_election(text.as_bytes()).map_err(|e| {
-                    CliError::Usage(format!(
-                        "--election {}: not the JSON of GET /api/v1/election: {e}",
-                        path_text(file)
-                    ))
-                })?;
-                Ok(OfflineElection {
-                    system: parse_system(&info.system, &format!("--election {}", path_text(file)))?,
-                    name: Some(info.name),
-                    options: Some(info.options),
-                    mesas_total: info.mesas_total,
-                })
-            }
-            (None, Some(mesas), Some(system)) => Ok(OfflineElection {
-                name: None,
-                system: parse_system(system, "--system")?,
-                options: None,
-                mesas_total: mesas,
-            }),
-            _ => Err(CliError::Usage(
-                "offline verify needs the election, to know how many mesas a complete count has: --election FILE (the JSON of GET /api/v1/election saved beside the entries) or --mesas N --system ID".into(),
-            )),
+/// The election of an offline verify: from --election FILE, or --mesas N --system ID;
+/// neither is refused, saying what to pass (without the election's mesas a partial count
+/// would look complete).
+fn offline_election(args: &VerifyArgs) -> Result<verify::OfflineElection, CliError> {
+    let parse_system = |id: &str, from: &str| {
+        id.parse()
+            .map_err(|e: cifra_core::UnknownSystem| CliError::Usage(format!("{from}: {e}")))
+    };
+    match (&args.election, args.mesas, &args.system) {
+        (Some(file), _, _) => {
+            let text = read_text(file)?;
+            let info = verify::parse_election(text.as_bytes()).map_err(|e| {
+                CliError::Usage(format!(
+                    "--election {}: not the JSON of GET /api/v1/election: {e}",
+                    path_text(file)
+                ))
+            })?;
+            Ok(verify::OfflineElection {
+                system: parse_system(&info.system, &format!("--election {}", path_text(file)))?,
+                name: Some(info.name),
+                options: Some(info.options),
+                mesas_total: info.mesas_total,
+            })
         }
+        (None, Some(mesas), Some(system)) => Ok(verify::OfflineElection {
+            name: None,
+            system: parse_system(system, "--system")?,
+            options: None,
+            mesas_total: mesas,
+        }),
+        _ => Err(CliError::Usage(
+            "offline verify needs the election, to know how many mesas a complete count has: --election FILE (the JSON of GET /api/v1/election saved beside the entries) or --mesas N --system ID".into(),
+        )),
     }
 }
 
@@ -303,7 +294,6 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, CliError> {
         args.territories.as_deref(),
     )
     .map_err(|e| with_id_hint(e, &bytes, &args.columns))?;
-    let mesas = without_columns(mesas, &args.columns.options);
     let name = args.name.clone().unwrap_or_else(|| default_name(&args.db));
     let (store, token) = create(&args.db, &name, &args.system, &args.columns.options, &mesas)?;
     let spec = store.election()?;
@@ -351,28 +341,6 @@ fn without_password(db: &str) -> String {
     }
 }
 
-/// Territory columns that are options are not territories.
-fn without_columns(mut mesas: MesaList, options: &[String]) -> MesaList {
-    let keep: Vec<bool> = mesas
-        .territory_columns
-        .iter()
-        .map(|c| !options.contains(c))
-        .collect();
-    let filter = |values: Vec<String>| -> Vec<String> {
-        values
-            .into_iter()
-            .zip(&keep)
-            .filter(|(_, k)| **k)
-            .map(|(v, _)| v)
-            .collect()
-    };
-    mesas.territory_columns = filter(std::mem::take(&mut mesas.territory_columns));
-    for m in &mut mesas.mesas {
-        m.territory = filter(std::mem::take(&mut m.territory));
-    }
-    mesas
-}
-
 /// Creates the election at `db` from `mesas`; returns the store and an admin token.
 fn create(
     db: &str,
@@ -381,62 +349,35 @@ fn create(
     options: &[String],
     mesas: &MesaList,
 ) -> Result<(Box<dyn Store>, String), CliError> {
-    check_options(options)?;
-    let system_id: cifra_core::System = system
-        .parse()
-        .map_err(|e: cifra_core::UnknownSystem| CliError::Usage(e.to_string()))?;
-    if !cifra_report::live::serves(system_id) {
-        return Err(CliError::Usage(format!(
-            "--system {system}: cifra serve decides elections of one office ({})",
-            cifra_report::live::served_systems().join(", ")
-        )));
-    }
-    let (_, seed) = cifra_log::NoteSigner::generate(name)
-        .map_err(|e| CliError::Usage(format!("--name {name:?}: {e}")))?;
-    let spec = ElectionSpec {
-        name: name.to_string(),
-        system: system.to_string(),
-        options: options.to_vec(),
-        id_columns: mesas.id_columns.clone(),
-        territory_columns: mesas.territory_columns.clone(),
-        mesas: mesas
-            .mesas
-            .iter()
-            .map(|m| Mesa {
-                id: m.id.clone(),
-                territory: m.territory.clone(),
-                electors: m.electors,
-            })
-            .collect(),
-        signing_key: seed,
-    };
+    let list = mesas.mesas.iter().map(|m| Mesa {
+        id: m.id.clone(),
+        territory: m.territory.clone(),
+        electors: m.electors,
+    });
+    let spec = ElectionSpec::new(
+        name,
+        system,
+        options,
+        mesas.id_columns.clone(),
+        mesas.territory_columns.clone(),
+        list.collect(),
+    )
+    .map_err(|e| CliError::Usage(spec_message(&e, name, system)))?;
     let store = cifra_store::create(db, &spec)?;
     let token = auth::issue(&*store, Scope::National)?;
     Ok((store, token))
 }
 
-fn check_options(options: &[String]) -> Result<(), CliError> {
-    let mut seen = std::collections::HashSet::new();
-    for o in options {
-        if o.is_empty() || o.chars().any(char::is_whitespace) {
-            return Err(CliError::Usage(format!(
-                "--options: {o:?} is not an option id (no spaces, not empty)"
-            )));
+/// An election's error in the words of the command line: the flag that set what is wrong.
+fn spec_message(error: &SpecError, name: &str, system: &str) -> String {
+    match error {
+        SpecError::BadOption(_) | SpecError::RepeatedOption(_) | SpecError::NoCandidate => {
+            format!("--options: {error}")
         }
-        if !seen.insert(o) {
-            return Err(CliError::Usage(format!("--options: {o:?} twice")));
-        }
+        SpecError::UnknownSystem(_) => error.to_string(),
+        SpecError::NotServed => format!("--system {system}: {error}"),
+        SpecError::Key(_) => format!("--name {name:?}: {error}"),
     }
-    let candidates = options
-        .iter()
-        .filter(|o| !matches!(o.as_str(), "blank" | "null"))
-        .count();
-    if candidates == 0 {
-        return Err(CliError::Usage(
-            "--options: no candidate (blank and null are not candidates)".into(),
-        ));
-    }
-    Ok(())
 }
 
 /// `cifra token`: a new token of a scope, or a token revoked.
@@ -813,8 +754,14 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
         }
         (None, Some(entries), Some(checkpoint)) => {
             let key = key.ok_or_else(|| CliError::Usage("--key VKEY is needed offline".into()))?;
-            let election = OfflineElection::of(args)?;
-            offline(&election, entries, checkpoint, &key, previous.as_deref())
+            let election = offline_election(args)?;
+            let read = |p: &Path| {
+                std::fs::read(p).map_err(|e| {
+                    cifra_client::ClientError::Http(format!("{}: {e}", p.display()))
+                })
+            };
+            let (entries, note) = (read(entries)?, read(checkpoint)?);
+            verify::offline(&election, &entries, &note, &key, previous.as_deref())
         }
         _ => {
             return Err(CliError::Usage(
@@ -835,65 +782,4 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
         }
         Err(e) => Err(e.into()),
     }
-}
-
-fn offline(
-    election: &OfflineElection,
-    entries: &Path,
-    checkpoint: &Path,
-    key: &str,
-    previous: Option<&str>,
-) -> Result<Vec<String>, cifra_client::ClientError> {
-    let read = |p: &Path| {
-        std::fs::read(p)
-            .map_err(|e| cifra_client::ClientError::Http(format!("{}: {e}", p.display())))
-    };
-    let bytes = read(entries)?;
-    let note = String::from_utf8(read(checkpoint)?)
-        .map_err(|_| cifra_client::ClientError::Failed("the checkpoint is not UTF-8".into()))?;
-    let lines: Vec<&[u8]> = bytes
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .collect();
-    let log = verify::check_log(&note, key, &lines)?;
-    let mut report = vec![
-        format!(
-            "checkpoint: {} · {} entries · signature verified",
-            log.checkpoint.origin, log.checkpoint.size
-        ),
-        "log: the tree rebuilt from the entries has the checkpoint's root".to_string(),
-    ];
-    if let Some(previous) = previous {
-        let earlier = verify::verified_checkpoint(previous, key)?;
-        verify::check_prefix(&log, &earlier)?;
-        report.push(format!(
-            "previous: the checkpoint of {} entries is a prefix of this log",
-            earlier.size
-        ));
-    }
-    let origin = &log.checkpoint.origin;
-    if let Some(name) = election.name.as_ref().filter(|name| *name != origin) {
-        return Err(cifra_client::ClientError::Failed(format!(
-            "the election file is of {name:?}, the log of {origin:?}"
-        )));
-    }
-    // Without the election file, its options are the ones the entries count.
-    let options: Vec<String> = election.options.clone().unwrap_or_else(|| {
-        log.entries
-            .first()
-            .map(|e| e.votes.keys().cloned().collect())
-            .unwrap_or_default()
-    });
-    let recount = verify::recount(origin, election.system.id(), &options, &log.entries)?;
-    let counted = recount.tally.national.counted;
-    if counted > election.mesas_total {
-        return Err(cifra_client::ClientError::Failed(format!(
-            "the log has actas of {counted} mesas; the election has {}",
-            election.mesas_total
-        )));
-    }
-    let results = verify::results(&recount, election.mesas_total)?;
-    report.extend(cifra_client::describe(&results, &recount));
-    report.push("verified (offline)".into());
-    Ok(report)
 }
