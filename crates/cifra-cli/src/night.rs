@@ -99,6 +99,14 @@ pub struct ServeArgs {
     /// The demo night's length in minutes.
     #[arg(long, value_name = "M", default_value_t = 2.0, requires = "demo")]
     minutes: f64,
+    /// The demo night starts with this fraction of its mesas counted at once (0 to 1;
+    /// 1: the final results at once), then goes on at its pace.
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.0, requires = "demo", value_parser = fraction)]
+    demo_start: f64,
+    /// When the demo night ends, wait 10 s and start over on a fresh election at the same
+    /// address (every connection is closed: dashboards reconnect to the new night).
+    #[arg(long, requires = "demo")]
+    demo_loop: bool,
     /// FOR BENCHMARKS ONLY: acknowledge actas that a power loss could lose. On SQLite,
     /// commits are not synced to disk (synchronous=OFF); on PostgreSQL, actas are
     /// accepted although the server runs with fsync or synchronous_commit off (without
@@ -231,6 +239,14 @@ fn offline_election(args: &VerifyArgs) -> Result<verify::OfflineElection, CliErr
         _ => Err(CliError::Usage(
             "offline verify needs the election, to know how many mesas a complete count has: --election FILE (the JSON of GET /api/v1/election saved beside the entries) or --mesas N --system ID".into(),
         )),
+    }
+}
+
+/// A number from 0 to 1.
+fn fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err(format!("{text:?} is not a fraction from 0 to 1 (e.g. 0.5)")),
     }
 }
 
@@ -558,66 +574,89 @@ const DEMO_OPTIONS: [&str; 9] = [
     "boric", "kast", "provoste", "sichel", "artes", "meo", "parisi", "blank", "null",
 ];
 
-/// `cifra serve --demo`.
+/// `cifra serve --demo`: one night, or with --demo-loop night after night.
 fn demo(args: &ServeArgs) -> Result<ExitCode, CliError> {
     let csv = main_job::mesas_csv()?;
     let options: Vec<String> = DEMO_OPTIONS.iter().map(|s| s.to_string()).collect();
     let ids = ["circunscripcion".to_string(), "mesa".to_string()];
     let territories = ["region".to_string(), "circunscripcion".to_string()];
     let mesas = read_mesa_list(&csv, main_job::SOURCE, &ids, &options, Some(&territories))?;
+    let mut listen = args.listen.clone();
+    loop {
+        let runtime = runtime()?;
+        let again = runtime.block_on(demo_night(args, &listen, &options, &mesas))?;
+        // Ends every task of the night, its open event streams too: dashboards see the
+        // connection close and reconnect to the next night.
+        runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+        match again {
+            // The same address, even when the first was any free port.
+            Some(address) => listen = address.to_string(),
+            None => return Ok(ExitCode::SUCCESS),
+        }
+    }
+}
+
+/// One demo night on a fresh temporary election, served at `listen`; the address where
+/// another should follow (with --demo-loop, when the night ended and nobody stopped the
+/// demo).
+async fn demo_night(
+    args: &ServeArgs,
+    listen: &str,
+    options: &[String],
+    mesas: &MesaList,
+) -> Result<Option<std::net::SocketAddr>, CliError> {
     let dir =
         tempfile::tempdir().map_err(|e| CliError::Usage(format!("a temporary directory: {e}")))?;
     let db = dir.path().join("demo.db");
-    let (store, token) = create(
-        &db.to_string_lossy(),
-        "cifra-demo/cl-2021-presidential-r1",
-        "cl-presidential",
-        &options,
-        &mesas,
-    )?;
-    let store: Arc<dyn Store> = Arc::from(store);
+    let name = "cifra-demo/cl-2021-presidential-r1";
+    let (store, token) = create(&db.to_string_lossy(), name, "cl-presidential", options, mesas)?;
+    let state = State::open(Arc::from(store))?;
+    let listener = bind(listen).await?;
+    let address = listener.local_addr().map_err(|e| CliError::Usage(e.to_string()))?;
+    let url = format!("http://{address}");
     let minutes = args.minutes;
-    runtime()?.block_on(async move {
-        let state = State::open(store)?;
-        let listener = bind(&args.listen).await?;
-        let address = listener.local_addr().map_err(|e| CliError::Usage(e.to_string()))?;
-        let url = format!("http://{address}");
-        println!("cifra demo: the 2021 presidential first round, {} real mesas (SERVEL)", mesas.mesas.len());
-        println!("dashboard: {url}/");
-        println!("replaying the night over {minutes} minutes; ctrl-c stops");
-        let server = tokio::spawn(run_server(state, listener, limits(args)));
-        let (order, due) = replay::night(&mesas, 0, minutes);
-        let replay = replay::Replay {
-            url: url.clone(),
-            token,
-            rate: None,
-            batch: 50,
-            concurrency: 4,
-            on_conflict: replay::OnConflict::Stop,
-        };
-        let total = order.len() as u64;
-        let step = (total / 20).max(1);
-        let progress = move |done: u64| {
-            if done % step < 50 || done == total {
-                println!("{done} of {total} actas counted");
-            }
-        };
-        let night = replay::run(&replay, &mesas, &order, &due, progress);
-        tokio::select! {
-            finished = night => {
-                let report = finished?.or_stop()?;
-                println!(
-                    "the night is complete: {} actas in {:.0} s; verify it with: cifra verify --url {url}",
-                    report.recorded, report.elapsed.as_secs_f64()
-                );
-                println!("still serving; ctrl-c stops");
-                let _ = server.await;
-            }
-            _ = stop_signal() => {}
+    println!("cifra demo: the 2021 presidential first round, {} real mesas (SERVEL)", mesas.mesas.len());
+    println!("dashboard: {url}/");
+    println!("replaying the night over {minutes} minutes; ctrl-c stops");
+    let server = tokio::spawn(run_server(state, listener, limits(args)));
+    let (order, mut due) = replay::night(mesas, 0, minutes);
+    replay::start_at(&mut due, args.demo_start);
+    let replay = replay::Replay {
+        url: url.clone(),
+        token,
+        rate: None,
+        batch: 50,
+        concurrency: 4,
+        on_conflict: replay::OnConflict::Stop,
+    };
+    let total = order.len() as u64;
+    let step = (total / 20).max(1);
+    let progress = move |done: u64| {
+        if done % step < 50 || done == total {
+            println!("{done} of {total} actas counted");
         }
-        drop(dir);
-        Ok(ExitCode::SUCCESS)
-    })
+    };
+    let night = replay::run(&replay, mesas, &order, &due, progress);
+    tokio::select! {
+        finished = night => {
+            let report = finished?.or_stop()?;
+            println!(
+                "the night is complete: {} actas in {:.0} s; verify it with: cifra verify --url {url}",
+                report.recorded, report.elapsed.as_secs_f64()
+            );
+            if args.demo_loop {
+                println!("the next night starts in 10 s; ctrl-c stops");
+                return Ok(tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(10)) => Some(address),
+                    _ = stop_signal() => None,
+                });
+            }
+            println!("still serving; ctrl-c stops");
+            let _ = server.await;
+        }
+        _ = stop_signal() => {}
+    }
+    Ok(None)
 }
 
 /// `cifra replay`.
