@@ -6,7 +6,7 @@ use crate::error::CliError;
 use crate::main_job;
 use cifra_client::{online, replay, verify};
 use cifra_results::{read_mesa_list, MesaList};
-use cifra_server::{auth, State};
+use cifra_server::{auth, stop_signal, State};
 use cifra_night::{ElectionSpec, Mesa, SpecError};
 use cifra_store::{Scope, Store};
 use clap::Args;
@@ -520,53 +520,16 @@ async fn run_server(
     cifra_server::serve(listener, app, limits, stop_signal()).await;
 }
 
-/// The server's bounds: the open-file limit raised to its hard limit (each connection
-/// is a descriptor: with the common soft limit of 1,024, a thousand viewers would leave
-/// none for anyone else), the connections derived from it unless given, and the
-/// streams given.
+/// The server's bounds for this process ([`cifra_server::Limits::for_this_process`]),
+/// with the connections and the streams given.
 fn limits(args: &ServeArgs) -> cifra_server::Limits {
-    let files = raise_open_files();
-    let mut limits = cifra_server::Limits::for_open_files(files);
+    let mut limits = cifra_server::Limits::for_this_process();
     if let Some(connections) = args.max_connections {
         limits.connections = connections;
         limits.reserve = connections / 8;
     }
     limits.streams = args.max_streams;
     limits
-}
-
-/// Raises the soft open-file limit to the hard one; returns the limit now in force.
-fn raise_open_files() -> u64 {
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(files) => {
-            tracing::info!(
-                open_files = files,
-                "open-file limit raised to the hard limit"
-            );
-            files
-        }
-        Err(e) => {
-            let files = rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft);
-            tracing::warn!(error = %e, open_files = files, "cannot raise the open-file limit");
-            files
-        }
-    }
-}
-
-/// Ctrl-c or SIGTERM. (Every acknowledged acta is already on disk: stopping loses none.)
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// The demo's options: the candidates' columns of the embedded file, blank and null.
@@ -683,7 +646,7 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
         },
     };
     let report = runtime()?.block_on(replay::run(&replay, &mesas, &order, &[], |_| {}))?;
-    for line in replay_summary(&report) {
+    for line in cifra_client::describe_replay(&report) {
         println!("{line}");
     }
     match &report.stopped {
@@ -702,53 +665,6 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
         None => {}
     }
     Ok(ExitCode::from(u8::from(!report.refused.is_empty())))
-}
-
-/// The refusals listed in full; past these, only their number.
-const REFUSALS_LISTED: usize = 20;
-
-/// What a replay did, for people: the counts, the rate, then every refusal (the first
-/// [`REFUSALS_LISTED`] and how many more).
-fn replay_summary(report: &replay::Report) -> Vec<String> {
-    use cifra_report::table::thousands;
-    let mut counts = format!(
-        "{} actas: {} recorded, {} unchanged, {} refused",
-        thousands(report.actas),
-        thousands(report.recorded),
-        thousands(report.unchanged),
-        thousands(report.refused.len() as u64),
-    );
-    if report.not_recorded() > 0 {
-        counts.push_str(&format!(
-            ", {} not recorded",
-            thousands(report.not_recorded())
-        ));
-    }
-    let seconds = report.elapsed.as_secs_f64();
-    let mut lines = vec![
-        counts,
-        format!(
-            "{} requests ({} retried) in {seconds:.2} s: {:.0} actas/s, {:.0} requests/s",
-            thousands(report.requests),
-            thousands(report.retries),
-            (report.recorded + report.unchanged) as f64 / seconds.max(1e-9),
-            report.requests as f64 / seconds.max(1e-9)
-        ),
-    ];
-    lines.extend(
-        report
-            .refused
-            .iter()
-            .take(REFUSALS_LISTED)
-            .map(|r| format!("refused: {r}")),
-    );
-    if report.refused.len() > REFUSALS_LISTED {
-        lines.push(format!(
-            "refused: {} more",
-            thousands((report.refused.len() - REFUSALS_LISTED) as u64)
-        ));
-    }
-    lines
 }
 
 /// A key given as text, or a file holding it.
