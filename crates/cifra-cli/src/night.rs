@@ -310,14 +310,14 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, CliError> {
         args.territories.as_deref(),
     )
     .map_err(|e| with_id_hint(e, &bytes, &args.columns))?;
-    let name = args.name.clone().unwrap_or_else(|| default_name(&args.db));
+    let name = args.name.clone().unwrap_or_else(|| cifra_store::default_name(&args.db));
     let (store, token) = create(&args.db, &name, &args.system, &args.columns.options, &mesas)?;
     let spec = store.election()?;
     let signer = cifra_log::NoteSigner::new(&spec.name, spec.signing_key)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     println!(
         "created {} ({} mesas, system {}, options {}; territories: {})",
-        without_password(&args.db),
+        cifra_store::without_password(&args.db),
         spec.mesas.len(),
         spec.system,
         spec.options.join(","),
@@ -330,31 +330,6 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, CliError> {
     println!("key: {}", signer.verifier_key());
     println!("token: {token}");
     Ok(ExitCode::SUCCESS)
-}
-
-/// `cifra/` and the database's name: a file's stem, or a URL's last path segment.
-fn default_name(db: &str) -> String {
-    let last = db.rsplit('/').next().unwrap_or(db);
-    let stem = last.split(['?', '#']).next().unwrap_or(last);
-    let stem = Path::new(stem).file_stem().map_or_else(
-        || "election".to_string(),
-        |s| s.to_string_lossy().to_string(),
-    );
-    format!("cifra/{}", stem.replace([' ', '+'], "-"))
-}
-
-/// A database address fit to print: a URL's password left out.
-fn without_password(db: &str) -> String {
-    let Some((scheme, rest)) = db.split_once("://") else {
-        return db.to_string();
-    };
-    match rest.split_once('@') {
-        Some((user, host)) if user.contains(':') => {
-            let user = user.split(':').next().unwrap_or("");
-            format!("{scheme}://{user}:***@{host}")
-        }
-        _ => db.to_string(),
-    }
 }
 
 /// Creates the election at `db` from `mesas`; returns the store and an admin token.
@@ -532,18 +507,9 @@ fn limits(args: &ServeArgs) -> cifra_server::Limits {
     limits
 }
 
-/// The demo's options: the candidates' columns of the embedded file, blank and null.
-const DEMO_OPTIONS: [&str; 9] = [
-    "boric", "kast", "provoste", "sichel", "artes", "meo", "parisi", "blank", "null",
-];
-
 /// `cifra serve --demo`: one night, or with --demo-loop night after night.
 fn demo(args: &ServeArgs) -> Result<ExitCode, CliError> {
-    let csv = main_job::mesas_csv()?;
-    let options: Vec<String> = DEMO_OPTIONS.iter().map(|s| s.to_string()).collect();
-    let ids = ["circunscripcion".to_string(), "mesa".to_string()];
-    let territories = ["region".to_string(), "circunscripcion".to_string()];
-    let mesas = read_mesa_list(&csv, main_job::SOURCE, &ids, &options, Some(&territories))?;
+    let (options, mesas) = main_job::mesa_list()?;
     let mut listen = args.listen.clone();
     loop {
         let runtime = runtime()?;
@@ -584,14 +550,6 @@ async fn demo_night(
     let server = tokio::spawn(run_server(state, listener, limits(args)));
     let (order, mut due) = replay::night(mesas, 0, minutes);
     replay::start_at(&mut due, args.demo_start);
-    let replay = replay::Replay {
-        url: url.clone(),
-        token,
-        rate: None,
-        batch: 50,
-        concurrency: 4,
-        on_conflict: replay::OnConflict::Stop,
-    };
     let total = order.len() as u64;
     let step = (total / 20).max(1);
     let progress = move |done: u64| {
@@ -599,6 +557,7 @@ async fn demo_night(
             println!("{done} of {total} actas counted");
         }
     };
+    let replay = replay::Replay::night(&url, token);
     let night = replay::run(&replay, mesas, &order, &due, progress);
     tokio::select! {
         finished = night => {
