@@ -18,7 +18,6 @@ use cifra_report::progress::Progress;
 use cifra_report::table::{plural, thousands};
 use cifra_results::mesas::{read_mesas, Dataset};
 use cifra_results::source::{display_name, open};
-use rayon::prelude::*;
 
 /// The E-step, as named on the command line (and in fastei).
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,7 +173,8 @@ pub fn run(args: &EiArgs) -> Result<EiOutput, CliError> {
     let tick = || progress.tick();
     let result = match &args.by {
         None => {
-            let est = estimate_with_errors(&problem, &options, resampling(args), &tick).map_err(in_file)?;
+            let est = estimate_with_errors(&problem, &options, resampling(args), &tick)
+                .map_err(in_file)?;
             if let Some(path) = &args.plot {
                 let title = format!(
                     "Who voted how ({}, {} {})",
@@ -188,7 +188,8 @@ pub fn run(args: &EiArgs) -> Result<EiOutput, CliError> {
         }
         Some(by) => {
             let results =
-                estimate_territories(&data, &problem, &options, args, &tick).map_err(in_file)?;
+                Territorial::estimate_each(&data, &problem, &options, resampling(args), &tick)
+                    .map_err(in_file)?;
             render_by(args.format, by, &results, labels)
         }
     };
@@ -278,26 +279,6 @@ fn resampling(args: &EiArgs) -> Option<Bootstrap> {
         replicates: args.bootstrap,
         seed: args.seed,
     })
-}
-
-fn estimate_territories(
-    data: &Dataset,
-    problem: &Problem,
-    options: &Options,
-    args: &EiArgs,
-    tick: &(dyn Fn() + Sync),
-) -> Result<Vec<Territorial>, Error> {
-    data.territories()
-        .into_par_iter()
-        .map(|t| {
-            let problem = problem.subset(&t.mesas);
-            let estimate = estimate_with_errors(&problem, options, resampling(args), tick)?;
-            Ok(Territorial {
-                key: t.key,
-                estimate,
-            })
-        })
-        .collect()
 }
 
 fn render(format: Format, est: &Estimate, labels: Labels<'_>) -> String {

@@ -5,9 +5,9 @@
 use crate::error::CliError;
 use crate::main_job;
 use cifra_client::{online, replay, verify};
+use cifra_night::{ElectionSpec, Mesa, SpecError};
 use cifra_results::{read_mesa_list, MesaList};
 use cifra_server::{auth, stop_signal, State};
-use cifra_night::{ElectionSpec, Mesa, SpecError};
 use cifra_store::{Scope, Store};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -310,7 +310,10 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, CliError> {
         args.territories.as_deref(),
     )
     .map_err(|e| with_id_hint(e, &bytes, &args.columns))?;
-    let name = args.name.clone().unwrap_or_else(|| cifra_store::default_name(&args.db));
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| cifra_store::default_name(&args.db));
     let (store, token) = create(&args.db, &name, &args.system, &args.columns.options, &mesas)?;
     let spec = store.election()?;
     let signer = cifra_log::NoteSigner::new(&spec.name, spec.signing_key)
@@ -538,13 +541,24 @@ async fn demo_night(
         tempfile::tempdir().map_err(|e| CliError::Usage(format!("a temporary directory: {e}")))?;
     let db = dir.path().join("demo.db");
     let name = "cifra-demo/cl-2021-presidential-r1";
-    let (store, token) = create(&db.to_string_lossy(), name, "cl-presidential", options, mesas)?;
+    let (store, token) = create(
+        &db.to_string_lossy(),
+        name,
+        "cl-presidential",
+        options,
+        mesas,
+    )?;
     let state = State::open(Arc::from(store))?;
     let listener = bind(listen).await?;
-    let address = listener.local_addr().map_err(|e| CliError::Usage(e.to_string()))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     let url = format!("http://{address}");
     let minutes = args.minutes;
-    println!("cifra demo: the 2021 presidential first round, {} real mesas (SERVEL)", mesas.mesas.len());
+    println!(
+        "cifra demo: the 2021 presidential first round, {} real mesas (SERVEL)",
+        mesas.mesas.len()
+    );
     println!("dashboard: {url}/");
     println!("replaying the night over {minutes} minutes; ctrl-c stops");
     let server = tokio::spawn(run_server(state, listener, limits(args)));
@@ -670,9 +684,8 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
             let key = key.ok_or_else(|| CliError::Usage("--key VKEY is needed offline".into()))?;
             let election = offline_election(args)?;
             let read = |p: &Path| {
-                std::fs::read(p).map_err(|e| {
-                    cifra_client::ClientError::Http(format!("{}: {e}", p.display()))
-                })
+                std::fs::read(p)
+                    .map_err(|e| cifra_client::ClientError::Http(format!("{}: {e}", p.display())))
             };
             let (entries, note) = (read(entries)?, read(checkpoint)?);
             verify::offline(&election, &entries, &note, &key, previous.as_deref())

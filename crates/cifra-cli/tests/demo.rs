@@ -87,7 +87,10 @@ fn first_event(url: &str, last_event_id: u64) -> (u64, serde_json::Value) {
 #[test]
 fn demo_start_serves_the_final_results_and_demo_loop_starts_over_on_the_same_address() {
     let mut demo = Demo::start(&["--demo-start", "1", "--demo-loop"]);
-    let url = demo.wait_for("dashboard: ").trim_end_matches('/').to_string();
+    let url = demo
+        .wait_for("dashboard: ")
+        .trim_end_matches('/')
+        .to_string();
     demo.wait_for("the night is complete: 46606 actas");
     assert_final(&results(&url));
 

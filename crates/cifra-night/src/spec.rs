@@ -142,7 +142,10 @@ fn check_options(options: &[String]) -> Result<(), SpecError> {
             return Err(SpecError::RepeatedOption(o.clone()));
         }
     }
-    if options.iter().all(|o| matches!(o.as_str(), "blank" | "null")) {
+    if options
+        .iter()
+        .all(|o| matches!(o.as_str(), "blank" | "null"))
+    {
         return Err(SpecError::NoCandidate);
     }
     Ok(())

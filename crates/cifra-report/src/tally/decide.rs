@@ -83,11 +83,7 @@ impl Tally {
     /// Decides and renders every contest in parallel runs of consecutive contests, in
     /// order: after a run fails, later runs are skipped (earlier ones still run, so that
     /// the first error in natural order is the one reported).
-    fn decide_in_runs(
-        &self,
-        seats: &Seats,
-        totals: &Totals,
-    ) -> Vec<Result<Rendered, DecideError>> {
+    fn decide_in_runs(&self, seats: &Seats, totals: &Totals) -> Vec<Result<Rendered, DecideError>> {
         let count = totals.len();
         let size = count
             .div_ceil(rayon::current_num_threads() * 8)
