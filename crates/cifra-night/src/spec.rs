@@ -150,3 +150,61 @@ fn check_options(options: &[String]) -> Result<(), SpecError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn mesa(id: &str, territory: &[&str]) -> Mesa {
+        Mesa {
+            id: id.into(),
+            territory: strings(territory),
+            electors: None,
+        }
+    }
+
+    #[test]
+    fn a_territory_column_that_is_an_option_is_dropped_from_every_mesa() {
+        let spec = ElectionSpec::new(
+            "cifra.test/e",
+            "cl-presidential",
+            &strings(&["a", "b", "blank", "null"]),
+            strings(&["mesa"]),
+            strings(&["region", "a", "comuna"]),
+            vec![mesa("1", &["R", "7", "C"])],
+        )
+        .unwrap();
+        assert_eq!(spec.territory_columns, strings(&["region", "comuna"]));
+        assert_eq!(spec.mesas[0].territory, strings(&["R", "C"]));
+    }
+
+    #[test]
+    fn options_and_systems_that_cannot_be_served_are_refused_in_the_domains_words() {
+        let new = |system: &str, options: &[&str]| {
+            ElectionSpec::new(
+                "cifra.test/e",
+                system,
+                &strings(options),
+                vec![],
+                vec![],
+                vec![],
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        assert_eq!(
+            new("cl-presidential", &["blank", "null"]),
+            "no candidate (blank and null are not candidates)"
+        );
+        assert_eq!(new("cl-presidential", &["a", "a"]), "\"a\" twice");
+        assert_eq!(
+            new("cl-presidential", &["a b"]),
+            "\"a b\" is not an option id (no spaces, not empty)"
+        );
+        assert!(new("cl-dhondt", &["a"]).starts_with("cifra serve decides elections of one office"));
+    }
+}
