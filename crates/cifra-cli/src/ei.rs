@@ -9,14 +9,15 @@
 use std::path::Path;
 
 use crate::error::CliError;
-use cifra_ei::{bootstrap, estimate, Adjust, Bootstrap, Error, Estimate, Method, Options, Problem};
+use cifra_ei::{
+    estimate_with_errors, Adjust, Bootstrap, Error, Estimate, Method, Options, Problem,
+};
 use cifra_report::ei::{self as report, Labels, Territorial};
 use cifra_report::plot;
+use cifra_report::progress::Progress;
 use cifra_report::table::{plural, thousands};
 use cifra_results::mesas::{read_mesas, Dataset};
 use cifra_results::source::{display_name, open};
-use cifra_results::InputError;
-use rayon::prelude::*;
 
 /// The E-step, as named on the command line (and in fastei).
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,7 +149,7 @@ pub fn run(args: &EiArgs) -> Result<EiOutput, CliError> {
         )));
     }
     let data = read_mesas(file, &name, &groups, &option_columns, args.by.as_deref())?;
-    let warnings = options_without_votes(&data)?;
+    let warnings = data.options_without_votes()?;
     let problem = problem(&data)?;
     let labels = Labels {
         groups: &data.groups,
@@ -164,11 +165,16 @@ pub fn run(args: &EiArgs) -> Result<EiOutput, CliError> {
         },
         other => with_flag(other),
     };
-    let progress = Progress::new(args, &data);
+    let territories = match args.by {
+        Some(_) => data.territories().len(),
+        None => 1,
+    };
+    let progress = Progress::new("bootstrap", "resamples", args.bootstrap * territories);
     let tick = || progress.tick();
     let result = match &args.by {
         None => {
-            let est = estimate_one(&problem, &options, args, &tick).map_err(in_file)?;
+            let est = estimate_with_errors(&problem, &options, resampling(args), &tick)
+                .map_err(in_file)?;
             if let Some(path) = &args.plot {
                 let title = format!(
                     "Who voted how ({}, {} {})",
@@ -182,7 +188,8 @@ pub fn run(args: &EiArgs) -> Result<EiOutput, CliError> {
         }
         Some(by) => {
             let results =
-                estimate_territories(&data, &problem, &options, args, &tick).map_err(in_file)?;
+                Territorial::estimate_each(&data, &problem, &options, resampling(args), &tick)
+                    .map_err(in_file)?;
             render_by(args.format, by, &results, labels)
         }
     };
@@ -191,39 +198,6 @@ pub fn run(args: &EiArgs) -> Result<EiOutput, CliError> {
         stdout: result,
         warnings,
     })
-}
-
-/// Refuses mesas without a single vote (EM would report its starting point as the
-/// estimate), and warns of each option without votes (its estimate is 0: a wrong column?).
-fn options_without_votes(data: &Dataset) -> Result<Vec<String>, CliError> {
-    let mut voted = vec![false; data.options.len()];
-    for b in 0..data.mesas() {
-        for (voted, &x) in voted.iter_mut().zip(data.votes(b)) {
-            *voted |= x > 0;
-        }
-    }
-    if !voted.contains(&true) {
-        return Err(InputError::file(
-            &data.path,
-            format!(
-                "no mesa has a vote for any of the options ({}): nothing to estimate",
-                data.options.join(", ")
-            ),
-        )
-        .into());
-    }
-    Ok(data
-        .options
-        .iter()
-        .zip(voted)
-        .filter(|(_, voted)| !voted)
-        .map(|(option, _)| {
-            format!(
-                "{}: option \"{option}\" has no votes in any mesa: every group's estimate for it is 0",
-                data.path
-            )
-        })
-        .collect())
 }
 
 fn check_args(args: &EiArgs, options: &Options) -> Result<(), CliError> {
@@ -299,113 +273,12 @@ pub fn problem(data: &Dataset) -> Result<Problem, Error> {
     )
 }
 
-/// How the bootstrap shows its progress on stderr: a bar on a terminal; elsewhere (a pipe, a
-/// log), where the bar would hide itself, plain lines at every tenth of the way and at
-/// least every [`Progress::EVERY`] in between.
-enum Progress {
-    /// No bootstrap, nothing to show.
-    Silent,
-    /// A bar, on a terminal.
-    Bar(indicatif::ProgressBar),
-    /// Plain lines.
-    Lines {
-        total: usize,
-        /// Resamples done, and when the last line was printed.
-        state: std::sync::Mutex<(usize, std::time::Instant)>,
-    },
-}
-
-impl Progress {
-    const EVERY: std::time::Duration = std::time::Duration::from_secs(5);
-
-    fn new(args: &EiArgs, data: &Dataset) -> Progress {
-        if args.bootstrap == 0 {
-            return Progress::Silent;
-        }
-        let territories = if args.by.is_some() {
-            data.territories().len()
-        } else {
-            1
-        };
-        let total = args.bootstrap * territories;
-        if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-            let state = std::sync::Mutex::new((0, std::time::Instant::now()));
-            return Progress::Lines { total, state };
-        }
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(total as u64),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "bootstrap {bar:40} {pos}/{len} resamples, {eta} left",
-        ) {
-            bar.set_style(style);
-        }
-        Progress::Bar(bar)
-    }
-
-    /// One more resample done (called from any thread).
-    fn tick(&self) {
-        match self {
-            Progress::Silent => {}
-            Progress::Bar(bar) => bar.inc(1),
-            Progress::Lines { total, state } => {
-                let Ok(mut state) = state.lock() else {
-                    return;
-                };
-                let (done, last) = &mut *state;
-                *done += 1;
-                let tenth = *done * 10 / total != (*done - 1) * 10 / total;
-                if tenth || last.elapsed() >= Self::EVERY {
-                    eprintln!("cifra: bootstrap {done}/{total} resamples");
-                    *last = std::time::Instant::now();
-                }
-            }
-        }
-    }
-
-    fn finish(&self) {
-        if let Progress::Bar(bar) = self {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-fn estimate_one(
-    problem: &Problem,
-    options: &Options,
-    args: &EiArgs,
-    tick: &(dyn Fn() + Sync),
-) -> Result<Estimate, Error> {
-    let mut est = estimate(problem, options)?;
-    if args.bootstrap > 0 {
-        let config = Bootstrap {
-            replicates: args.bootstrap,
-            seed: args.seed,
-        };
-        est.std_errors = Some(bootstrap(problem, options, &config, tick)?);
-    }
-    Ok(est)
-}
-
-fn estimate_territories(
-    data: &Dataset,
-    problem: &Problem,
-    options: &Options,
-    args: &EiArgs,
-    tick: &(dyn Fn() + Sync),
-) -> Result<Vec<Territorial>, Error> {
-    data.territories()
-        .into_par_iter()
-        .map(|t| {
-            let problem = problem.subset(&t.mesas);
-            let estimate = estimate_one(&problem, options, args, tick)?;
-            Ok(Territorial {
-                key: t.key,
-                estimate,
-            })
-        })
-        .collect()
+/// The bootstrap the arguments ask for; `None`: no standard errors.
+fn resampling(args: &EiArgs) -> Option<Bootstrap> {
+    (args.bootstrap > 0).then_some(Bootstrap {
+        replicates: args.bootstrap,
+        seed: args.seed,
+    })
 }
 
 fn render(format: Format, est: &Estimate, labels: Labels<'_>) -> String {

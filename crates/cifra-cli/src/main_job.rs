@@ -9,7 +9,7 @@ use cifra_report::first_round::{
     REGIONS,
 };
 use cifra_results::mesas::{read_mesas, Dataset};
-use cifra_results::InputError;
+use cifra_results::{read_mesa_list, InputError, MesaList};
 use std::io::Read;
 
 /// The 2021 first round, one row per domestic mesa (SERVEL, via fastei's data set).
@@ -32,6 +32,17 @@ fn option_columns() -> Vec<String> {
         .chain(["blank", "null"])
         .map(String::from)
         .collect()
+}
+
+/// The embedded file as a mesa list with its option columns: each mesa identified by its
+/// circunscripción and number, in its region and circunscripción.
+pub fn mesa_list() -> Result<(Vec<String>, MesaList), CliError> {
+    let options = option_columns();
+    let ids = ["circunscripcion".to_string(), "mesa".to_string()];
+    let territories = ["region".to_string(), "circunscripcion".to_string()];
+    let csv = mesas_csv()?;
+    let mesas = read_mesa_list(&csv, SOURCE, &ids, &options, Some(&territories))?;
+    Ok((options, mesas))
 }
 
 /// Runs the main job and returns what it prints.

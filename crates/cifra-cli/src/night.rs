@@ -5,9 +5,10 @@
 use crate::error::CliError;
 use crate::main_job;
 use cifra_client::{online, replay, verify};
+use cifra_night::{ElectionSpec, Mesa, SpecError};
 use cifra_results::{read_mesa_list, MesaList};
-use cifra_server::{auth, State};
-use cifra_store::{ElectionSpec, Mesa, Scope, Store};
+use cifra_server::{auth, stop_signal, State};
+use cifra_store::{Scope, Store};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -98,6 +99,14 @@ pub struct ServeArgs {
     /// The demo night's length in minutes.
     #[arg(long, value_name = "M", default_value_t = 2.0, requires = "demo")]
     minutes: f64,
+    /// The demo night starts with this fraction of its mesas counted at once (0 to 1;
+    /// 1: the final results at once), then goes on at its pace.
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.0, requires = "demo", value_parser = fraction)]
+    demo_start: f64,
+    /// When the demo night ends, wait 10 s and start over on a fresh election at the same
+    /// address (every connection is closed: dashboards reconnect to the new night).
+    #[arg(long, requires = "demo")]
+    demo_loop: bool,
     /// FOR BENCHMARKS ONLY: acknowledge actas that a power loss could lose. On SQLite,
     /// commits are not synced to disk (synchronous=OFF); on PostgreSQL, actas are
     /// accepted although the server runs with fsync or synchronous_commit off (without
@@ -197,49 +206,47 @@ pub struct VerifyArgs {
     system: Option<String>,
 }
 
-/// What offline verification knows of the election: its name (from --election), system,
-/// options in order (from --election) and number of mesas.
-struct OfflineElection {
-    name: Option<String>,
-    system: cifra_core::System,
-    options: Option<Vec<String>>,
-    mesas_total: u64,
+/// The election of an offline verify: from --election FILE, or --mesas N --system ID;
+/// neither is refused, saying what to pass (without the election's mesas a partial count
+/// would look complete).
+fn offline_election(args: &VerifyArgs) -> Result<verify::OfflineElection, CliError> {
+    let parse_system = |id: &str, from: &str| {
+        id.parse()
+            .map_err(|e: cifra_core::UnknownSystem| CliError::Usage(format!("{from}: {e}")))
+    };
+    match (&args.election, args.mesas, &args.system) {
+        (Some(file), _, _) => {
+            let text = read_text(file)?;
+            let info = verify::parse_election(text.as_bytes()).map_err(|e| {
+                CliError::Usage(format!(
+                    "--election {}: not the JSON of GET /api/v1/election: {e}",
+                    path_text(file)
+                ))
+            })?;
+            Ok(verify::OfflineElection {
+                system: parse_system(&info.system, &format!("--election {}", path_text(file)))?,
+                name: Some(info.name),
+                options: Some(info.options),
+                mesas_total: info.mesas_total,
+            })
+        }
+        (None, Some(mesas), Some(system)) => Ok(verify::OfflineElection {
+            name: None,
+            system: parse_system(system, "--system")?,
+            options: None,
+            mesas_total: mesas,
+        }),
+        _ => Err(CliError::Usage(
+            "offline verify needs the election, to know how many mesas a complete count has: --election FILE (the JSON of GET /api/v1/election saved beside the entries) or --mesas N --system ID".into(),
+        )),
+    }
 }
 
-impl OfflineElection {
-    /// From --election FILE, or --mesas N --system ID; neither is refused, saying what to
-    /// pass (without the election's mesas a partial count would look complete).
-    fn of(args: &VerifyArgs) -> Result<OfflineElection, CliError> {
-        let parse_system = |id: &str, from: &str| {
-            id.parse()
-                .map_err(|e: cifra_core::UnknownSystem| CliError::Usage(format!("{from}: {e}")))
-        };
-        match (&args.election, args.mesas, &args.system) {
-            (Some(file), _, _) => {
-                let text = read_text(file)?;
-                let info = verify::parse_election(text.as_bytes()).map_err(|e| {
-                    CliError::Usage(format!(
-                        "--election {}: not the JSON of GET /api/v1/election: {e}",
-                        path_text(file)
-                    ))
-                })?;
-                Ok(OfflineElection {
-                    system: parse_system(&info.system, &format!("--election {}", path_text(file)))?,
-                    name: Some(info.name),
-                    options: Some(info.options),
-                    mesas_total: info.mesas_total,
-                })
-            }
-            (None, Some(mesas), Some(system)) => Ok(OfflineElection {
-                name: None,
-                system: parse_system(system, "--system")?,
-                options: None,
-                mesas_total: mesas,
-            }),
-            _ => Err(CliError::Usage(
-                "offline verify needs the election, to know how many mesas a complete count has: --election FILE (the JSON of GET /api/v1/election saved beside the entries) or --mesas N --system ID".into(),
-            )),
-        }
+/// A number from 0 to 1.
+fn fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err(format!("{text:?} is not a fraction from 0 to 1 (e.g. 0.5)")),
     }
 }
 
@@ -303,15 +310,17 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, CliError> {
         args.territories.as_deref(),
     )
     .map_err(|e| with_id_hint(e, &bytes, &args.columns))?;
-    let mesas = without_columns(mesas, &args.columns.options);
-    let name = args.name.clone().unwrap_or_else(|| default_name(&args.db));
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| cifra_store::default_name(&args.db));
     let (store, token) = create(&args.db, &name, &args.system, &args.columns.options, &mesas)?;
     let spec = store.election()?;
     let signer = cifra_log::NoteSigner::new(&spec.name, spec.signing_key)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     println!(
         "created {} ({} mesas, system {}, options {}; territories: {})",
-        without_password(&args.db),
+        cifra_store::without_password(&args.db),
         spec.mesas.len(),
         spec.system,
         spec.options.join(","),
@@ -326,53 +335,6 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `cifra/` and the database's name: a file's stem, or a URL's last path segment.
-fn default_name(db: &str) -> String {
-    let last = db.rsplit('/').next().unwrap_or(db);
-    let stem = last.split(['?', '#']).next().unwrap_or(last);
-    let stem = Path::new(stem).file_stem().map_or_else(
-        || "election".to_string(),
-        |s| s.to_string_lossy().to_string(),
-    );
-    format!("cifra/{}", stem.replace([' ', '+'], "-"))
-}
-
-/// A database address fit to print: a URL's password left out.
-fn without_password(db: &str) -> String {
-    let Some((scheme, rest)) = db.split_once("://") else {
-        return db.to_string();
-    };
-    match rest.split_once('@') {
-        Some((user, host)) if user.contains(':') => {
-            let user = user.split(':').next().unwrap_or("");
-            format!("{scheme}://{user}:***@{host}")
-        }
-        _ => db.to_string(),
-    }
-}
-
-/// Territory columns that are options are not territories.
-fn without_columns(mut mesas: MesaList, options: &[String]) -> MesaList {
-    let keep: Vec<bool> = mesas
-        .territory_columns
-        .iter()
-        .map(|c| !options.contains(c))
-        .collect();
-    let filter = |values: Vec<String>| -> Vec<String> {
-        values
-            .into_iter()
-            .zip(&keep)
-            .filter(|(_, k)| **k)
-            .map(|(v, _)| v)
-            .collect()
-    };
-    mesas.territory_columns = filter(std::mem::take(&mut mesas.territory_columns));
-    for m in &mut mesas.mesas {
-        m.territory = filter(std::mem::take(&mut m.territory));
-    }
-    mesas
-}
-
 /// Creates the election at `db` from `mesas`; returns the store and an admin token.
 fn create(
     db: &str,
@@ -381,62 +343,35 @@ fn create(
     options: &[String],
     mesas: &MesaList,
 ) -> Result<(Box<dyn Store>, String), CliError> {
-    check_options(options)?;
-    let system_id: cifra_core::System = system
-        .parse()
-        .map_err(|e: cifra_core::UnknownSystem| CliError::Usage(e.to_string()))?;
-    if !cifra_report::live::serves(system_id) {
-        return Err(CliError::Usage(format!(
-            "--system {system}: cifra serve decides elections of one office ({})",
-            cifra_report::live::served_systems().join(", ")
-        )));
-    }
-    let (_, seed) = cifra_log::NoteSigner::generate(name)
-        .map_err(|e| CliError::Usage(format!("--name {name:?}: {e}")))?;
-    let spec = ElectionSpec {
-        name: name.to_string(),
-        system: system.to_string(),
-        options: options.to_vec(),
-        id_columns: mesas.id_columns.clone(),
-        territory_columns: mesas.territory_columns.clone(),
-        mesas: mesas
-            .mesas
-            .iter()
-            .map(|m| Mesa {
-                id: m.id.clone(),
-                territory: m.territory.clone(),
-                electors: m.electors,
-            })
-            .collect(),
-        signing_key: seed,
-    };
+    let list = mesas.mesas.iter().map(|m| Mesa {
+        id: m.id.clone(),
+        territory: m.territory.clone(),
+        electors: m.electors,
+    });
+    let spec = ElectionSpec::new(
+        name,
+        system,
+        options,
+        mesas.id_columns.clone(),
+        mesas.territory_columns.clone(),
+        list.collect(),
+    )
+    .map_err(|e| CliError::Usage(spec_message(&e, name, system)))?;
     let store = cifra_store::create(db, &spec)?;
     let token = auth::issue(&*store, Scope::National)?;
     Ok((store, token))
 }
 
-fn check_options(options: &[String]) -> Result<(), CliError> {
-    let mut seen = std::collections::HashSet::new();
-    for o in options {
-        if o.is_empty() || o.chars().any(char::is_whitespace) {
-            return Err(CliError::Usage(format!(
-                "--options: {o:?} is not an option id (no spaces, not empty)"
-            )));
+/// An election's error in the words of the command line: the flag that set what is wrong.
+fn spec_message(error: &SpecError, name: &str, system: &str) -> String {
+    match error {
+        SpecError::BadOption(_) | SpecError::RepeatedOption(_) | SpecError::NoCandidate => {
+            format!("--options: {error}")
         }
-        if !seen.insert(o) {
-            return Err(CliError::Usage(format!("--options: {o:?} twice")));
-        }
+        SpecError::UnknownSystem(_) => error.to_string(),
+        SpecError::NotServed => format!("--system {system}: {error}"),
+        SpecError::Key(_) => format!("--name {name:?}: {error}"),
     }
-    let candidates = options
-        .iter()
-        .filter(|o| !matches!(o.as_str(), "blank" | "null"))
-        .count();
-    if candidates == 0 {
-        return Err(CliError::Usage(
-            "--options: no candidate (blank and null are not candidates)".into(),
-        ));
-    }
-    Ok(())
 }
 
 /// `cifra token`: a new token of a scope, or a token revoked.
@@ -563,13 +498,10 @@ async fn run_server(
     cifra_server::serve(listener, app, limits, stop_signal()).await;
 }
 
-/// The server's bounds: the open-file limit raised to its hard limit (each connection
-/// is a descriptor: with the common soft limit of 1,024, a thousand viewers would leave
-/// none for anyone else), the connections derived from it unless given, and the
-/// streams given.
+/// The server's bounds for this process ([`cifra_server::Limits::for_this_process`]),
+/// with the connections and the streams given.
 fn limits(args: &ServeArgs) -> cifra_server::Limits {
-    let files = raise_open_files();
-    let mut limits = cifra_server::Limits::for_open_files(files);
+    let mut limits = cifra_server::Limits::for_this_process();
     if let Some(connections) = args.max_connections {
         limits.connections = connections;
         limits.reserve = connections / 8;
@@ -578,105 +510,89 @@ fn limits(args: &ServeArgs) -> cifra_server::Limits {
     limits
 }
 
-/// Raises the soft open-file limit to the hard one; returns the limit now in force.
-fn raise_open_files() -> u64 {
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(files) => {
-            tracing::info!(
-                open_files = files,
-                "open-file limit raised to the hard limit"
-            );
-            files
-        }
-        Err(e) => {
-            let files = rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft);
-            tracing::warn!(error = %e, open_files = files, "cannot raise the open-file limit");
-            files
-        }
-    }
-}
-
-/// Ctrl-c or SIGTERM. (Every acknowledged acta is already on disk: stopping loses none.)
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
-/// The demo's options: the candidates' columns of the embedded file, blank and null.
-const DEMO_OPTIONS: [&str; 9] = [
-    "boric", "kast", "provoste", "sichel", "artes", "meo", "parisi", "blank", "null",
-];
-
-/// `cifra serve --demo`.
+/// `cifra serve --demo`: one night, or with --demo-loop night after night.
 fn demo(args: &ServeArgs) -> Result<ExitCode, CliError> {
-    let csv = main_job::mesas_csv()?;
-    let options: Vec<String> = DEMO_OPTIONS.iter().map(|s| s.to_string()).collect();
-    let ids = ["circunscripcion".to_string(), "mesa".to_string()];
-    let territories = ["region".to_string(), "circunscripcion".to_string()];
-    let mesas = read_mesa_list(&csv, main_job::SOURCE, &ids, &options, Some(&territories))?;
+    let (options, mesas) = main_job::mesa_list()?;
+    let mut listen = args.listen.clone();
+    loop {
+        let runtime = runtime()?;
+        let again = runtime.block_on(demo_night(args, &listen, &options, &mesas))?;
+        // Ends every task of the night, its open event streams too: dashboards see the
+        // connection close and reconnect to the next night.
+        runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+        match again {
+            // The same address, even when the first was any free port.
+            Some(address) => listen = address.to_string(),
+            None => return Ok(ExitCode::SUCCESS),
+        }
+    }
+}
+
+/// One demo night on a fresh temporary election, served at `listen`; the address where
+/// another should follow (with --demo-loop, when the night ended and nobody stopped the
+/// demo).
+async fn demo_night(
+    args: &ServeArgs,
+    listen: &str,
+    options: &[String],
+    mesas: &MesaList,
+) -> Result<Option<std::net::SocketAddr>, CliError> {
     let dir =
         tempfile::tempdir().map_err(|e| CliError::Usage(format!("a temporary directory: {e}")))?;
     let db = dir.path().join("demo.db");
+    let name = "cifra-demo/cl-2021-presidential-r1";
     let (store, token) = create(
         &db.to_string_lossy(),
-        "cifra-demo/cl-2021-presidential-r1",
+        name,
         "cl-presidential",
-        &options,
-        &mesas,
+        options,
+        mesas,
     )?;
-    let store: Arc<dyn Store> = Arc::from(store);
+    let state = State::open(Arc::from(store))?;
+    let listener = bind(listen).await?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let url = format!("http://{address}");
     let minutes = args.minutes;
-    runtime()?.block_on(async move {
-        let state = State::open(store)?;
-        let listener = bind(&args.listen).await?;
-        let address = listener.local_addr().map_err(|e| CliError::Usage(e.to_string()))?;
-        let url = format!("http://{address}");
-        println!("cifra demo: the 2021 presidential first round, {} real mesas (SERVEL)", mesas.mesas.len());
-        println!("dashboard: {url}/");
-        println!("replaying the night over {minutes} minutes; ctrl-c stops");
-        let server = tokio::spawn(run_server(state, listener, limits(args)));
-        let (order, due) = replay::night(&mesas, 0, minutes);
-        let replay = replay::Replay {
-            url: url.clone(),
-            token,
-            rate: None,
-            batch: 50,
-            concurrency: 4,
-            on_conflict: replay::OnConflict::Stop,
-        };
-        let total = order.len() as u64;
-        let step = (total / 20).max(1);
-        let progress = move |done: u64| {
-            if done % step < 50 || done == total {
-                println!("{done} of {total} actas counted");
-            }
-        };
-        let night = replay::run(&replay, &mesas, &order, &due, progress);
-        tokio::select! {
-            finished = night => {
-                let report = finished?.or_stop()?;
-                println!(
-                    "the night is complete: {} actas in {:.0} s; verify it with: cifra verify --url {url}",
-                    report.recorded, report.elapsed.as_secs_f64()
-                );
-                println!("still serving; ctrl-c stops");
-                let _ = server.await;
-            }
-            _ = stop_signal() => {}
+    println!(
+        "cifra demo: the 2021 presidential first round, {} real mesas (SERVEL)",
+        mesas.mesas.len()
+    );
+    println!("dashboard: {url}/");
+    println!("replaying the night over {minutes} minutes; ctrl-c stops");
+    let server = tokio::spawn(run_server(state, listener, limits(args)));
+    let (order, mut due) = replay::night(mesas, 0, minutes);
+    replay::start_at(&mut due, args.demo_start);
+    let total = order.len() as u64;
+    let step = (total / 20).max(1);
+    let progress = move |done: u64| {
+        if done % step < 50 || done == total {
+            println!("{done} of {total} actas counted");
         }
-        drop(dir);
-        Ok(ExitCode::SUCCESS)
-    })
+    };
+    let replay = replay::Replay::night(&url, token);
+    let night = replay::run(&replay, mesas, &order, &due, progress);
+    tokio::select! {
+        finished = night => {
+            let report = finished?.or_stop()?;
+            println!(
+                "the night is complete: {} actas in {:.0} s; verify it with: cifra verify --url {url}",
+                report.recorded, report.elapsed.as_secs_f64()
+            );
+            if args.demo_loop {
+                println!("the next night starts in 10 s; ctrl-c stops");
+                return Ok(tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(10)) => Some(address),
+                    _ = stop_signal() => None,
+                });
+            }
+            println!("still serving; ctrl-c stops");
+            let _ = server.await;
+        }
+        _ = stop_signal() => {}
+    }
+    Ok(None)
 }
 
 /// `cifra replay`.
@@ -703,7 +619,7 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
         },
     };
     let report = runtime()?.block_on(replay::run(&replay, &mesas, &order, &[], |_| {}))?;
-    for line in replay_summary(&report) {
+    for line in cifra_client::describe_replay(&report) {
         println!("{line}");
     }
     match &report.stopped {
@@ -722,53 +638,6 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
         None => {}
     }
     Ok(ExitCode::from(u8::from(!report.refused.is_empty())))
-}
-
-/// The refusals listed in full; past these, only their number.
-const REFUSALS_LISTED: usize = 20;
-
-/// What a replay did, for people: the counts, the rate, then every refusal (the first
-/// [`REFUSALS_LISTED`] and how many more).
-fn replay_summary(report: &replay::Report) -> Vec<String> {
-    use cifra_report::table::thousands;
-    let mut counts = format!(
-        "{} actas: {} recorded, {} unchanged, {} refused",
-        thousands(report.actas),
-        thousands(report.recorded),
-        thousands(report.unchanged),
-        thousands(report.refused.len() as u64),
-    );
-    if report.not_recorded() > 0 {
-        counts.push_str(&format!(
-            ", {} not recorded",
-            thousands(report.not_recorded())
-        ));
-    }
-    let seconds = report.elapsed.as_secs_f64();
-    let mut lines = vec![
-        counts,
-        format!(
-            "{} requests ({} retried) in {seconds:.2} s: {:.0} actas/s, {:.0} requests/s",
-            thousands(report.requests),
-            thousands(report.retries),
-            (report.recorded + report.unchanged) as f64 / seconds.max(1e-9),
-            report.requests as f64 / seconds.max(1e-9)
-        ),
-    ];
-    lines.extend(
-        report
-            .refused
-            .iter()
-            .take(REFUSALS_LISTED)
-            .map(|r| format!("refused: {r}")),
-    );
-    if report.refused.len() > REFUSALS_LISTED {
-        lines.push(format!(
-            "refused: {} more",
-            thousands((report.refused.len() - REFUSALS_LISTED) as u64)
-        ));
-    }
-    lines
 }
 
 /// A key given as text, or a file holding it.
@@ -813,8 +682,13 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
         }
         (None, Some(entries), Some(checkpoint)) => {
             let key = key.ok_or_else(|| CliError::Usage("--key VKEY is needed offline".into()))?;
-            let election = OfflineElection::of(args)?;
-            offline(&election, entries, checkpoint, &key, previous.as_deref())
+            let election = offline_election(args)?;
+            let read = |p: &Path| {
+                std::fs::read(p)
+                    .map_err(|e| cifra_client::ClientError::Http(format!("{}: {e}", p.display())))
+            };
+            let (entries, note) = (read(entries)?, read(checkpoint)?);
+            verify::offline(&election, &entries, &note, &key, previous.as_deref())
         }
         _ => {
             return Err(CliError::Usage(
@@ -835,65 +709,4 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
         }
         Err(e) => Err(e.into()),
     }
-}
-
-fn offline(
-    election: &OfflineElection,
-    entries: &Path,
-    checkpoint: &Path,
-    key: &str,
-    previous: Option<&str>,
-) -> Result<Vec<String>, cifra_client::ClientError> {
-    let read = |p: &Path| {
-        std::fs::read(p)
-            .map_err(|e| cifra_client::ClientError::Http(format!("{}: {e}", p.display())))
-    };
-    let bytes = read(entries)?;
-    let note = String::from_utf8(read(checkpoint)?)
-        .map_err(|_| cifra_client::ClientError::Failed("the checkpoint is not UTF-8".into()))?;
-    let lines: Vec<&[u8]> = bytes
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .collect();
-    let log = verify::check_log(&note, key, &lines)?;
-    let mut report = vec![
-        format!(
-            "checkpoint: {} · {} entries · signature verified",
-            log.checkpoint.origin, log.checkpoint.size
-        ),
-        "log: the tree rebuilt from the entries has the checkpoint's root".to_string(),
-    ];
-    if let Some(previous) = previous {
-        let earlier = verify::verified_checkpoint(previous, key)?;
-        verify::check_prefix(&log, &earlier)?;
-        report.push(format!(
-            "previous: the checkpoint of {} entries is a prefix of this log",
-            earlier.size
-        ));
-    }
-    let origin = &log.checkpoint.origin;
-    if let Some(name) = election.name.as_ref().filter(|name| *name != origin) {
-        return Err(cifra_client::ClientError::Failed(format!(
-            "the election file is of {name:?}, the log of {origin:?}"
-        )));
-    }
-    // Without the election file, its options are the ones the entries count.
-    let options: Vec<String> = election.options.clone().unwrap_or_else(|| {
-        log.entries
-            .first()
-            .map(|e| e.votes.keys().cloned().collect())
-            .unwrap_or_default()
-    });
-    let recount = verify::recount(origin, election.system.id(), &options, &log.entries)?;
-    let counted = recount.tally.national.counted;
-    if counted > election.mesas_total {
-        return Err(cifra_client::ClientError::Failed(format!(
-            "the log has actas of {counted} mesas; the election has {}",
-            election.mesas_total
-        )));
-    }
-    let results = verify::results(&recount, election.mesas_total)?;
-    report.extend(cifra_client::describe(&results, &recount));
-    report.push("verified (offline)".into());
-    Ok(report)
 }

@@ -83,3 +83,49 @@ fn verdict_text(verdict: &Verdict) -> String {
         }
     }
 }
+
+/// The refusals listed in full; past these, only their number.
+pub const REFUSALS_LISTED: usize = 20;
+
+/// What a replay did, for people: the counts, the rate, then every refusal (the first
+/// [`REFUSALS_LISTED`] and how many more).
+pub fn describe_replay(report: &replay::Report) -> Vec<String> {
+    let mut counts = format!(
+        "{} actas: {} recorded, {} unchanged, {} refused",
+        thousands(report.actas),
+        thousands(report.recorded),
+        thousands(report.unchanged),
+        thousands(report.refused.len() as u64),
+    );
+    if report.not_recorded() > 0 {
+        counts.push_str(&format!(
+            ", {} not recorded",
+            thousands(report.not_recorded())
+        ));
+    }
+    let seconds = report.elapsed.as_secs_f64();
+    let mut lines = vec![
+        counts,
+        format!(
+            "{} requests ({} retried) in {seconds:.2} s: {:.0} actas/s, {:.0} requests/s",
+            thousands(report.requests),
+            thousands(report.retries),
+            (report.recorded + report.unchanged) as f64 / seconds.max(1e-9),
+            report.requests as f64 / seconds.max(1e-9)
+        ),
+    ];
+    lines.extend(
+        report
+            .refused
+            .iter()
+            .take(REFUSALS_LISTED)
+            .map(|r| format!("refused: {r}")),
+    );
+    if report.refused.len() > REFUSALS_LISTED {
+        lines.push(format!(
+            "refused: {} more",
+            thousands((report.refused.len() - REFUSALS_LISTED) as u64)
+        ));
+    }
+    lines
+}

@@ -446,6 +446,35 @@ pub fn night(mesas: &MesaList, region_column: usize, minutes: f64) -> (Vec<usize
     timed.into_iter().map(|(at, row)| (row, at)).unzip()
 }
 
+impl Replay {
+    /// How a night (as [`night`] schedules it) is submitted to `url` with `token`: in
+    /// batches of 50, 4 requests in flight, stopping at any refusal.
+    pub fn night(url: &str, token: String) -> Replay {
+        Replay {
+            url: url.to_string(),
+            token,
+            rate: None,
+            batch: 50,
+            concurrency: 4,
+            on_conflict: OnConflict::Stop,
+        }
+    }
+}
+
+/// A night's schedule (`due`, in order, as [`night`] gives it) started with `fraction`
+/// of its actas counted: those are due at once, the rest at their time less the time the
+/// first ones took, so the night goes on at its pace from there (1: everything at once).
+pub fn start_at(due: &mut [Duration], fraction: f64) {
+    let counted = (due.len() as f64 * fraction.clamp(0.0, 1.0)).round() as usize;
+    let Some(last) = counted.checked_sub(1) else {
+        return;
+    };
+    let skipped = due[last];
+    for at in due {
+        *at = at.saturating_sub(skipped);
+    }
+}
+
 fn hash(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)

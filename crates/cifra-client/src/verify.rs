@@ -206,3 +206,87 @@ pub fn hash_of(text: &str) -> Result<Hash, ClientError> {
         .try_into()
         .map_err(|_| ClientError::Failed(format!("a hash {text:?} is not 32 bytes")))
 }
+
+/// What offline verification knows of the election besides its log: its name and
+/// options (from the saved `GET /api/v1/election`, when given), its system and its
+/// number of mesas (without which a partial count would look complete).
+#[derive(Debug, Clone)]
+pub struct OfflineElection {
+    /// The election's name, which must be the log's origin; `None`: not known.
+    pub name: Option<String>,
+    /// The system that decides the outcome.
+    pub system: cifra_core::System,
+    /// The options in order; `None`: the ones the first entry counts.
+    pub options: Option<Vec<String>>,
+    /// The election's number of mesas.
+    pub mesas_total: u64,
+}
+
+/// Verifies a log offline: `note` (the signed checkpoint's bytes) signed by `key`, the
+/// `entries` (NDJSON, as `/api/v1/log/entries` serves them) rebuilding its tree, an
+/// earlier checkpoint `previous` as a prefix, and every total and the outcome recounted
+/// for `election`. Returns the report's lines; the first failure is the error.
+pub fn offline(
+    election: &OfflineElection,
+    entries: &[u8],
+    note: &[u8],
+    key: &str,
+    previous: Option<&str>,
+) -> Result<Vec<String>, ClientError> {
+    let note = std::str::from_utf8(note)
+        .map_err(|_| ClientError::Failed("the checkpoint is not UTF-8".into()))?;
+    let lines: Vec<&[u8]> = entries
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let log = check_log(note, key, &lines)?;
+    let mut report = vec![
+        format!(
+            "checkpoint: {} · {} entries · signature verified",
+            log.checkpoint.origin, log.checkpoint.size
+        ),
+        "log: the tree rebuilt from the entries has the checkpoint's root".to_string(),
+    ];
+    if let Some(previous) = previous {
+        let earlier = verified_checkpoint(previous, key)?;
+        check_prefix(&log, &earlier)?;
+        report.push(format!(
+            "previous: the checkpoint of {} entries is a prefix of this log",
+            earlier.size
+        ));
+    }
+    report.extend(offline_results(election, &log)?);
+    report.push("verified (offline)".into());
+    Ok(report)
+}
+
+/// The recount of a checked log for `election`, described; refused when the log is of
+/// another election or counts more mesas than it has.
+fn offline_results(
+    election: &OfflineElection,
+    log: &CheckedLog,
+) -> Result<Vec<String>, ClientError> {
+    let origin = &log.checkpoint.origin;
+    if let Some(name) = election.name.as_ref().filter(|name| *name != origin) {
+        return Err(ClientError::Failed(format!(
+            "the election file is of {name:?}, the log of {origin:?}"
+        )));
+    }
+    // Without the election file, its options are the ones the entries count.
+    let options: Vec<String> = election.options.clone().unwrap_or_else(|| {
+        log.entries
+            .first()
+            .map(|e| e.votes.keys().cloned().collect())
+            .unwrap_or_default()
+    });
+    let recount = recount(origin, election.system.id(), &options, &log.entries)?;
+    let counted = recount.tally.national.counted;
+    if counted > election.mesas_total {
+        return Err(ClientError::Failed(format!(
+            "the log has actas of {counted} mesas; the election has {}",
+            election.mesas_total
+        )));
+    }
+    let results = results(&recount, election.mesas_total)?;
+    Ok(crate::describe(&results, &recount))
+}

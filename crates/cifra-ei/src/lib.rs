@@ -283,6 +283,21 @@ pub fn estimate(problem: &Problem, options: &Options) -> Result<Estimate, Error>
     em::run(problem, options, None, None)
 }
 
+/// Estimates `problem` by EM and, when `resampling` is given, its standard errors by the
+/// bootstrap (`progress` is called after each resample, from any thread).
+pub fn estimate_with_errors(
+    problem: &Problem,
+    options: &Options,
+    resampling: Option<Bootstrap>,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Estimate, Error> {
+    let mut est = estimate(problem, options)?;
+    if let Some(config) = resampling {
+        est.std_errors = Some(bootstrap(problem, options, &config, progress)?);
+    }
+    Ok(est)
+}
+
 /// Estimates `p` with mesa `b` counted `weights[b]` times (a bootstrap resample).
 pub fn estimate_weighted(
     problem: &Problem,

@@ -24,5 +24,5 @@ pub mod tally;
 
 pub use election::{Election, ElectionError};
 pub use scope::{ParseScopeError, Scope};
-pub use spec::{ElectionSpec, Mesa};
+pub use spec::{ElectionSpec, Mesa, SpecError};
 pub use tally::{Current, Recount, RecountError, Sums, Tally, TallyError};

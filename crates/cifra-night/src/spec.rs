@@ -4,6 +4,30 @@
 
 use std::fmt;
 
+/// Why an election cannot be created from what was given (in the domain's words: the
+/// caller says which input to change).
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    /// An option's id is empty or holds spaces.
+    #[error("{0:?} is not an option id (no spaces, not empty)")]
+    BadOption(String),
+    /// An option is given twice.
+    #[error("{0:?} twice")]
+    RepeatedOption(String),
+    /// Only blank and null were given.
+    #[error("no candidate (blank and null are not candidates)")]
+    NoCandidate,
+    /// The system is no system the engine knows.
+    #[error(transparent)]
+    UnknownSystem(#[from] cifra_core::UnknownSystem),
+    /// The system is known, but not one the live count decides.
+    #[error("cifra serve decides elections of one office ({})", cifra_report::live::served_systems().join(", "))]
+    NotServed,
+    /// The name cannot be a log's origin, or no key could be generated.
+    #[error(transparent)]
+    Key(#[from] cifra_log::NoteError),
+}
+
 /// What `cifra init` records about an election.
 ///
 /// `Debug` leaves the signing key out, so that the spec can be logged.
@@ -50,4 +74,137 @@ pub struct Mesa {
     pub territory: Vec<String>,
     /// The mesa's registered electors, if known.
     pub electors: Option<u64>,
+}
+
+impl ElectionSpec {
+    /// A new election named `name`, decided by `system`, counting `options` in order, of
+    /// `mesas` identified by `id_columns` and lying in `territory_columns` (broadest
+    /// first), with a fresh signing key. Territory columns that are options are dropped
+    /// (they are counts, not places); the options are checked (ids without spaces, none
+    /// twice, at least one candidate) and the system must be one the live count decides.
+    pub fn new(
+        name: &str,
+        system: &str,
+        options: &[String],
+        id_columns: Vec<String>,
+        territory_columns: Vec<String>,
+        mesas: Vec<Mesa>,
+    ) -> Result<ElectionSpec, SpecError> {
+        let (territory_columns, mesas) = without_options(territory_columns, mesas, options);
+        check_options(options)?;
+        let parsed: cifra_core::System = system.parse()?;
+        if !cifra_report::live::serves(parsed) {
+            return Err(SpecError::NotServed);
+        }
+        let (_, signing_key) = cifra_log::NoteSigner::generate(name)?;
+        Ok(ElectionSpec {
+            name: name.to_string(),
+            system: system.to_string(),
+            options: options.to_vec(),
+            id_columns,
+            territory_columns,
+            mesas,
+            signing_key,
+        })
+    }
+}
+
+/// The territory columns and every mesa's territory without the columns that are options.
+fn without_options(
+    columns: Vec<String>,
+    mut mesas: Vec<Mesa>,
+    options: &[String],
+) -> (Vec<String>, Vec<Mesa>) {
+    let keep: Vec<bool> = columns.iter().map(|c| !options.contains(c)).collect();
+    let filter = |values: Vec<String>| -> Vec<String> {
+        values
+            .into_iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(v, _)| v)
+            .collect()
+    };
+    for m in &mut mesas {
+        m.territory = filter(std::mem::take(&mut m.territory));
+    }
+    (filter(columns), mesas)
+}
+
+/// Option ids are not empty and hold no spaces, none is given twice, and at least one
+/// is a candidate (not `blank` or `null`).
+fn check_options(options: &[String]) -> Result<(), SpecError> {
+    let mut seen = std::collections::HashSet::new();
+    for o in options {
+        if o.is_empty() || o.chars().any(char::is_whitespace) {
+            return Err(SpecError::BadOption(o.clone()));
+        }
+        if !seen.insert(o) {
+            return Err(SpecError::RepeatedOption(o.clone()));
+        }
+    }
+    if options
+        .iter()
+        .all(|o| matches!(o.as_str(), "blank" | "null"))
+    {
+        return Err(SpecError::NoCandidate);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn mesa(id: &str, territory: &[&str]) -> Mesa {
+        Mesa {
+            id: id.into(),
+            territory: strings(territory),
+            electors: None,
+        }
+    }
+
+    #[test]
+    fn a_territory_column_that_is_an_option_is_dropped_from_every_mesa() {
+        let spec = ElectionSpec::new(
+            "cifra.test/e",
+            "cl-presidential",
+            &strings(&["a", "b", "blank", "null"]),
+            strings(&["mesa"]),
+            strings(&["region", "a", "comuna"]),
+            vec![mesa("1", &["R", "7", "C"])],
+        )
+        .unwrap();
+        assert_eq!(spec.territory_columns, strings(&["region", "comuna"]));
+        assert_eq!(spec.mesas[0].territory, strings(&["R", "C"]));
+    }
+
+    #[test]
+    fn options_and_systems_that_cannot_be_served_are_refused_in_the_domains_words() {
+        let new = |system: &str, options: &[&str]| {
+            ElectionSpec::new(
+                "cifra.test/e",
+                system,
+                &strings(options),
+                vec![],
+                vec![],
+                vec![],
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        assert_eq!(
+            new("cl-presidential", &["blank", "null"]),
+            "no candidate (blank and null are not candidates)"
+        );
+        assert_eq!(new("cl-presidential", &["a", "a"]), "\"a\" twice");
+        assert_eq!(
+            new("cl-presidential", &["a b"]),
+            "\"a b\" is not an option id (no spaces, not empty)"
+        );
+        assert!(new("cl-dhondt", &["a"]).starts_with("cifra serve decides elections of one office"));
+    }
 }

@@ -28,6 +28,34 @@ pub struct Territorial {
     pub estimate: Estimate,
 }
 
+impl Territorial {
+    /// Every territory of `data` estimated on its own, in parallel, in the order their
+    /// first mesa appears in the file: `problem` (the whole file's) cut to its mesas,
+    /// with standard errors when `resampling` is given (`progress` is called after each
+    /// resample, from any thread).
+    pub fn estimate_each(
+        data: &cifra_results::mesas::Dataset,
+        problem: &cifra_ei::Problem,
+        options: &cifra_ei::Options,
+        resampling: Option<cifra_ei::Bootstrap>,
+        progress: &(dyn Fn() + Sync),
+    ) -> Result<Vec<Territorial>, cifra_ei::Error> {
+        use rayon::prelude::*;
+        data.territories()
+            .into_par_iter()
+            .map(|t| {
+                let problem = problem.subset(&t.mesas);
+                let estimate =
+                    cifra_ei::estimate_with_errors(&problem, options, resampling, progress)?;
+                Ok(Territorial {
+                    key: t.key,
+                    estimate,
+                })
+            })
+            .collect()
+    }
+}
+
 /// `{"method", "iterations", "groups", "options", "probabilities", ...}`, one line.
 pub fn json(est: &Estimate, labels: Labels<'_>) -> String {
     let v = json!({

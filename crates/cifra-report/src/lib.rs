@@ -13,6 +13,7 @@ pub mod ei;
 pub mod first_round;
 pub mod live;
 pub mod plot;
+pub mod progress;
 pub mod systems;
 pub mod table;
 pub mod tally;

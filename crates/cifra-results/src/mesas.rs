@@ -49,6 +49,38 @@ impl Dataset {
         &self.votes[b * n..(b + 1) * n]
     }
 
+    /// Refuses mesas without a single vote (an estimate would be its starting point), and
+    /// warns of each option without votes (its estimate is 0: a wrong column?).
+    pub fn options_without_votes(&self) -> Result<Vec<String>, InputError> {
+        let mut voted = vec![false; self.options.len()];
+        for b in 0..self.mesas() {
+            for (voted, &x) in voted.iter_mut().zip(self.votes(b)) {
+                *voted |= x > 0;
+            }
+        }
+        if !voted.contains(&true) {
+            return Err(InputError::file(
+                &self.path,
+                format!(
+                    "no mesa has a vote for any of the options ({}): nothing to estimate",
+                    self.options.join(", ")
+                ),
+            ));
+        }
+        Ok(self
+            .options
+            .iter()
+            .zip(voted)
+            .filter(|(_, voted)| !voted)
+            .map(|(option, _)| {
+                format!(
+                    "{}: option \"{option}\" has no votes in any mesa: every group's estimate for it is 0",
+                    self.path
+                )
+            })
+            .collect())
+    }
+
     /// Territories in the order their first mesa appears in the file.
     pub fn territories(&self) -> Vec<Territory> {
         let mut index: HashMap<&str, usize> = HashMap::new();

@@ -74,6 +74,13 @@ impl Limits {
         }
     }
 
+    /// The bounds for this process, once its soft open-file limit is raised to its hard
+    /// limit (each connection is a descriptor: with the common soft limit of 1,024, a
+    /// thousand viewers would leave none for anyone else).
+    pub fn for_this_process() -> Limits {
+        Limits::for_open_files(raise_open_files())
+    }
+
     /// The event streams admitted at once: [`Limits::streams`], within the connections
     /// less the reserve.
     pub fn stream_cap(&self) -> usize {
@@ -119,6 +126,41 @@ impl Drop for Held {
 struct Admission {
     limits: Limits,
     streams: Gauge,
+}
+
+/// Raises the soft open-file limit to the hard one; returns the limit now in force.
+fn raise_open_files() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(files) => {
+            tracing::info!(
+                open_files = files,
+                "open-file limit raised to the hard limit"
+            );
+            files
+        }
+        Err(e) => {
+            let files = rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft);
+            tracing::warn!(error = %e, open_files = files, "cannot raise the open-file limit");
+            files
+        }
+    }
+}
+
+/// Ctrl-c or SIGTERM: when a server should stop. (Every acknowledged acta is already on
+/// disk: stopping loses none.)
+pub async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, within `limits`.

@@ -86,6 +86,32 @@ pub struct StoreOptions {
     pub unsafe_no_fsync: bool,
 }
 
+/// An election's default name for the database at `db`: `cifra/` and the database's
+/// name (a file's stem, or a URL's last path segment).
+pub fn default_name(db: &str) -> String {
+    let last = db.rsplit('/').next().unwrap_or(db);
+    let stem = last.split(['?', '#']).next().unwrap_or(last);
+    let stem = std::path::Path::new(stem).file_stem().map_or_else(
+        || "election".to_string(),
+        |s| s.to_string_lossy().to_string(),
+    );
+    format!("cifra/{}", stem.replace([' ', '+'], "-"))
+}
+
+/// A database address fit to print: a URL's password left out.
+pub fn without_password(db: &str) -> String {
+    let Some((scheme, rest)) = db.split_once("://") else {
+        return db.to_string();
+    };
+    match rest.split_once('@') {
+        Some((user, host)) if user.contains(':') => {
+            let user = user.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => db.to_string(),
+    }
+}
+
 /// Creates the election `spec` at `address`: in a PostgreSQL database if the address
 /// starts with `postgres://` or `postgresql://` ([`PgStore::create`]), otherwise in a
 /// new SQLite file at that path ([`SqliteStore::create`]).

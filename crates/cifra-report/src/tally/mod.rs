@@ -4,9 +4,11 @@
 //!
 //! One module per job: [`model`]'s values (made from the engine's), the explanation of
 //! the law in sentences (`explain`), and the three formats (`json`, `csv`, `text`), which
-//! all render contest by contest through [`head`], [`Contests`] and [`tail`] here.
+//! all render contest by contest through [`head`], [`Contests`] and [`tail`] here;
+//! [`Tally`] decides every contest of a results file in parallel and renders them so.
 
 mod csv;
+mod decide;
 mod explain;
 mod json;
 mod model;
@@ -15,6 +17,7 @@ mod tests;
 mod text;
 
 pub use csv::to_csv;
+pub use decide::{DecideError, Rendered, Tally};
 pub use json::to_json;
 pub use model::{
     CandidateRow, ContestReport, CorrectionRow, ListRow, LotteryRow, PartyRow, TallyReport,
