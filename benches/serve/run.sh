@@ -49,7 +49,7 @@ PY
 $C init --db "$W/synthetic.db" --system cl-presidential --mesas "$W/synthetic.csv" --options a,b,blank,null > "$W/synthetic.init"
 serve "$W/synthetic.db" 18082
 # 16 submitters (a token has at most 4 requests in progress): 64 connections share them.
-TOKENS=$(for _ in $(seq 16); do $C token --db "$W/synthetic.db" | sed -n 's/^token: //p'; done | paste -sd,)
+TOKENS=$(for _ in $(seq 16); do $C token --db "$W/synthetic.db" --scope national | sed -n 's/^token: //p'; done | paste -sd,)
 TOKENS=$TOKENS wrk -t2 -c64 -d15s --latency -s benches/serve/single.lua http://127.0.0.1:18082
 
 echo "== 3. reads: 2,000 requests/s of /api/v1/results with 1,000 event streams open"

@@ -78,7 +78,7 @@ with open(sys.argv[1], "w") as f:
 PY
 # $2: the election's database, whose 16 submitters' tokens share the 32 connections
 # (a token has at most 4 requests in progress).
-tokens() { for _ in $(seq 16); do $C token --db "$1" | sed -n 's/^token: //p'; done | paste -sd,; }
+tokens() { for _ in $(seq 16); do $C token --db "$1" --scope national | sed -n 's/^token: //p'; done | paste -sd,; }
 singles() { TOKENS=$(tokens "$2") OFFSET=${3:-0} wrk -t2 -c32 -d15s --latency -s benches/serve/single.lua "http://127.0.0.1:$1" | grep -E "Requests/sec|99%|Non-2xx"; }
 echo "-- SQLite, one server"
 $C init --db "$W/syn.db" --system cl-presidential --mesas "$W/synthetic.csv" --options a,b,blank,null > "$W/syn-sqlite.init"

@@ -27,6 +27,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::oneshot;
 
+/// The largest body read on the async worker that received it (a few actas: tens of
+/// microseconds of parsing); larger ones are read on a blocking thread.
+const READ_INLINE: usize = 16 * 1024;
+
 /// The most entries one `/api/v1/log/entries` answer carries.
 pub const MAX_ENTRIES: u64 = 10_000;
 
@@ -132,17 +136,22 @@ async fn submit(
     let body = Bytes::from_request(request, &state)
         .await
         .map_err(ApiError::from)?;
-    // Reading a body is CPU work of up to a second for the largest: off the async
-    // workers, so that results and streams keep being answered meanwhile.
-    let election = Arc::clone(&state.election);
-    let actas = tokio::task::spawn_blocking(move || intake::read(&election, &body))
-        .await
-        .map_err(|_| {
-            ApiError::request(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the request could not be read",
-            )
-        })??;
+    // Reading a large body is CPU work of up to a second: off the async workers, so
+    // that results and streams keep being answered meanwhile. A small one (a single
+    // acta, a short batch) takes microseconds, less than the hand-off to another thread.
+    let actas = if body.len() <= READ_INLINE {
+        intake::read(&state.election, &body)?
+    } else {
+        let election = Arc::clone(&state.election);
+        tokio::task::spawn_blocking(move || intake::read(&election, &body))
+            .await
+            .map_err(|_| {
+                ApiError::request(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the request could not be read",
+                )
+            })??
+    };
     if let Some(outside) = actas
         .iter()
         .find(|a| !state.election.in_scope(&scope, a.mesa))
