@@ -256,12 +256,16 @@ fn bounded(app: Router, limits: Limits) -> Router {
         limits,
         streams: Gauge::default(),
     };
+    // Only the event stream is admitted (and counted): every other request skips that
+    // middleware, which a read would otherwise pay for.
+    let events = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn_with_state(admission, admit))
+        .service(app.into_service::<axum::body::Body>());
     Router::new()
         // (A router is routed to as a service of its own.)
-        .route_service(EVENTS, app.into_service::<axum::body::Body>())
+        .route_service(EVENTS, events)
         .fallback_service(timed)
         .layer(DefaultBodyLimit::max(limits.body_bytes))
-        .layer(axum::middleware::from_fn_with_state(admission, admit))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
