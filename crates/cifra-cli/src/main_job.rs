@@ -5,10 +5,10 @@
 use crate::error::CliError;
 use cifra_ei::{estimate, Options};
 use cifra_report::first_round::{
-    ages_section, national_section, regions_section, DecideError, Totals, AGE_GROUPS, CANDIDATES,
-    REGIONS,
+    ages_section, national_section, option_columns, regions_section, sum_regions, DecideError,
+    AGE_GROUPS, ID_COLUMNS, TERRITORY_COLUMNS,
 };
-use cifra_results::mesas::{read_mesas, Dataset};
+use cifra_results::mesas::read_mesas;
 use cifra_results::{read_mesa_list, InputError, MesaList};
 use std::io::Read;
 
@@ -25,21 +25,12 @@ pub fn mesas_csv() -> Result<Vec<u8>, CliError> {
     Ok(bytes)
 }
 
-/// The option columns read, in order: the candidates' (as in [`CANDIDATES`]), blank, null.
-fn option_columns() -> Vec<String> {
-    let candidates = CANDIDATES.iter().map(|(column, _, _)| *column);
-    candidates
-        .chain(["blank", "null"])
-        .map(String::from)
-        .collect()
-}
-
 /// The embedded file as a mesa list with its option columns: each mesa identified by its
 /// circunscripción and number, in its region and circunscripción.
 pub fn mesa_list() -> Result<(Vec<String>, MesaList), CliError> {
     let options = option_columns();
-    let ids = ["circunscripcion".to_string(), "mesa".to_string()];
-    let territories = ["region".to_string(), "circunscripcion".to_string()];
+    let ids = ID_COLUMNS.map(String::from);
+    let territories = TERRITORY_COLUMNS.map(String::from);
     let csv = mesas_csv()?;
     let mesas = read_mesa_list(&csv, SOURCE, &ids, &options, Some(&territories))?;
     Ok((options, mesas))
@@ -57,30 +48,6 @@ pub fn run() -> Result<String, CliError> {
     let est = estimate(&crate::ei::problem(&data)?, &Options::default())?;
     out.push_str(&ages_section(&est));
     Ok(out)
-}
-
-/// The votes of the whole country and of each region, regions north to south.
-fn sum_regions(data: &Dataset) -> (Totals, Vec<(String, Totals)>) {
-    let mut national = Totals::default();
-    let mut regions: Vec<(String, Totals)> = data
-        .territories()
-        .into_iter()
-        .map(|region| {
-            let mut totals = Totals::default();
-            for &b in &region.mesas {
-                totals.add_mesa(data.votes(b));
-            }
-            national.add(&totals);
-            (region.key, totals)
-        })
-        .collect();
-    regions.sort_by_key(|(r, _)| {
-        REGIONS
-            .iter()
-            .position(|(code, _)| code == r)
-            .unwrap_or(REGIONS.len())
-    });
-    (national, regions)
 }
 
 fn decide_failed(e: DecideError) -> CliError {

@@ -7,7 +7,7 @@ use crate::main_job;
 use cifra_client::{online, replay, verify};
 use cifra_night::{ElectionSpec, Mesa, SpecError};
 use cifra_results::{read_mesa_list, MesaList};
-use cifra_server::{auth, stop_signal, State};
+use cifra_server::{auth, stop_signal, Listening, State};
 use cifra_store::{Scope, Store};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -210,33 +210,13 @@ pub struct VerifyArgs {
 /// neither is refused, saying what to pass (without the election's mesas a partial count
 /// would look complete).
 fn offline_election(args: &VerifyArgs) -> Result<verify::OfflineElection, CliError> {
-    let parse_system = |id: &str, from: &str| {
-        id.parse()
-            .map_err(|e: cifra_core::UnknownSystem| CliError::Usage(format!("{from}: {e}")))
-    };
+    let usage = |e: String| CliError::Usage(e);
     match (&args.election, args.mesas, &args.system) {
-        (Some(file), _, _) => {
-            let text = read_text(file)?;
-            let info = verify::parse_election(text.as_bytes()).map_err(|e| {
-                CliError::Usage(format!(
-                    "--election {}: not the JSON of GET /api/v1/election: {e}",
-                    path_text(file)
-                ))
-            })?;
-            Ok(verify::OfflineElection {
-                system: parse_system(&info.system, &format!("--election {}", path_text(file)))?,
-                name: Some(info.name),
-                options: Some(info.options),
-                mesas_total: info.mesas_total,
-            })
-        }
-        (None, Some(mesas), Some(system)) => Ok(verify::OfflineElection {
-            name: None,
-            system: parse_system(system, "--system")?,
-            options: None,
-            mesas_total: mesas,
-        }),
-        _ => Err(CliError::Usage(
+        (Some(file), _, _) => verify::OfflineElection::from_saved(read_text(file)?.as_bytes())
+            .map_err(|e| usage(format!("--election {}: {e}", path_text(file)))),
+        (None, Some(mesas), Some(system)) => verify::OfflineElection::from_count(mesas, system)
+            .map_err(|e| usage(format!("--system: {e}"))),
+        _ => Err(usage(
             "offline verify needs the election, to know how many mesas a complete count has: --election FILE (the JSON of GET /api/v1/election saved beside the entries) or --mesas N --system ID".into(),
         )),
     }
@@ -259,33 +239,31 @@ fn served_system_help(what: &str) -> String {
     )
 }
 
-/// The whole of `path` (`-` is stdin), decompressed if gzipped.
-fn read_all(path: &str) -> Result<Vec<u8>, CliError> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    cifra_results::open(path)?
-        .read_to_end(&mut bytes)
-        .map_err(|source| cifra_results::ReadError::Io {
-            file: cifra_results::display_name(path),
-            source,
-        })?;
-    Ok(bytes)
-}
-
-/// A mesa file's error, with the `--id` that identifies every mesa once when the ids
-/// given repeat.
-fn with_id_hint(error: cifra_results::ReadError, bytes: &[u8], columns: &MesaColumns) -> CliError {
-    let hint = match cifra_results::unique_id_columns(bytes, &columns.id, &columns.options) {
-        None => return error.into(),
+/// The mesas of the file at `path` ([`read_mesa_list`]); when the ids given repeat, the
+/// error says which `--id` identifies every mesa once.
+fn read_mesas(
+    path: &str,
+    columns: &MesaColumns,
+    options: &[String],
+    territories: Option<&[String]>,
+) -> Result<MesaList, CliError> {
+    let bytes = cifra_results::read_source(path)?;
+    let name = cifra_results::display_name(path);
+    let error = match read_mesa_list(&bytes, &name, &columns.id, options, territories) {
+        Ok(mesas) => return Ok(mesas),
+        Err(error) => error,
+    };
+    let hint = match cifra_results::unique_id_columns(&bytes, &columns.id, &columns.options) {
+        None => return Err(error.into()),
         Some(ids) if ids.is_empty() => {
             "name with --id COLS the columns that together identify a mesa".to_string()
         }
         Some(ids) => format!("--id {} identifies every mesa once", ids.join(",")),
     };
-    CliError::Hint {
+    Err(CliError::Hint {
         source: Box::new(error.into()),
         hint,
-    }
+    })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
@@ -301,15 +279,7 @@ fn path_text(path: &Path) -> String {
 
 /// `cifra init`: creates the election, its key and an admin token.
 pub fn init(args: &InitArgs) -> Result<ExitCode, CliError> {
-    let bytes = read_all(&args.mesas)?;
-    let mesas = read_mesa_list(
-        &bytes,
-        &cifra_results::display_name(&args.mesas),
-        &args.columns.id,
-        &[],
-        args.territories.as_deref(),
-    )
-    .map_err(|e| with_id_hint(e, &bytes, &args.columns))?;
+    let mesas = read_mesas(&args.mesas, &args.columns, &[], args.territories.as_deref())?;
     let name = args
         .name
         .clone()
@@ -394,55 +364,12 @@ pub fn token(args: &TokenArgs) -> Result<ExitCode, CliError> {
         .map_err(|e: cifra_store::ParseScopeError| CliError::Usage(format!("--scope: {e}")))?;
     let election = cifra_server::election::Election::new(store.election()?)
         .map_err(cifra_server::ServerError::from)?;
-    if !election.scope_exists(&scope) {
-        return Err(CliError::Usage(unknown_scope(&election, &scope)));
-    }
+    election
+        .check_scope(&scope)
+        .map_err(|e| CliError::Usage(format!("--scope {scope}: {e}")))?;
     let token = auth::issue(&*store, scope)?;
     println!("token: {token}");
     Ok(ExitCode::SUCCESS)
-}
-
-/// The values of a territory listed in full; past these, only their number.
-const VALUES_LISTED: usize = 20;
-
-/// What is wrong with a scope naming no territory of `election`, and what is valid: the
-/// territory columns, or the column's values (and the one meant, if one is close).
-fn unknown_scope(election: &cifra_server::election::Election, scope: &Scope) -> String {
-    let columns = &election.spec.territory_columns;
-    let Scope::Territory { column, value } = scope else {
-        return format!("--scope {scope}: not a scope of this election");
-    };
-    let Some(c) = election.column(column) else {
-        let valid = if columns.is_empty() {
-            "none: only --scope national".to_string()
-        } else {
-            columns.join(", ")
-        };
-        return format!("--scope {scope}: {column:?} is not a territory column of this election (its territory columns: {valid})");
-    };
-    let values = &election.values[c];
-    let mut listed: Vec<String> = values
-        .iter()
-        .take(VALUES_LISTED)
-        .map(|v| format!("{v:?}"))
-        .collect();
-    if values.len() > VALUES_LISTED {
-        listed.push(format!("and {} more", values.len() - VALUES_LISTED));
-    }
-    // The one value holding what was given, ignoring case: the value meant.
-    let wanted = value.to_lowercase();
-    let mut close = values
-        .iter()
-        .filter(|v| !wanted.is_empty() && v.to_lowercase().contains(&wanted));
-    let meant = match (close.next(), close.next()) {
-        (Some(v), None) => format!("; did you mean --scope \"{column}={v}\"?"),
-        _ => String::new(),
-    };
-    format!(
-        "--scope {scope}: no {column} {value:?} in this election (its {} values: {}){meant}",
-        values.len(),
-        listed.join(", ")
-    )
 }
 
 /// `cifra serve`: serves an election until interrupted.
@@ -463,39 +390,17 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
     let store: Arc<dyn Store> = Arc::from(cifra_store::open_with(db, &options)?);
     let limits = limits(args);
     runtime()?.block_on(async {
-        let state = State::open(store)?;
-        let listener = bind(&args.listen).await?;
-        announce(&state, &listener);
-        run_server(state, listener, limits).await;
+        let server = bind(State::open(store)?, &args.listen).await?;
+        println!("{}", server.announcement());
+        server.serve(limits, stop_signal()).await;
         Ok(ExitCode::SUCCESS)
     })
 }
 
-async fn bind(address: &str) -> Result<tokio::net::TcpListener, CliError> {
-    tokio::net::TcpListener::bind(address)
+async fn bind(state: Arc<State>, address: &str) -> Result<Listening, CliError> {
+    Listening::bind(state, address)
         .await
         .map_err(|e| CliError::Usage(format!("--listen {address}: {e}")))
-}
-
-fn announce(state: &State, listener: &tokio::net::TcpListener) {
-    let address = listener
-        .local_addr()
-        .map_or_else(|_| "?".to_string(), |a| a.to_string());
-    let size = *state.size.borrow();
-    println!(
-        "serving {} at http://{address}/ ({} mesas, {size} log entries); ctrl-c stops",
-        state.election.spec.name,
-        state.election.spec.mesas.len()
-    );
-}
-
-async fn run_server(
-    state: Arc<State>,
-    listener: tokio::net::TcpListener,
-    limits: cifra_server::Limits,
-) {
-    let app = cifra_server::router(state);
-    cifra_server::serve(listener, app, limits, stop_signal()).await;
 }
 
 /// The server's bounds for this process ([`cifra_server::Limits::for_this_process`]),
@@ -548,31 +453,19 @@ async fn demo_night(
         options,
         mesas,
     )?;
-    let state = State::open(Arc::from(store))?;
-    let listener = bind(listen).await?;
-    let address = listener
-        .local_addr()
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let server = bind(State::open(Arc::from(store))?, listen).await?;
+    let address = server.address;
     let url = format!("http://{address}");
     let minutes = args.minutes;
     println!(
         "cifra demo: the 2021 presidential first round, {} real mesas (SERVEL)",
-        mesas.mesas.len()
+        cifra_report::table::thousands(mesas.mesas.len() as u64)
     );
     println!("dashboard: {url}/");
     println!("replaying the night over {minutes} minutes; ctrl-c stops");
-    let server = tokio::spawn(run_server(state, listener, limits(args)));
-    let (order, mut due) = replay::night(mesas, 0, minutes);
-    replay::start_at(&mut due, args.demo_start);
-    let total = order.len() as u64;
-    let step = (total / 20).max(1);
-    let progress = move |done: u64| {
-        if done % step < 50 || done == total {
-            println!("{done} of {total} actas counted");
-        }
-    };
-    let replay = replay::Replay::night(&url, token);
-    let night = replay::run(&replay, mesas, &order, &due, progress);
+    let server = tokio::spawn(server.serve(limits(args), stop_signal()));
+    let timing = (minutes, args.demo_start);
+    let night = replay::demo_night(&url, token, mesas, timing, |line| println!("{line}"));
     tokio::select! {
         finished = night => {
             let report = finished?.or_stop()?;
@@ -597,15 +490,7 @@ async fn demo_night(
 
 /// `cifra replay`.
 pub fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
-    let bytes = read_all(&args.mesas)?;
-    let mesas = read_mesa_list(
-        &bytes,
-        &cifra_results::display_name(&args.mesas),
-        &args.columns.id,
-        &args.columns.options,
-        Some(&[]),
-    )
-    .map_err(|e| with_id_hint(e, &bytes, &args.columns))?;
+    let mesas = read_mesas(&args.mesas, &args.columns, &args.columns.options, Some(&[]))?;
     let order: Vec<usize> = (0..mesas.mesas.len()).collect();
     let replay = replay::Replay {
         url: args.url.clone(),
@@ -640,22 +525,6 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::from(u8::from(!report.refused.is_empty())))
 }
 
-/// A key given as text, or a file holding it.
-fn key_text(key: &str) -> Result<String, CliError> {
-    if key.contains('+') && !Path::new(key).exists() {
-        return Ok(key.trim().to_string());
-    }
-    std::fs::read_to_string(key)
-        .map(|k| k.trim().to_string())
-        .map_err(|source| {
-            cifra_results::ReadError::Io {
-                file: key.into(),
-                source,
-            }
-            .into()
-        })
-}
-
 fn read_text(path: &Path) -> Result<String, CliError> {
     std::fs::read_to_string(path).map_err(|source| {
         cifra_results::ReadError::Io {
@@ -668,7 +537,7 @@ fn read_text(path: &Path) -> Result<String, CliError> {
 
 /// `cifra verify`: exit 0 when everything checks, 1 when a check fails (said why).
 pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
-    let key = args.key.as_deref().map(key_text).transpose()?;
+    let key = args.key.as_deref().map(verify::read_key).transpose()?;
     let previous = args.previous.as_deref().map(read_text).transpose()?;
     let outcome = match (&args.url, &args.entries, &args.checkpoint) {
         (Some(url), _, _) => {
@@ -683,10 +552,7 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
         (None, Some(entries), Some(checkpoint)) => {
             let key = key.ok_or_else(|| CliError::Usage("--key VKEY is needed offline".into()))?;
             let election = offline_election(args)?;
-            let read = |p: &Path| {
-                std::fs::read(p)
-                    .map_err(|e| cifra_client::ClientError::Http(format!("{}: {e}", p.display())))
-            };
+            let read = |p: &Path| cifra_results::read_source(&path_text(p));
             let (entries, note) = (read(entries)?, read(checkpoint)?);
             verify::offline(&election, &entries, &note, &key, previous.as_deref())
         }

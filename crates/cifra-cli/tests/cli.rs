@@ -1059,7 +1059,7 @@ fn an_unknown_scope_lists_the_valid_columns_and_values() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("\"DE ARICA Y PARINACOTA\""), "{stderr}");
     assert!(
-        stderr.contains("did you mean --scope \"region=DE ANTOFAGASTA\"?"),
+        stderr.contains("did you mean \"region=DE ANTOFAGASTA\"?"),
         "{stderr}"
     );
     // A column of many values: the first 20 and how many more.

@@ -475,6 +475,29 @@ pub fn start_at(due: &mut [Duration], fraction: f64) {
     }
 }
 
+/// Replays the demo's night to `url` with `token`: the mesas as [`night`] schedules them
+/// over `minutes`, started with `start` of them counted ([`start_at`]), submitted as
+/// [`Replay::night`] says; `say` hears the progress every twentieth of the actas.
+pub async fn demo_night(
+    url: &str,
+    token: String,
+    mesas: &MesaList,
+    (minutes, start): (f64, f64),
+    say: impl Fn(String) + Send + Sync + 'static,
+) -> Result<Report, ClientError> {
+    let (order, mut due) = night(mesas, 0, minutes);
+    start_at(&mut due, start);
+    let total = order.len() as u64;
+    let step = (total / 20).max(1);
+    // A batch moves the count by up to 50: a step's line is said once it is passed.
+    let progress = move |done: u64| {
+        if done % step < 50 || done == total {
+            say(format!("{done} of {total} actas counted"));
+        }
+    };
+    run(&Replay::night(url, token), mesas, &order, &due, progress).await
+}
+
 fn hash(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)

@@ -17,9 +17,18 @@ use std::collections::BTreeMap;
 /// beside the entries).
 pub use cifra_night::api::ElectionView;
 
-/// The election in `json`, the answer of `GET /api/v1/election`; `Err`: why not.
-pub fn parse_election(json: &[u8]) -> Result<ElectionView, String> {
-    serde_json::from_slice(json).map_err(|e| e.to_string())
+/// A verifier key as given to `cifra verify --key`: the key's text (it holds a `+`), or
+/// else a file holding it.
+pub fn read_key(given: &str) -> Result<String, cifra_results::ReadError> {
+    if given.contains('+') && !std::path::Path::new(given).exists() {
+        return Ok(given.trim().to_string());
+    }
+    std::fs::read_to_string(given)
+        .map(|k| k.trim().to_string())
+        .map_err(|source| cifra_results::ReadError::Io {
+            file: given.into(),
+            source,
+        })
 }
 
 /// A log checked against its signed checkpoint.
@@ -220,6 +229,38 @@ pub struct OfflineElection {
     pub options: Option<Vec<String>>,
     /// The election's number of mesas.
     pub mesas_total: u64,
+}
+
+impl OfflineElection {
+    /// The election of `json`, the answer of `GET /api/v1/election` saved beside the
+    /// entries; `Err`: why it is not one.
+    pub fn from_saved(json: &[u8]) -> Result<OfflineElection, String> {
+        let view: ElectionView = serde_json::from_slice(json)
+            .map_err(|e| format!("not the JSON of GET /api/v1/election: {e}"))?;
+        let system = view
+            .system
+            .parse()
+            .map_err(|e: cifra_core::UnknownSystem| e.to_string())?;
+        Ok(OfflineElection {
+            name: Some(view.name),
+            system,
+            options: Some(view.options),
+            mesas_total: view.mesas_total,
+        })
+    }
+
+    /// An election known only by its number of mesas and its system's id.
+    pub fn from_count(
+        mesas_total: u64,
+        system: &str,
+    ) -> Result<OfflineElection, cifra_core::UnknownSystem> {
+        Ok(OfflineElection {
+            name: None,
+            system: system.parse()?,
+            options: None,
+            mesas_total,
+        })
+    }
 }
 
 /// Verifies a log offline: `note` (the signed checkpoint's bytes) signed by `key`, the

@@ -131,13 +131,99 @@ impl Election {
     }
 
     /// Whether `scope` names a territory of this election (a token for no mesa is a
-    /// mistake worth refusing when it is issued).
-    pub fn scope_exists(&self, scope: &Scope) -> bool {
-        match scope {
-            Scope::National => true,
-            Scope::Territory { column, value } => self
-                .column(column)
-                .is_some_and(|c| self.value(c, value).is_some()),
+    /// mistake worth refusing when it is issued); if not, what would be valid.
+    pub fn check_scope(&self, scope: &Scope) -> Result<(), UnknownScope> {
+        let Scope::Territory { column, value } = scope else {
+            return Ok(());
+        };
+        let Some(c) = self.column(column) else {
+            return Err(UnknownScope::Column {
+                column: column.clone(),
+                columns: self.spec.territory_columns.clone(),
+            });
+        };
+        if self.value(c, value).is_some() {
+            return Ok(());
+        }
+        let values = &self.values[c];
+        // The one value holding what was given, ignoring case: the value meant.
+        let wanted = value.to_lowercase();
+        let mut close = values
+            .iter()
+            .filter(|v| !wanted.is_empty() && v.to_lowercase().contains(&wanted));
+        let meant = match (close.next(), close.next()) {
+            (Some(v), None) => Some(v.clone()),
+            _ => None,
+        };
+        Err(UnknownScope::Value {
+            column: column.clone(),
+            value: value.clone(),
+            values: values.clone(),
+            meant,
+        })
+    }
+}
+
+/// The values of a territory an [`UnknownScope`] lists in full; past these, only their
+/// number.
+const VALUES_LISTED: usize = 20;
+
+/// A scope that names no territory of the election, with what is valid instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnknownScope {
+    /// The column is not one of the election's territory columns.
+    Column {
+        /// The column given.
+        column: String,
+        /// The election's territory columns (maybe none).
+        columns: Vec<String>,
+    },
+    /// The column has no such value.
+    Value {
+        /// The column given.
+        column: String,
+        /// The value given.
+        value: String,
+        /// The column's values.
+        values: Vec<String>,
+        /// The one value that contains what was given, ignoring case, if exactly one does.
+        meant: Option<String>,
+    },
+}
+
+impl std::fmt::Display for UnknownScope {
+    /// What is wrong and what is valid: the territory columns, or the column's values
+    /// (the first [`VALUES_LISTED`] and how many more) and the one meant.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UnknownScope::Column { column, columns } if columns.is_empty() => write!(
+                f,
+                "{column:?} is not a territory column of this election (its territory columns: none: only the national scope)"
+            ),
+            UnknownScope::Column { column, columns } => write!(
+                f,
+                "{column:?} is not a territory column of this election (its territory columns: {})",
+                columns.join(", ")
+            ),
+            UnknownScope::Value { column, value, values, meant } => {
+                let mut listed: Vec<String> =
+                    values.iter().take(VALUES_LISTED).map(|v| format!("{v:?}")).collect();
+                if values.len() > VALUES_LISTED {
+                    listed.push(format!("and {} more", values.len() - VALUES_LISTED));
+                }
+                write!(
+                    f,
+                    "no {column} {value:?} in this election (its {} values: {})",
+                    values.len(),
+                    listed.join(", ")
+                )?;
+                match meant {
+                    Some(v) => write!(f, "; did you mean \"{column}={v}\"?"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }
+
+impl std::error::Error for UnknownScope {}

@@ -22,7 +22,7 @@ mod scope;
 pub mod spec;
 pub mod tally;
 
-pub use election::{Election, ElectionError};
+pub use election::{Election, ElectionError, UnknownScope};
 pub use scope::{ParseScopeError, Scope};
 pub use spec::{ElectionSpec, Mesa, SpecError};
 pub use tally::{Current, Recount, RecountError, Sums, Tally, TallyError};

@@ -7,6 +7,7 @@ use crate::ei::{table as estimates_table, Labels};
 use crate::table::{percent, thousands, Align, Table};
 use cifra_core::{Candidate, Contest, Lottery, System, SystemError};
 use cifra_ei::Estimate;
+use cifra_results::Dataset;
 
 /// The law engine could not decide a territory's contest (a defect: the data is fixed).
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +116,48 @@ impl Totals {
             null: self.null,
         }
     }
+}
+
+/// The option columns of the first round's mesa file, in order: the candidates' (as in
+/// [`CANDIDATES`]), blank, null.
+pub fn option_columns() -> Vec<String> {
+    let candidates = CANDIDATES.iter().map(|(column, _, _)| *column);
+    candidates
+        .chain(["blank", "null"])
+        .map(String::from)
+        .collect()
+}
+
+/// The columns that identify a mesa of the first round's file: its circunscripción and
+/// number (a number alone repeats across circunscripciones).
+pub const ID_COLUMNS: [&str; 2] = ["circunscripcion", "mesa"];
+
+/// The territory columns of the first round's file, broadest first.
+pub const TERRITORY_COLUMNS: [&str; 2] = ["region", "circunscripcion"];
+
+/// The votes of the whole country and of each region (the territories of `data`, read
+/// by region), regions north to south.
+pub fn sum_regions(data: &Dataset) -> (Totals, Vec<(String, Totals)>) {
+    let mut national = Totals::default();
+    let mut regions: Vec<(String, Totals)> = data
+        .territories()
+        .into_iter()
+        .map(|region| {
+            let mut totals = Totals::default();
+            for &b in &region.mesas {
+                totals.add_mesa(data.votes(b));
+            }
+            national.add(&totals);
+            (region.key, totals)
+        })
+        .collect();
+    regions.sort_by_key(|(r, _)| {
+        REGIONS
+            .iter()
+            .position(|(code, _)| code == r)
+            .unwrap_or(REGIONS.len())
+    });
+    (national, regions)
 }
 
 /// The nation: every candidate's votes and share, and the outcome under the 1980

@@ -163,6 +163,47 @@ pub async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// A night's server bound to its address, not yet serving: what `cifra serve` announces
+/// and then runs.
+pub struct Listening {
+    state: Arc<crate::State>,
+    listener: TcpListener,
+    /// The address bound (with its port, when any free port was asked for).
+    pub address: std::net::SocketAddr,
+}
+
+impl Listening {
+    /// Binds `address` for the night of `state`.
+    pub async fn bind(state: Arc<crate::State>, address: &str) -> std::io::Result<Listening> {
+        let listener = TcpListener::bind(address).await?;
+        let address = listener.local_addr()?;
+        Ok(Listening {
+            state,
+            listener,
+            address,
+        })
+    }
+
+    /// The line that tells an operator (and scripts, which read the URL from it) where
+    /// the night is served and what it holds.
+    pub fn announcement(&self) -> String {
+        let spec = &self.state.election.spec;
+        format!(
+            "serving {} at http://{}/ ({} mesas, {} log entries); ctrl-c stops",
+            spec.name,
+            self.address,
+            spec.mesas.len(),
+            *self.state.size.borrow()
+        )
+    }
+
+    /// Serves the night's API until `shutdown` completes, within `limits`.
+    pub async fn serve(self, limits: Limits, shutdown: impl Future<Output = ()>) {
+        let app = crate::router(self.state);
+        serve(self.listener, app, limits, shutdown).await;
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, within `limits`.
 pub async fn serve(
     listener: TcpListener,

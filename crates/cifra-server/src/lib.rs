@@ -25,7 +25,7 @@ pub mod writer;
 
 pub use api::router;
 pub use cifra_night::election;
-pub use http::{serve, stop_signal, Limits};
+pub use http::{serve, stop_signal, Limits, Listening};
 
 use cifra_log::NoteSigner;
 use cifra_store::{Store, StoreError};
