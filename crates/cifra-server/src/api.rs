@@ -42,29 +42,66 @@ const DASHBOARD: &str = include_str!("../assets/dashboard.html");
 
 type AppState = Shared<Arc<State>>;
 
-/// Every route of the API, the log and the dashboard, over `state`. (The event stream is
-/// the one long-lived answer; [`crate::serve`] bounds the time of the others.)
-pub fn router(state: Arc<State>) -> Router {
-    Router::new()
+/// The routes of the API, the log and the dashboard over `state`, by how long their
+/// answers may take, which is how [`crate::serve`] bounds them.
+pub struct Routes {
+    /// Answered from memory in one go, with no `.await`: a deadline could never fire
+    /// there, so they have none (it would only cost every read). Also the fallbacks.
+    pub at_once: Router,
+    /// Answers that wait on a client's body or on the store: under a deadline.
+    pub waiting: Router,
+    /// The event stream: the one answer meant to last, admitted against a cap.
+    pub events: Router,
+}
+
+/// Every route, over `state`, by kind ([`Routes`]).
+pub fn routes(state: Arc<State>) -> Routes {
+    let at_once = Router::new()
         .route("/", get(dashboard))
-        .route("/api/v1/actas", post(submit))
         .route("/api/v1/results", get(results))
         .route("/api/v1/results/breakdown", get(breakdown))
         .route("/api/v1/election", get(election))
         .route("/api/v1/health", get(health))
-        .route("/api/v1/events", get(events::stream))
-        .route("/api/v1/log/entries", get(entries))
-        .route("/api/v1/log/checkpoint", get(checkpoint))
-        .route("/api/v1/log/checkpoints", get(checkpoints))
         .route("/api/v1/key", get(key))
         .route("/api/v1/log/proof", get(proof))
         .route("/api/v1/log/consistency", get(consistency))
+        .fallback(not_found)
+        .with_state(Arc::clone(&state));
+    let waiting = Router::new()
+        .route("/api/v1/actas", post(submit))
+        .route("/api/v1/log/entries", get(entries))
+        .route("/api/v1/log/checkpoint", get(checkpoint))
+        .route("/api/v1/log/checkpoints", get(checkpoints))
         .route("/log/checkpoint", get(checkpoint))
         .route("/log/tile/{*path}", get(tile))
-        .method_not_allowed_fallback(method_not_allowed)
-        .fallback(not_found)
-        .with_state(state)
+        .with_state(Arc::clone(&state));
+    let events = Router::new()
+        .route(EVENTS, get(events::stream))
+        .with_state(state);
+    Routes {
+        at_once,
+        waiting,
+        events,
+    }
 }
+
+impl Routes {
+    /// The routes as one router, each kind with its own `layer`s, and the API's answer
+    /// to a method a route does not serve.
+    pub fn join(
+        self,
+        waiting: impl FnOnce(Router) -> Router,
+        events: impl FnOnce(Router) -> Router,
+    ) -> Router {
+        self.at_once
+            .merge(waiting(self.waiting))
+            .merge(events(self.events))
+            .method_not_allowed_fallback(method_not_allowed)
+    }
+}
+
+/// The event stream's path.
+pub const EVENTS: &str = "/api/v1/events";
 
 async fn dashboard() -> Html<&'static str> {
     Html(DASHBOARD)

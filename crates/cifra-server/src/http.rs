@@ -1,6 +1,7 @@
 //! Accepting connections with bounds: headers must arrive within a time and fit in a
-//! buffer, bodies are capped, every answer but the event stream has a deadline, so a
-//! slow or hostile client holds nothing for long; and connections and event streams are
+//! buffer, bodies are capped, every answer that can wait (on a client's body or on the
+//! store) has a deadline, so a slow or hostile client holds nothing for long (answers
+//! from memory complete when first asked, and the event stream is meant to last); and connections and event streams are
 //! counted, so that viewers can never lock submitters out.
 //!
 //! Past [`Limits::connections`] a new connection is answered `503` with `Retry-After: 1`
@@ -29,8 +30,6 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-/// The event stream's path: the one answer without a deadline.
-const EVENTS: &str = "/api/v1/events";
 /// Descriptors a server keeps for itself (the store's files or connections, the log,
 /// the runtime) when its connections are derived from its open-file limit.
 const OWN_FILES: u64 = 128;
@@ -199,15 +198,15 @@ impl Listening {
 
     /// Serves the night's API until `shutdown` completes, within `limits`.
     pub async fn serve(self, limits: Limits, shutdown: impl Future<Output = ()>) {
-        let app = crate::router(self.state);
-        serve(self.listener, app, limits, shutdown).await;
+        serve(self.listener, self.state, limits, shutdown).await;
     }
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, within `limits`.
+/// Serves the night of `state` on `listener` until `shutdown` completes, within
+/// `limits`.
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    state: Arc<crate::State>,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -217,7 +216,7 @@ pub async fn serve(
         reserve = limits.reserve,
         "serving within bounds"
     );
-    let app = bounded(app, limits);
+    let app = bounded(state, limits);
     let connections = Gauge::default();
     let refusing = Gauge::default();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -280,32 +279,29 @@ async fn refuse(mut stream: TcpStream, _refusal: Held) {
     .await;
 }
 
-/// `app` with the body cap, the admission of event streams, the one log line per
-/// request and, on every route but the event stream, the deadline.
-fn bounded(app: Router, limits: Limits) -> Router {
-    let timed = app
-        .clone()
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            limits.request_timeout,
-        ))
-        .layer(axum::middleware::map_response_with_state(
-            limits.request_timeout,
-            timeout_error,
-        ));
+/// The routes of `state` with the body cap, the one log line per request, the deadline
+/// on answers that can wait, and the admission of event streams: one router, so a read
+/// passes through no more than the trace and the cap.
+fn bounded(state: Arc<crate::State>, limits: Limits) -> Router {
     let admission = Admission {
         limits,
         streams: Gauge::default(),
     };
-    // Only the event stream is admitted (and counted): every other request skips that
-    // middleware, which a read would otherwise pay for.
-    let events = tower::ServiceBuilder::new()
-        .layer(axum::middleware::from_fn_with_state(admission, admit))
-        .service(app.into_service::<axum::body::Body>());
-    Router::new()
-        // (A router is routed to as a service of its own.)
-        .route_service(EVENTS, events)
-        .fallback_service(timed)
+    let deadline = |waiting: Router| {
+        waiting
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                limits.request_timeout,
+            ))
+            .layer(axum::middleware::map_response_with_state(
+                limits.request_timeout,
+                timeout_error,
+            ))
+    };
+    let admitted =
+        |events: Router| events.route_layer(axum::middleware::from_fn_with_state(admission, admit));
+    crate::api::routes(state)
+        .join(deadline, admitted)
         .layer(DefaultBodyLimit::max(limits.body_bytes))
         .layer(
             TraceLayer::new_for_http()
@@ -329,15 +325,12 @@ async fn timeout_error(State(limit): State<Duration>, response: Response) -> Res
 }
 
 /// Admits an event stream while there are fewer than [`Limits::stream_cap`] (else 503
-/// with `Retry-After`), counting it until its answer ends; other requests pass.
+/// with `Retry-After`), counting it until its answer ends.
 async fn admit(
     State(admission): State<Admission>,
     request: axum::extract::Request,
     next: Next,
 ) -> Response {
-    if request.uri().path() != EVENTS {
-        return next.run(request).await;
-    }
     let cap = admission.limits.stream_cap();
     let Some(held) = admission.streams.try_take(cap) else {
         let mut refusal = ApiError::request(

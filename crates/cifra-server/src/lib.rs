@@ -23,7 +23,7 @@ pub mod intake;
 pub mod live;
 pub mod writer;
 
-pub use api::router;
+pub use api::{routes, Routes};
 pub use cifra_night::election;
 pub use http::{serve, stop_signal, Limits, Listening};
 

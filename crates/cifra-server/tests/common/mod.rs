@@ -13,7 +13,7 @@
 #![allow(dead_code)]
 
 use cifra_log::NoteSigner;
-use cifra_server::{auth, router, serve, Limits, State};
+use cifra_server::{auth, serve, Limits, State};
 use cifra_store::{ElectionSpec, Mesa, Scope, Store};
 use futures_util::StreamExt;
 use reqwest::StatusCode;
@@ -247,7 +247,7 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, router(state), limits, async move {
+        let task = tokio::spawn(serve(listener, state, limits, async move {
             let _ = stopped.await;
         }));
         Server {
