@@ -9,69 +9,15 @@
 use std::path::Path;
 
 use crate::error::CliError;
-use cifra_ei::{
-    estimate_with_errors, Adjust, Bootstrap, Error, Estimate, Method, Options, Problem,
-};
+use crate::named;
+use cifra_ei::{estimate_with_errors, Adjust, Bootstrap, Error, Method, Options, Problem};
 use cifra_report::ei::{self as report, Labels, Territorial};
 use cifra_report::plot;
 use cifra_report::progress::Progress;
 use cifra_report::table::{plural, thousands};
+use cifra_report::Format;
 use cifra_results::mesas::{read_mesas, Dataset};
 use cifra_results::source::{display_name, open};
-
-/// The E-step, as named on the command line (and in fastei).
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MethodArg {
-    /// Multinomial approximation (fastei's default; fast).
-    #[value(name = "mult")]
-    Mult,
-    /// Multivariate normal approximation.
-    #[value(name = "mvn_pdf")]
-    MvnPdf,
-    /// Exact enumeration; small mesas only.
-    #[value(name = "exact")]
-    Exact,
-}
-
-impl From<MethodArg> for Method {
-    fn from(m: MethodArg) -> Method {
-        match m {
-            MethodArg::Mult => Method::Mult,
-            MethodArg::MvnPdf => Method::MvnPdf,
-            MethodArg::Exact => Method::Exact,
-        }
-    }
-}
-
-/// What follows EM (`--adjust`).
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AdjustArg {
-    /// One more E-step with each mesa's posterior projected onto its votes, then one more
-    /// M-step (fastei's default, without its linear programme).
-    Project,
-    /// The EM estimate as it is when the stopping rule is met.
-    None,
-}
-
-impl From<AdjustArg> for Adjust {
-    fn from(a: AdjustArg) -> Adjust {
-        match a {
-            AdjustArg::Project => Adjust::Project,
-            AdjustArg::None => Adjust::None,
-        }
-    }
-}
-
-/// Output format of `cifra ei`.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// A readable table (percentages).
-    Text,
-    /// `{"method", "iterations", "groups", "options", "probabilities"}` (fractions).
-    Json,
-    /// One row per group (fractions).
-    Csv,
-}
 
 /// Arguments of `cifra ei`.
 #[derive(clap::Args, Debug)]
@@ -84,9 +30,10 @@ pub struct EiArgs {
     /// Option columns (votes per option in each mesa), comma-separated.
     #[arg(long, required = true, action = clap::ArgAction::Append)]
     pub options: Vec<String>,
-    /// E-step: mult (default, as fastei), mvn_pdf, or exact (small mesas only).
-    #[arg(long, value_enum, default_value = "mult")]
-    pub method: MethodArg,
+    /// E-step: mult (multinomial approximation, as fastei; fast), mvn_pdf (multivariate
+    /// normal approximation), or exact (enumeration; small mesas only).
+    #[arg(long, default_value = "mult", value_parser = named::<Method>(&["mult", "mvn_pdf", "exact"]))]
+    pub method: Method,
     /// Estimate each territory (value of this column) separately, in parallel.
     #[arg(long, value_name = "COLUMN")]
     pub by: Option<String>,
@@ -96,8 +43,10 @@ pub struct EiArgs {
     /// Seed of the bootstrap resampling.
     #[arg(long, value_name = "S", default_value_t = Bootstrap::DEFAULT_SEED)]
     pub seed: u64,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
+    /// Output format: text (a readable table, percentages), json (`{"method",
+    /// "iterations", "groups", "options", "probabilities"}`, fractions) or csv (one row per
+    /// group, fractions).
+    #[arg(long, default_value = "text", value_parser = named::<Format>(&Format::NAMES))]
     pub format: Format,
     /// Also write a heatmap of the estimates (groups × options) to this SVG file.
     #[arg(long, value_name = "FILE.svg")]
@@ -110,8 +59,8 @@ pub struct EiArgs {
     pub max_iterations: usize,
     /// What follows EM: project each mesa's posterior onto its votes (as fastei does by
     /// default), or nothing.
-    #[arg(long, value_enum, default_value = "project")]
-    pub adjust: AdjustArg,
+    #[arg(long, default_value = "project", value_parser = named::<Adjust>(&["project", "none"]))]
+    pub adjust: Adjust,
     /// Mesa-level CSV with a header line (plain or gzip); `-` reads stdin.
     #[arg(value_name = "FILE")]
     pub file: String,
@@ -129,10 +78,10 @@ pub struct EiOutput {
 /// Runs `cifra ei`.
 pub fn run(args: &EiArgs) -> Result<EiOutput, CliError> {
     let options = Options {
-        method: args.method.into(),
+        method: args.method,
         tolerance: args.tolerance,
         max_iterations: args.max_iterations,
-        adjust: args.adjust.into(),
+        adjust: args.adjust,
         ..Options::default()
     };
     check_args(args, &options)?;
@@ -184,13 +133,13 @@ pub fn run(args: &EiArgs) -> Result<EiOutput, CliError> {
                 );
                 write_atomically(path, &plot::heatmap(&est, labels, &title))?;
             }
-            render(args.format, &est, labels)
+            report::render(args.format, &est, labels)
         }
         Some(by) => {
             let results =
                 Territorial::estimate_each(&data, &problem, &options, resampling(args), &tick)
                     .map_err(in_file)?;
-            render_by(args.format, by, &results, labels)
+            report::render_by(args.format, by, &results, labels)
         }
     };
     progress.finish();
@@ -279,22 +228,6 @@ fn resampling(args: &EiArgs) -> Option<Bootstrap> {
         replicates: args.bootstrap,
         seed: args.seed,
     })
-}
-
-fn render(format: Format, est: &Estimate, labels: Labels<'_>) -> String {
-    match format {
-        Format::Text => report::text(est, labels),
-        Format::Json => report::json(est, labels),
-        Format::Csv => report::csv(est, labels),
-    }
-}
-
-fn render_by(format: Format, by: &str, results: &[Territorial], labels: Labels<'_>) -> String {
-    match format {
-        Format::Text => report::text_by(by, results, labels),
-        Format::Json => report::json_by(by, results, labels),
-        Format::Csv => report::csv_by(by, results, labels),
-    }
 }
 
 /// Writes `contents` to a temporary file next to `path`, then renames it over `path`, so a

@@ -11,6 +11,7 @@ mod night;
 mod tally;
 
 use cifra_report::systems;
+use clap::builder::TypedValueParser;
 use clap::{Parser, Subcommand};
 use error::CliError;
 use std::io::Write;
@@ -98,6 +99,18 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The value parser of a flag that names one of a library's values (`--method`,
+/// `--format`): `names` listed in the help and in errors, each parsed by the value's own
+/// `FromStr`, so the names have one home.
+fn named<T>(names: &'static [&'static str]) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: std::str::FromStr + Clone + Send + Sync + 'static,
+    T::Err: std::fmt::Display,
+{
+    clap::builder::PossibleValuesParser::new(names)
+        .try_map(|name| name.parse::<T>().map_err(|e| e.to_string()))
 }
 
 /// Logs (`tracing`: the server's requests, the writer's groups, the store's state) go

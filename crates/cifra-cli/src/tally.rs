@@ -3,18 +3,10 @@
 use crate::error::CliError;
 use cifra_core::{Corrections, Lottery, System, SystemError};
 use cifra_report::tally as report;
-use cifra_results::{display_name, read_seats_file, read_source, read_totals, InputError, Seats};
-
-/// Output formats.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// Aligned tables for people.
-    Text,
-    /// One JSON object: `{"system", "seed", "contests": [...]}`.
-    Json,
-    /// One row per candidate and contest.
-    Csv,
-}
+use cifra_report::Format;
+use cifra_results::{
+    display_name, read_seats_file, read_source, read_totals, InputError, Seats, SeatsRefused,
+};
 
 /// Arguments of `cifra tally`.
 #[derive(clap::Args, Debug, Clone)]
@@ -32,8 +24,9 @@ pub struct TallyArgs {
     /// Seed of the lottery that breaks the ties the law sends to lot.
     #[arg(long, value_name = "S", default_value_t = Lottery::DEFAULT_SEED)]
     pub seed: u64,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Output format: text (aligned tables for people), json (one object: `{"system",
+    /// "seed", "contests": [...]}`) or csv (one row per candidate and contest).
+    #[arg(long, default_value = "text", value_parser = crate::named::<Format>(&Format::NAMES))]
     pub format: Format,
     /// The result without the corrections the system makes after apportionment (the
     /// Convention's gender parity): what the votes alone gave, to see what parity changed.
@@ -83,11 +76,7 @@ pub fn run(args: &TallyArgs) -> Result<TallyOutput, CliError> {
         } else {
             Corrections::Apply
         },
-        format: match args.format {
-            Format::Text => report::Format::Text,
-            Format::Json => report::Format::Json,
-            Format::Csv => report::Format::Csv,
-        },
+        format: args.format,
     };
     let rendered = tally
         .render(&seats, totals)
@@ -127,28 +116,29 @@ fn resolve_seats(args: &TallyArgs) -> Result<Seats, CliError> {
         (None, Some(file)) => read_seats_file(&display_name(file), &read_source(file)?)?,
         (None, None) => Seats::Unset,
     };
-    let check = |given: Option<u32>| args.system.resolve_seats(given).map_err(with_hint);
-    match &seats {
-        Seats::Unset => drop(check(None)?),
-        Seats::Everywhere(n) => drop(check(Some(*n))?),
-        Seats::PerDistrict { file, seats, .. } => {
-            for (district, &(n, line)) in seats {
-                check(Some(n)).map_err(|e| {
-                    let message = format!("district \"{district}\": {e}");
-                    InputError::field(file, line, "seats", message)
-                })?;
+    seats
+        .check_rule(args.system)
+        .map_err(|refused| match refused {
+            SeatsRefused::Everywhere(e) => CliError::Usage(with_hint(e)),
+            SeatsRefused::Row {
+                file,
+                line,
+                district,
+                source,
+            } => {
+                let message = format!("district \"{district}\": {}", with_hint(source));
+                InputError::field(&file, line, "seats", message).into()
             }
-        }
-    };
+        })?;
     Ok(seats)
 }
 
 /// A seats error in the domain's words, with the flag that fixes it.
-fn with_hint(error: SystemError) -> CliError {
+fn with_hint(error: SystemError) -> String {
     let hint = match error {
         SystemError::SeatsNotAllowed { .. } => " (remove --seats / --seats-file)",
         SystemError::SeatsRequired { .. } => ": --seats N or --seats-file FILE",
         _ => "",
     };
-    CliError::Usage(format!("{error}{hint}"))
+    format!("{error}{hint}")
 }

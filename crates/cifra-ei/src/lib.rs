@@ -89,6 +89,9 @@ pub enum Error {
     /// A method name that is not one of the methods.
     #[error("unknown method \"{0}\" (expected mult, mvn_pdf or exact)")]
     UnknownMethod(String),
+    /// A name that is not one of the steps after EM.
+    #[error("unknown adjustment \"{0}\" (expected project or none)")]
+    UnknownAdjust(String),
     /// A mesa is too large for the exact method.
     #[error(
         "method exact: mesa {} is too large: {ways:.3e} possible vote vectors to enumerate, more \
@@ -177,6 +180,18 @@ impl Adjust {
         match self {
             Adjust::Project => "project",
             Adjust::None => "none",
+        }
+    }
+}
+
+impl FromStr for Adjust {
+    type Err = Error;
+    /// The adjustment of [`Adjust::name`].
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "project" => Ok(Adjust::Project),
+            "none" => Ok(Adjust::None),
+            _ => Err(Error::UnknownAdjust(s.to_string())),
         }
     }
 }

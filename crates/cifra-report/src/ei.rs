@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::csv_text;
 use crate::table::{plural, thousands, Align, Table};
+use crate::Format;
 use cifra_ei::{Estimate, Method};
 
 /// Group and option names, in the order of the estimate's rows and columns.
@@ -53,6 +54,25 @@ impl Territorial {
                 })
             })
             .collect()
+    }
+}
+
+/// One estimate in `format` ([`text`], [`json`] or [`csv`]).
+pub fn render(format: Format, est: &Estimate, labels: Labels<'_>) -> String {
+    match format {
+        Format::Text => text(est, labels),
+        Format::Json => json(est, labels),
+        Format::Csv => csv(est, labels),
+    }
+}
+
+/// The estimates of every territory of column `by` in `format` ([`text_by`],
+/// [`json_by`] or [`csv_by`]).
+pub fn render_by(format: Format, by: &str, results: &[Territorial], labels: Labels<'_>) -> String {
+    match format {
+        Format::Text => text_by(by, results, labels),
+        Format::Json => json_by(by, results, labels),
+        Format::Csv => csv_by(by, results, labels),
     }
 }
 

@@ -17,3 +17,32 @@ pub mod progress;
 pub mod systems;
 pub mod table;
 pub mod tally;
+
+/// The formats every report renders to (`--format` of `cifra tally` and `cifra ei`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned tables for people.
+    Text,
+    /// One JSON object: the contract other tools read.
+    Json,
+    /// Rows with a header, for spreadsheets.
+    Csv,
+}
+
+impl Format {
+    /// The names of the formats, as `--format` takes them.
+    pub const NAMES: [&'static str; 3] = ["text", "json", "csv"];
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    /// A format by its name in [`Format::NAMES`].
+    fn from_str(name: &str) -> Result<Format, String> {
+        match name {
+            "text" => Ok(Format::Text),
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            _ => Err(format!("unknown format {name:?} (text, json or csv)")),
+        }
+    }
+}

@@ -24,6 +24,6 @@ pub use input::{natural_order, read_results, read_totals, Header, Kind, ResultsB
 pub use mesas::{
     read_mesa_list, read_mesas, unique_id_columns, Dataset, MesaList, MesaRow, Territory,
 };
-pub use seats::{read_seats_file, Seats};
+pub use seats::{read_seats_file, Seats, SeatsRefused};
 pub use source::{display_name, open, read_source, Source};
 pub use totals::Totals;

@@ -3,6 +3,7 @@
 //! rank by).
 
 use crate::error::InputError;
+use cifra_core::{System, SystemError};
 use std::collections::BTreeMap;
 
 /// The seats of every district, as the user gave them.
@@ -47,6 +48,27 @@ impl Seats {
         }
     }
 
+    /// Checks the seats given against `system`'s rule ([`System::resolve_seats`]): none
+    /// where the system fixes them, some where it needs them, a number it allows.
+    pub fn check_rule(&self, system: System) -> Result<(), SeatsRefused> {
+        let check = |given| system.resolve_seats(given).map(drop);
+        match self {
+            Seats::Unset => check(None).map_err(SeatsRefused::Everywhere),
+            Seats::Everywhere(n) => check(Some(*n)).map_err(SeatsRefused::Everywhere),
+            Seats::PerDistrict { file, seats, .. } => {
+                for (district, &(n, line)) in seats {
+                    check(Some(n)).map_err(|source| SeatsRefused::Row {
+                        file: file.clone(),
+                        line,
+                        district: district.clone(),
+                        source,
+                    })?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// Checks that a seats file names only districts that have votes.
     pub fn check_districts<'a>(
         &self,
@@ -72,6 +94,25 @@ impl Seats {
             )),
         }
     }
+}
+
+/// Seats that a system's rule refuses ([`Seats::check_rule`]); a front end words it with
+/// the flag or argument that fixes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SeatsRefused {
+    /// The seats of every district (or none given).
+    Everywhere(SystemError),
+    /// One district's row of a seats file.
+    Row {
+        /// The seats file's name.
+        file: String,
+        /// The row's line.
+        line: u64,
+        /// The district.
+        district: String,
+        /// What the rule says.
+        source: SystemError,
+    },
 }
 
 /// Reads a seats file: a header with `district` and `seats` (and optionally `registered`,

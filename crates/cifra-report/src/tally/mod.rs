@@ -27,16 +27,9 @@ pub use text::to_text;
 
 use crate::csv_text;
 
-/// The formats a tally report renders to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// Aligned tables for people ([`to_text`]).
-    Text,
-    /// One pretty JSON object ([`to_json`]).
-    Json,
-    /// One row per candidate and contest ([`to_csv`]).
-    Csv,
-}
+/// The formats a tally report renders to: aligned tables for people ([`to_text`]), one
+/// pretty JSON object ([`to_json`]), one row per candidate and contest ([`to_csv`]).
+pub use crate::Format;
 
 /// The start of a report's output, before its first contest: for JSON the object's
 /// `system`, `seed` and `corrections_applied` and the opening of `contests`, for CSV the
