@@ -9,9 +9,7 @@
 use std::path::Path;
 
 use crate::error::CliError;
-use cifra_ei::{
-    estimate_with_errors, Adjust, Bootstrap, Error, Estimate, Method, Options, Problem,
-};
+use cifra_ei::{estimate_with_errors, Adjust, Bootstrap, Error, Estimate, Method, Options};
 use cifra_report::ei::{self as report, Labels, Territorial};
 use cifra_report::plot;
 use cifra_report::progress::Progress;
@@ -150,7 +148,7 @@ pub fn run(args: &EiArgs) -> Result<EiOutput, CliError> {
     }
     let data = read_mesas(file, &name, &groups, &option_columns, args.by.as_deref())?;
     let warnings = data.options_without_votes()?;
-    let problem = problem(&data)?;
+    let problem = report::problem(&data)?;
     let labels = Labels {
         groups: &data.groups,
         options: &data.options,
@@ -261,16 +259,6 @@ fn columns(
         }
     }
     Ok(names)
-}
-
-/// The estimation problem of the mesas read: their groups' voters and options' votes,
-/// each mesa named by its line.
-pub fn problem(data: &Dataset) -> Result<Problem, Error> {
-    let (groups, options) = (data.groups.len(), data.options.len());
-    Ok(
-        Problem::from_counts(groups, options, &data.votes, &data.voters)?
-            .with_lines(data.lines.clone()),
-    )
 }
 
 /// The bootstrap the arguments ask for; `None`: no standard errors.
