@@ -68,6 +68,15 @@ def _frame_csv(frame: Any) -> bytes:
     pd = _pandas()
     frame = frame.copy(deep=False)
     for column in frame.columns:
+        if str(column).strip().lower() == "kind" and frame[column].isna().any():
+            row = int(frame[column].isna().to_numpy().argmax())
+            raise _input_error(
+                DATAFRAME,
+                row + 2,
+                str(column),
+                "missing; pandas' read_csv reads the kind \"null\" as a missing value: "
+                "read the file with keep_default_na=False",
+            )
         series = frame[column]
         if pd.api.types.is_float_dtype(series) and not series.isna().any():
             values = series.to_numpy()

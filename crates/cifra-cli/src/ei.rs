@@ -14,7 +14,7 @@ use cifra_report::ei::{self as report, Labels, Territorial};
 use cifra_report::plot;
 use cifra_report::progress::Progress;
 use cifra_report::table::{plural, thousands};
-use cifra_results::mesas::{read_mesas, Dataset};
+use cifra_results::mesas::read_mesas;
 use cifra_results::source::{display_name, open};
 
 /// The E-step, as named on the command line (and in fastei).
