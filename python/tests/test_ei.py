@@ -114,3 +114,28 @@ def test_a_missing_column_and_bad_arguments(mesas):
         cifra.ei(mesas, AGES, OPTIONS, method="fast")
     with pytest.raises(cifra.InputError, match="no mesas"):
         cifra.ei(mesas.head(0), AGES, OPTIONS)
+
+
+def test_ctrl_c_interrupts_a_long_estimate_at_once():
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys, cifra\n"
+        f"print('start', flush=True)\n"
+        f"cifra.ei({str(MESAS)!r}, {AGES!r}, {OPTIONS!r}, bootstrap=200, progress=False)\n"
+        "print('finished', flush=True)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "start"
+    time.sleep(1.0)
+    sent = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    waited = time.monotonic() - sent
+    assert "finished" not in out
+    assert "KeyboardInterrupt" in err, err
+    # 200 resamples take far longer than this: the wait was cut, not served.
+    assert waited < 2.0, waited
