@@ -266,19 +266,17 @@ class Tally:
 
     @cached_property
     def elected(self):
-        """One row per seat: district, election_order, candidate, list, party, pact,
-        sex."""
-        pd = _pandas()
-        candidates = self.candidates
-        if candidates.empty or "election_order" not in candidates:
-            return pd.DataFrame(columns=["district", "election_order", "candidate"])
-        chosen = candidates[candidates["election_order"].notna()]
-        columns = [
-            c
-            for c in ["district", "election_order", "candidate", "list", "party", "pact", "sex", "votes"]
-            if c in chosen
-        ]
-        return chosen[columns].sort_values(["district", "election_order"], kind="stable").reset_index(drop=True)
+        """One row per seat, contests in order, each in the order its members were
+        elected: district, election_order, candidate, list, party, pact, sex, votes."""
+        columns = ["district", "election_order", "candidate", "list", "party", "pact", "sex", "votes"]
+        rows = []
+        for c in self.data["contests"]:
+            by_name = {k["candidate"]: k for k in c["candidates"]}
+            for i, name in enumerate(c.get("elected") or []):
+                k = by_name.get(name, {})
+                rows.append({"district": c["district"], "election_order": i + 1, "candidate": name,
+                             **{col: k.get(col) for col in columns[3:]}})
+        return self._frame(rows, columns)
 
     @cached_property
     def lotteries(self):
