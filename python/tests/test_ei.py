@@ -139,3 +139,10 @@ def test_ctrl_c_interrupts_a_long_estimate_at_once():
     assert "KeyboardInterrupt" in err, err
     # 200 resamples take far longer than this: the wait was cut, not served.
     assert waited < 2.0, waited
+
+
+def test_bootstrap_shows_a_tqdm_bar_when_tqdm_is_installed(mesas, capsys):
+    pytest.importorskip("tqdm")
+    cifra.ei(mesas.head(2000), AGES, OPTIONS, bootstrap=2)
+    err = capsys.readouterr().err
+    assert "bootstrap" in err and "2/2" in err
