@@ -9,7 +9,7 @@ python3 benches/python/bench.py CIFRA_BIN LONG_CSV [RUNS]
       notebook user has the DataFrame; the command reads the file);
     - tally: `cifra.tally` on the file (the JSON made; no DataFrame), and with its
       `.candidates` DataFrame, against pandas' read_csv + groupby (the sum alone, as
-      benches/tally/pandas_tally.py);
+      benches/tally/pandas_tally.py), and the `cifra tally` process on the same file;
     - import: `python -c "import cifra"` less `python -c pass`.
 """
 import statistics
@@ -73,11 +73,15 @@ def main(cifra_bin, long_csv, runs):
         **{
             "cifra.tally(path)": lambda: cifra.tally(long_csv, "cl-presidential"),
             "cifra.tally(path).candidates": lambda: cifra.tally(long_csv, "cl-presidential").candidates,
+            "cifra tally FILE (process)": lambda: subprocess.run(
+                [cifra_bin, "tally", "--system", "cl-presidential", "--format", "json", str(long_csv)],
+                check=True, capture_output=True,
+            ),
             "pandas read_csv + groupby": pandas_sum,
         },
     )
     p = tally["pandas read_csv + groupby"]
-    for name in ("cifra.tally(path)", "cifra.tally(path).candidates"):
+    for name in ("cifra.tally(path)", "cifra.tally(path).candidates", "cifra tally FILE (process)"):
         c = tally[name]
         print(f"  pandas / {name}: {p[0] / c[0]:.1f}x (best), {p[1] / c[1]:.1f}x (median)")
 

@@ -3,6 +3,7 @@ mesas of 2021 submitted with `cifra replay`, read back as DataFrames and verifie
 and offline; a changed entry fails."""
 
 import json
+import os
 import subprocess
 import urllib.request
 
@@ -32,10 +33,11 @@ def night(tmp_path_factory, cli):
     token, key = field("token:"), field("key:")
     server = subprocess.Popen(
         [cifra_bin(), "serve", "--listen", "127.0.0.1:0", "--db", db],
-        stdout=subprocess.PIPE, text=True, env={"RUST_LOG": "warn", "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE, text=True, env=dict(os.environ, RUST_LOG="warn"),
     )
     try:
         first = server.stdout.readline()
+        assert "at http://" in first, f"cifra serve did not announce its address: {first!r} (exit {server.poll()})"
         address = first.split("at ", 1)[1].split("/")[2]
         url = f"http://{address}"
         cli(
