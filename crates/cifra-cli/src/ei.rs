@@ -10,13 +10,13 @@ use std::path::Path;
 
 use crate::error::CliError;
 use crate::named;
-use cifra_ei::{estimate_with_errors, Adjust, Bootstrap, Error, Method, Options, Problem};
+use cifra_ei::{estimate_with_errors, Adjust, Bootstrap, Error, Method, Options};
 use cifra_report::ei::{self as report, Labels, Territorial};
 use cifra_report::plot;
 use cifra_report::progress::Progress;
 use cifra_report::table::{plural, thousands};
 use cifra_report::Format;
-use cifra_results::mesas::{read_mesas, Dataset};
+use cifra_results::mesas::read_mesas;
 use cifra_results::source::{display_name, open};
 
 /// Arguments of `cifra ei`.
@@ -99,7 +99,7 @@ pub fn run(args: &EiArgs) -> Result<EiOutput, CliError> {
     }
     let data = read_mesas(file, &name, &groups, &option_columns, args.by.as_deref())?;
     let warnings = data.options_without_votes()?;
-    let problem = problem(&data)?;
+    let problem = report::problem(&data)?;
     let labels = Labels {
         groups: &data.groups,
         options: &data.options,
@@ -210,16 +210,6 @@ fn columns(
         }
     }
     Ok(names)
-}
-
-/// The estimation problem of the mesas read: their groups' voters and options' votes,
-/// each mesa named by its line.
-pub fn problem(data: &Dataset) -> Result<Problem, Error> {
-    let (groups, options) = (data.groups.len(), data.options.len());
-    Ok(
-        Problem::from_counts(groups, options, &data.votes, &data.voters)?
-            .with_lines(data.lines.clone()),
-    )
 }
 
 /// The bootstrap the arguments ask for; `None`: no standard errors.

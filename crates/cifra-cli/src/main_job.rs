@@ -45,7 +45,7 @@ pub fn run() -> Result<String, CliError> {
     let mut out = national_section(&national).map_err(decide_failed)?;
     out.push_str(&regions_section(&regions).map_err(decide_failed)?);
     out.push('\n');
-    let est = estimate(&crate::ei::problem(&data)?, &Options::default())?;
+    let est = estimate(&cifra_report::ei::problem(&data)?, &Options::default())?;
     out.push_str(&ages_section(&est));
     Ok(out)
 }

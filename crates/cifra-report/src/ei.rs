@@ -20,6 +20,16 @@ pub struct Labels<'a> {
     pub options: &'a [String],
 }
 
+/// The estimation problem of the mesas read: their groups' voters and options' votes,
+/// each mesa named by its line (the CLI and the Python module both start from it).
+pub fn problem(data: &cifra_results::mesas::Dataset) -> Result<cifra_ei::Problem, cifra_ei::Error> {
+    let (groups, options) = (data.groups.len(), data.options.len());
+    Ok(
+        cifra_ei::Problem::from_counts(groups, options, &data.votes, &data.voters)?
+            .with_lines(data.lines.clone()),
+    )
+}
+
 /// One territory's estimate, for `--by` output.
 #[derive(Debug, Clone)]
 pub struct Territorial {
