@@ -30,6 +30,24 @@ impl Witness {
         }
     }
 
+    /// The witness kept in the state directory `dir` (made by [`crate::state::init`]),
+    /// witnessing the logs of the verifier keys `log_keys`.
+    pub fn open(dir: &std::path::Path, log_keys: &[String]) -> Result<Witness, String> {
+        if log_keys.is_empty() {
+            return Err("no log to witness: give --log VKEY (the log's verifier key)".into());
+        }
+        let logs = Logs::parse(log_keys).map_err(|e| format!("--log: {e}"))?;
+        let cosigner = crate::state::load_key(dir).map_err(|e| e.to_string())?;
+        let state =
+            WitnessState::open(&dir.join(crate::state::DB_FILE)).map_err(|e| e.to_string())?;
+        Ok(Witness::new(cosigner, logs, state))
+    }
+
+    /// This witness's verifier key.
+    pub fn verifier_key(&self) -> String {
+        self.cosigner.verifier_key()
+    }
+
     /// Decides on an add-checkpoint body at time `now` (POSIX seconds): the cosignature
     /// line, or why not. Checking and recording happen under one lock and in one
     /// transaction; the line is made only after the commit.
@@ -55,11 +73,10 @@ impl Witness {
     /// The latest checkpoint cosigned for the log whose origin hashes to `origin_hash`
     /// (lowercase hex SHA-256), with this witness's cosignature appended.
     pub fn latest_checkpoint(&self, origin_hash: &str, now: u64) -> Option<String> {
-        let origin = self.logs.origins().find(|origin| {
-            let digest = Sha256::digest(origin.as_bytes());
-            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-            hex == origin_hash
-        })?;
+        let origin = self
+            .logs
+            .origins()
+            .find(|origin| self::origin_hash(origin) == origin_hash)?;
         let latest = {
             let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
             state.latest(origin).ok()??
@@ -68,6 +85,12 @@ impl Witness {
         let line = self.cosigner.cosign(body, now.max(1)).ok()?;
         append_signatures(&latest.note, &line).ok()
     }
+}
+
+/// The lowercase hex SHA-256 of a log's origin: its path on the monitoring prefix.
+pub fn origin_hash(origin: &str) -> String {
+    let digest = Sha256::digest(origin.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The seconds since the Unix epoch now.

@@ -1,0 +1,75 @@
+//! `cifra witness`: an independent party that cosigns the log's checkpoints (C2SP
+//! tlog-witness). The logic is in `cifra-witness`; here are its arguments.
+
+use crate::error::CliError;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// `cifra witness`.
+#[derive(Args, Debug)]
+pub struct WitnessArgs {
+    #[command(subcommand)]
+    command: WitnessCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum WitnessCommand {
+    /// Create a witness: its state directory and Ed25519 key; prints its verifier key.
+    Init {
+        /// The witness's state directory (created).
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// Its name, e.g. a URL without scheme: witness.universidad.cl/2025.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+    /// Serve C2SP tlog-witness `POST /add-checkpoint` for the logs given.
+    Serve {
+        /// The state directory made by `cifra witness init`.
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// Where to listen (port 0: any free port, printed).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+        listen: String,
+        /// A log to witness: its verifier key, as `cifra init` prints it (repeatable).
+        #[arg(long = "log", value_name = "VKEY", required = true)]
+        logs: Vec<String>,
+    },
+}
+
+/// Runs `cifra witness …`.
+pub fn run(args: &WitnessArgs) -> Result<ExitCode, CliError> {
+    match &args.command {
+        WitnessCommand::Init { state, name } => {
+            let cosigner = cifra_witness::state::init(state, name)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            println!("{}", cosigner.verifier_key());
+            Ok(ExitCode::SUCCESS)
+        }
+        WitnessCommand::Serve {
+            state,
+            listen,
+            logs,
+        } => {
+            let witness = cifra_witness::Witness::open(state, logs).map_err(CliError::Usage)?;
+            let runtime = tokio::runtime::Runtime::new()
+                .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))?;
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .map_err(|e| CliError::Usage(format!("--listen {listen}: {e}")))?;
+                let address = listener
+                    .local_addr()
+                    .map_err(|e| CliError::Usage(e.to_string()))?;
+                println!("witness {} at http://{address}/", witness.verifier_key());
+                let shutdown = cifra_server::stop_signal();
+                cifra_witness::server::serve(listener, Arc::new(witness), shutdown)
+                    .await
+                    .map_err(|e| CliError::Usage(format!("serving: {e}")))?;
+                Ok(ExitCode::SUCCESS)
+            })
+        }
+    }
+}
