@@ -73,3 +73,46 @@ pub fn run(args: &WitnessArgs) -> Result<ExitCode, CliError> {
         }
     }
 }
+
+/// `cifra serve`'s witnesses.
+#[derive(Args, Debug)]
+pub struct GatherArgs {
+    /// A witness to ask for cosignatures of each new checkpoint, in the background:
+    /// its key as `cifra witness init` prints it, `@`, its URL (repeatable).
+    #[arg(long = "witness", value_name = "VKEY@URL")]
+    witnesses: Vec<String>,
+    /// Serve the latest checkpoint cosigned by K witnesses (until one is, the latest).
+    #[arg(long, value_name = "K", default_value_t = 0, requires = "witnesses")]
+    witness_quorum: usize,
+}
+
+/// Starts gathering cosignatures for `state` (on the current runtime).
+pub fn gather(state: &Arc<cifra_server::State>, args: &GatherArgs) -> Result<(), CliError> {
+    let targets = args
+        .witnesses
+        .iter()
+        .map(|spec| cifra_witness::gather::Target::parse(spec))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CliError::Usage(format!("--witness: {e}")))?;
+    if args.witness_quorum > targets.len() {
+        let n = targets.len();
+        return Err(CliError::Usage(format!(
+            "--witness-quorum {} with {n} witness(es): a quorum cannot exceed the witnesses",
+            args.witness_quorum
+        )));
+    }
+    state.gather_cosignatures(targets, args.witness_quorum);
+    Ok(())
+}
+
+/// `cifra verify`'s witnesses.
+#[derive(Args, Debug)]
+pub struct QuorumArgs {
+    /// A witness whose cosignature counts: its key as `cifra witness init` prints it,
+    /// or a file holding it (repeatable).
+    #[arg(long = "witness", value_name = "VKEY", requires = "url")]
+    pub witnesses: Vec<String>,
+    /// Accept the checkpoint only if K of the witnesses given cosigned it.
+    #[arg(long, value_name = "K", default_value_t = 0, requires = "witnesses")]
+    pub quorum: usize,
+}

@@ -18,6 +18,10 @@ pub struct Online {
     pub previous: Option<String>,
     /// Only prove this mesa's latest acta included.
     pub mesa: Option<String>,
+    /// Witnesses' verifier keys (`cosignature/v1`) whose cosignatures count.
+    pub witnesses: Vec<String>,
+    /// How many of `witnesses` must have cosigned the checkpoint.
+    pub quorum: usize,
 }
 
 /// Runs the verification; returns the report's lines, or the first failure.
@@ -54,6 +58,13 @@ pub async fn run(online: &Online) -> Result<Vec<String>, ClientError> {
         checkpoint.size,
         base64(&checkpoint.root)
     ));
+    if online.quorum > 0 || !online.witnesses.is_empty() {
+        report.push(verify::check_quorum(
+            &note,
+            &online.witnesses,
+            online.quorum,
+        )?);
+    }
     let lines = entries(&get, checkpoint.size).await?;
     let refs: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
     if let Some(mesa) = &online.mesa {
