@@ -54,6 +54,8 @@ enum Command {
     Verify(night::VerifyArgs),
     /// Witness a log: cosign its checkpoints when they extend the last one seen.
     Witness(witness::WitnessArgs),
+    /// Watch a server's log: every new checkpoint must extend the last one seen.
+    Monitor(witness::MonitorArgs),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
         Some(Command::Replay(args)) => return night_exit(night::replay(args)),
         Some(Command::Verify(args)) => return night_exit(night::verify(args)),
         Some(Command::Witness(args)) => return night_exit(witness::run(args)),
+        Some(Command::Monitor(args)) => return night_exit(witness::monitor(args)),
     };
     match result {
         Ok((stdout, stderr_lines)) => {

@@ -116,3 +116,85 @@ pub struct QuorumArgs {
     #[arg(long, value_name = "K", default_value_t = 0, requires = "witnesses")]
     pub quorum: usize,
 }
+
+/// `cifra monitor`.
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Prints a line per checkpoint verified. Exit status: 1 at the first alert (a \
+                  rewrite, a split view, results that differ, no quorum), printed on stderr and \
+                  POSTed to --alert; 2 on bad arguments. A server that cannot be reached is a \
+                  warning, tried again at the next interval (with --once: exit status 2)."
+)]
+pub struct MonitorArgs {
+    /// The server.
+    #[arg(long, value_name = "URL")]
+    url: String,
+    /// Where the checkpoints seen are kept (created).
+    #[arg(long, value_name = "DIR")]
+    state: PathBuf,
+    /// The log's verifier key (default: the one kept, or the server's on first use).
+    #[arg(long, value_name = "VKEY")]
+    key: Option<String>,
+    /// Seconds between rounds.
+    #[arg(long, value_name = "S", default_value_t = 10.0)]
+    interval: f64,
+    /// Another source of the same log's checkpoint, which must be one history with it.
+    #[arg(long, value_name = "URL")]
+    also: Vec<String>,
+    #[command(flatten)]
+    quorum: MonitorQuorum,
+    /// POST each alert here (text/plain).
+    #[arg(long, value_name = "URL")]
+    alert: Option<String>,
+    /// One round, then exit.
+    #[arg(long)]
+    once: bool,
+}
+
+/// `cifra monitor`'s witnesses (its own flags: `cifra verify`'s require --url).
+#[derive(Args, Debug)]
+struct MonitorQuorum {
+    /// A witness whose cosignature counts (repeatable).
+    #[arg(long = "witness", value_name = "VKEY")]
+    witnesses: Vec<String>,
+    /// Alert unless K of the witnesses cosigned each checkpoint.
+    #[arg(long, value_name = "K", default_value_t = 0, requires = "witnesses")]
+    quorum: usize,
+}
+
+/// Runs `cifra monitor`.
+pub fn monitor(args: &MonitorArgs) -> Result<ExitCode, CliError> {
+    let monitor = cifra_client::monitor::Monitor {
+        url: args.url.trim_end_matches('/').to_owned(),
+        key: args.key.clone(),
+        state: args.state.clone(),
+        also: args.also.clone(),
+        witnesses: args.quorum.witnesses.clone(),
+        quorum: args.quorum.quorum,
+    };
+    let interval = std::time::Duration::from_secs_f64(args.interval.max(0.1));
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        loop {
+            match monitor.round().await {
+                Ok(summary) => println!("{summary}"),
+                Err(cifra_client::ClientError::Failed(why)) => {
+                    eprintln!("cifra monitor: ALERT: {why}");
+                    if let Some(url) = &args.alert {
+                        if let Err(e) = cifra_client::monitor::post_alert(url, &why).await {
+                            eprintln!("cifra monitor: warning: {e}");
+                        }
+                    }
+                    return Ok(ExitCode::from(1));
+                }
+                Err(e) if args.once => return Err(e.into()),
+                Err(e) => eprintln!("cifra monitor: warning: {e}"),
+            }
+            if args.once {
+                return Ok(ExitCode::SUCCESS);
+            }
+            tokio::time::sleep(interval).await;
+        }
+    })
+}

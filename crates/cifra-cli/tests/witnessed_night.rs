@@ -127,6 +127,53 @@ fn verify(url: &str, key: &str, witnesses: &[&str], quorum: &str) -> (bool, Stri
     cifra(&args)
 }
 
+/// `cifra monitor --once` with the state directory `state` and the two witnesses.
+fn monitor(url: &str, key: &str, state: &Path, extra: &[&str]) -> (bool, String, String) {
+    let state = state.to_string_lossy();
+    let mut args = vec![
+        "monitor", "--once", "--url", url, "--key", key, "--state", &state,
+    ];
+    args.extend(extra);
+    cifra(&args)
+}
+
+/// A listener that takes one HTTP request and answers 200; its body, when it comes.
+fn alert_sink() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/alert", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        let mut request = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = stream.read(&mut buffer) {
+            request.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&request);
+            let Some((head, body)) = text.split_once("\r\n\r\n") else {
+                continue;
+            };
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    l.to_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap())
+                })
+                .unwrap_or(0);
+            if n == 0 || body.len() >= length {
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                let _ = tx.send(body.to_owned());
+                return;
+            }
+        }
+    });
+    (url, rx)
+}
+
 fn acta(mesa: &str, a: u32) -> String {
     format!(r#"{{"mesa":"{mesa}","votes":{{"a":{a},"b":5,"blank":1,"null":0}}}}"#)
 }
@@ -192,6 +239,20 @@ fn two_witnesses_cosign_and_refuse_a_split_view_and_a_rewrite() {
         !ok && err.contains("cosigned by 2 of the 3 witnesses"),
         "{err}"
     );
+    // An observer's monitor keeps this checkpoint.
+    let watch = dir.path().join("monitor");
+    let witnessed = [
+        "--witness",
+        vk1.as_str(),
+        "--witness",
+        vk2.as_str(),
+        "--quorum",
+        "2",
+    ];
+    let (ok, out, err) = monitor(&url, &key, &watch, &witnessed);
+    assert!(ok, "{out}{err}");
+    assert!(out.starts_with("checkpoint 3 · first checkpoint"), "{out}");
+    assert!(out.contains("cosigned by w1.test, w2.test"), "{out}");
     drop(server);
 
     // A split view: the operator copies the database and serves the copy, with the same
@@ -210,6 +271,11 @@ fn two_witnesses_cosign_and_refuse_a_split_view_and_a_rewrite() {
     });
     let (ok, out, err) = verify(&server.1, &key, &[&vk1, &vk2], "2");
     assert!(ok, "{out}{err}");
+    let (ok, out, err) = monitor(&server.1, &key, &watch, &witnessed);
+    assert!(
+        ok && out.starts_with("checkpoint 4 · extends 3"),
+        "{out}{err}"
+    );
     let split = serve(&db_b, &targets);
     submit(&split.1, &token, &acta("M4", 41));
     let list = wait_witnesses(&split.1, |l| {
@@ -225,6 +291,9 @@ fn two_witnesses_cosign_and_refuse_a_split_view_and_a_rewrite() {
     );
     let (ok, _, err) = verify(&split.1, &key, &[&vk1, &vk2], "2");
     assert!(!ok && err.contains("cosigned by 0 of the 2"), "{err}");
+    // The monitor, told of the copy as another source, alerts: a split view.
+    let (ok, _, err) = monitor(&server.1, &key, &watch, &["--also", &split.1]);
+    assert!(!ok && err.contains("ALERT: split view"), "{err}");
     drop(split);
     drop(server);
 
@@ -258,4 +327,13 @@ fn two_witnesses_cosign_and_refuse_a_split_view_and_a_rewrite() {
     );
     let (ok, _, err) = verify(&rewritten.1, &key, &[&vk1, &vk2], "2");
     assert!(!ok && err.contains("cosigned by 0 of the 2"), "{err}");
+    // Without witnesses the server's own checks see nothing (its kept checkpoints are
+    // gone); the monitor, holding the checkpoint of 4, alerts, and POSTs the alert.
+    let (ok, out, err) = cifra(&["verify", "--url", &rewritten.1, "--key", &key]);
+    assert!(ok, "{out}{err}");
+    let (sink, alerts) = alert_sink();
+    let (ok, _, err) = monitor(&rewritten.1, &key, &watch, &["--alert", &sink]);
+    assert!(!ok && err.contains("ALERT"), "{err}");
+    let posted = alerts.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert!(err.contains(posted.trim()), "{posted} / {err}");
 }
