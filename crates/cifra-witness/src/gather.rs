@@ -245,8 +245,9 @@ impl Gatherer {
         for _ in 0..3 {
             if *known > size {
                 return Err(format!(
-                    "the witness has cosigned {known} entries, more than this log's {size}: \
-                     it saw another history of this log"
+                    "the witness has cosigned {known} entries, more than this server's \
+                     {size}: another server of this log is ahead, or the witness was shown \
+                     another history of it"
                 ));
             }
             let proof = proofs.consistency_proof(*known, size)?;
@@ -307,5 +308,85 @@ impl Gatherer {
                 .ok_or_else(|| format!("409 without a size: {text:?}")),
             _ => Err(format!("{status}: {}", text.trim())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cosignature::Cosigner;
+
+    const BODY: &str = "log.test\n3\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+
+    fn note(size: u64) -> Arc<str> {
+        let body = BODY.replace("\n3\n", &format!("\n{size}\n"));
+        let log = cifra_log::NoteSigner::new("log.test", [1; 32]).unwrap();
+        log.sign(&body).unwrap().into()
+    }
+
+    #[test]
+    fn targets_are_vkey_at_url() {
+        let w = Cosigner::new("w.test", [2; 32]).unwrap();
+        let target = Target::parse(&format!("{}@http://127.0.0.1:9/", w.verifier_key())).unwrap();
+        assert_eq!(target.url, "http://127.0.0.1:9");
+        assert_eq!(target.verifier, w.verifier());
+        assert!(Target::parse(&w.verifier_key())
+            .unwrap_err()
+            .contains("VKEY@URL"));
+        let ftp = format!("{}@ftp://x", w.verifier_key());
+        assert!(Target::parse(&ftp).unwrap_err().contains("http"));
+        let log_key = cifra_log::NoteSigner::new("log.test", [1; 32])
+            .unwrap()
+            .verifier_key();
+        assert!(Target::parse(&format!("{log_key}@http://x")).is_err());
+    }
+
+    #[test]
+    fn the_served_note_is_the_latest_with_a_quorum() {
+        let witnesses: Vec<Cosigner> = (0..3)
+            .map(|i| Cosigner::new(&format!("w{i}.test"), [10 + i; 32]).unwrap())
+            .collect();
+        let targets = witnesses
+            .iter()
+            .map(|w| Target {
+                verifier: w.verifier(),
+                url: "http://x".into(),
+            })
+            .collect();
+        let gatherer = Gatherer::new(targets, 2);
+        let line = |w: &Cosigner, size: u64| {
+            let (body, _) = split_note(&note(size))
+                .map(|(b, l)| (b.to_owned(), l.len()))
+                .unwrap();
+            w.cosign(&body, 100).unwrap()
+        };
+        // Size 5 cosigned by two, size 6 by one: 5 is served, with both lines.
+        gatherer.note_cosigned(0, 5, &note(5), line(&witnesses[0], 5));
+        gatherer.note_cosigned(1, 5, &note(5), line(&witnesses[1], 5));
+        gatherer.note_cosigned(0, 6, &note(6), line(&witnesses[0], 6));
+        let served = gatherer.served(&note(7));
+        let verifiers: Vec<_> = witnesses.iter().map(Cosigner::verifier).collect();
+        assert_eq!(
+            crate::cosigned_by(&served, &verifiers).unwrap(),
+            ["w0.test", "w1.test"]
+        );
+        assert!(served.starts_with(&*note(5)));
+        // Without a quorum anywhere, the latest with what it has.
+        let lone = Gatherer::new(
+            witnesses
+                .iter()
+                .map(|w| Target {
+                    verifier: w.verifier(),
+                    url: "http://x".into(),
+                })
+                .collect(),
+            3,
+        );
+        lone.note_cosigned(2, 6, &note(6), line(&witnesses[2], 6));
+        assert_eq!(lone.served(&note(7)), *note(7));
+        let six = lone.served(&note(6));
+        assert_eq!(crate::cosigned_by(&six, &verifiers).unwrap(), ["w2.test"]);
+        assert_eq!(lone.statuses()[2].last_size_cosigned, Some(6));
+        assert_eq!(lone.statuses()[0].last_size_cosigned, None);
     }
 }
