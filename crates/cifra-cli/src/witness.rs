@@ -2,6 +2,7 @@
 //! tlog-witness). The logic is in `cifra-witness`; here are its arguments.
 
 use crate::error::CliError;
+use cifra_server::stop_signal;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,23 +54,10 @@ pub fn run(args: &WitnessArgs) -> Result<ExitCode, CliError> {
             listen,
             logs,
         } => {
-            let witness = cifra_witness::Witness::open(state, logs).map_err(CliError::Usage)?;
-            let runtime = tokio::runtime::Runtime::new()
-                .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))?;
-            runtime.block_on(async {
-                let listener = tokio::net::TcpListener::bind(listen)
-                    .await
-                    .map_err(|e| CliError::Usage(format!("--listen {listen}: {e}")))?;
-                let address = listener
-                    .local_addr()
-                    .map_err(|e| CliError::Usage(e.to_string()))?;
-                println!("witness {} at http://{address}/", witness.verifier_key());
-                let shutdown = cifra_server::stop_signal();
-                cifra_witness::server::serve(listener, Arc::new(witness), shutdown)
-                    .await
-                    .map_err(|e| CliError::Usage(format!("serving: {e}")))?;
-                Ok(ExitCode::SUCCESS)
-            })
+            let announce = |key: &str, at| println!("witness {key} at http://{at}/");
+            let serve = cifra_witness::server::run(state, listen, logs, announce, stop_signal());
+            runtime()?.block_on(serve).map_err(CliError::Usage)?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
@@ -88,20 +76,9 @@ pub struct GatherArgs {
 
 /// Starts gathering cosignatures for `state` (on the current runtime).
 pub fn gather(state: &Arc<cifra_server::State>, args: &GatherArgs) -> Result<(), CliError> {
-    let targets = args
-        .witnesses
-        .iter()
-        .map(|spec| cifra_witness::gather::Target::parse(spec))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CliError::Usage(format!("--witness: {e}")))?;
-    if args.witness_quorum > targets.len() {
-        let n = targets.len();
-        return Err(CliError::Usage(format!(
-            "--witness-quorum {} with {n} witness(es): a quorum cannot exceed the witnesses",
-            args.witness_quorum
-        )));
-    }
-    state.gather_cosignatures(targets, args.witness_quorum);
+    let quorum = args.witness_quorum;
+    let targets = cifra_witness::gather::parse_targets(&args.witnesses, quorum);
+    state.gather_cosignatures(targets.map_err(CliError::Usage)?, quorum);
     Ok(())
 }
 
@@ -173,28 +150,22 @@ pub fn monitor(args: &MonitorArgs) -> Result<ExitCode, CliError> {
         quorum: args.quorum.quorum,
     };
     let interval = std::time::Duration::from_secs_f64(args.interval.max(0.1));
-    let runtime = tokio::runtime::Runtime::new()
-        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(async {
-        loop {
-            match monitor.round().await {
-                Ok(summary) => println!("{summary}"),
-                Err(cifra_client::ClientError::Failed(why)) => {
-                    eprintln!("cifra monitor: ALERT: {why}");
-                    if let Some(url) = &args.alert {
-                        if let Err(e) = cifra_client::monitor::post_alert(url, &why).await {
-                            eprintln!("cifra monitor: warning: {e}");
-                        }
-                    }
-                    return Ok(ExitCode::from(1));
-                }
-                Err(e) if args.once => return Err(e.into()),
-                Err(e) => eprintln!("cifra monitor: warning: {e}"),
-            }
-            if args.once {
-                return Ok(ExitCode::SUCCESS);
-            }
-            tokio::time::sleep(interval).await;
-        }
-    })
+    let warn = |text: &str| eprintln!("cifra monitor: {text}");
+    let watch = monitor.watch(
+        interval,
+        args.once,
+        args.alert.as_deref(),
+        |l| println!("{l}"),
+        warn,
+    );
+    match runtime()?.block_on(watch)? {
+        cifra_client::monitor::Ended::Passed => Ok(ExitCode::SUCCESS),
+        cifra_client::monitor::Ended::Alert(_) => Ok(ExitCode::from(1)),
+    }
+}
+
+/// A multi-threaded runtime.
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Runtime::new()
+        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))
 }

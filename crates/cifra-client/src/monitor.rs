@@ -130,6 +130,51 @@ impl Monitor {
     }
 }
 
+/// How a monitor's watch ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// `--once`, and the round passed.
+    Passed,
+    /// An alert (already reported and posted).
+    Alert(String),
+}
+
+impl Monitor {
+    /// Runs rounds every `interval` (one if `once`), giving each summary line to `line`
+    /// and each warning (a server not reached, an alert not posted) to `warn`, until an
+    /// alert, which is given to `warn` too and POSTed to `alert`. With `once`, a server
+    /// not reached is an error.
+    pub async fn watch(
+        &self,
+        interval: std::time::Duration,
+        once: bool,
+        alert: Option<&str>,
+        line: impl Fn(&str),
+        warn: impl Fn(&str),
+    ) -> Result<Ended, ClientError> {
+        loop {
+            match self.round().await {
+                Ok(summary) => line(&summary),
+                Err(ClientError::Failed(why)) => {
+                    warn(&format!("ALERT: {why}"));
+                    if let Some(url) = alert {
+                        if let Err(e) = post_alert(url, &why).await {
+                            warn(&format!("warning: {e}"));
+                        }
+                    }
+                    return Ok(Ended::Alert(why));
+                }
+                Err(e) if once => return Err(e),
+                Err(e) => warn(&format!("warning: {e}")),
+            }
+            if once {
+                return Ok(Ended::Passed);
+            }
+            tokio::time::sleep(interval).await;
+        }
+    }
+}
+
 /// A server's checkpoint note.
 async fn fetch_note(url: &str) -> Result<String, ClientError> {
     let url = format!("{}/api/v1/log/checkpoint", url.trim_end_matches('/'));

@@ -47,6 +47,22 @@ impl Target {
     }
 }
 
+/// Reads every `VKEY@URL` of `specs` and checks that `quorum` does not exceed them.
+pub fn parse_targets(specs: &[String], quorum: usize) -> Result<Vec<Target>, String> {
+    let targets = specs
+        .iter()
+        .map(|spec| Target::parse(spec))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("--witness: {e}"))?;
+    if quorum > targets.len() {
+        return Err(format!(
+            "--witness-quorum {quorum} with {} witness(es): a quorum cannot exceed the witnesses",
+            targets.len()
+        ));
+    }
+    Ok(targets)
+}
+
 /// What the log knows of one witness, as `GET /api/v1/witnesses` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {

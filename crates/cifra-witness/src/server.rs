@@ -159,3 +159,23 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
 }
+
+/// Runs the witness kept in `dir` for the logs `log_keys` on `listen` until `shutdown`:
+/// `announce` is given its verifier key and the address bound (port 0: any free port).
+pub async fn run(
+    dir: &std::path::Path,
+    listen: &str,
+    log_keys: &[String],
+    announce: impl FnOnce(&str, std::net::SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    let witness = Witness::open(dir, log_keys)?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("--listen {listen}: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    announce(&witness.verifier_key(), address);
+    serve(listener, Arc::new(witness), shutdown)
+        .await
+        .map_err(|e| format!("serving: {e}"))
+}
