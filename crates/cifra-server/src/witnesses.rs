@@ -14,6 +14,8 @@ use tokio::sync::watch;
 
 /// The shortest time between two checkpoints signed for the witnesses.
 pub const SIGN_EVERY: Duration = Duration::from_millis(500);
+/// How long to wait before trying again to sign a checkpoint that could not be.
+const RETRY: Duration = Duration::from_secs(5);
 
 impl Proofs for State {
     fn consistency_proof(&self, from: u64, to: u64) -> Result<Vec<cifra_log::Hash>, String> {
@@ -69,13 +71,20 @@ async fn sign_new_sizes(state: Arc<State>, notes: watch::Sender<Option<Arc<str>>
         let size = *sizes.borrow_and_update();
         if signed != Some(size) {
             let signer = Arc::clone(&state);
-            match tokio::task::spawn_blocking(move || signer.checkpoint()).await {
+            let failed = match tokio::task::spawn_blocking(move || signer.checkpoint()).await {
                 Ok(Ok((size, note))) => {
                     signed = Some(size);
                     let _ = notes.send(Some(note));
+                    None
                 }
-                Ok(Err(error)) => tracing::warn!(%error, "no checkpoint for the witnesses"),
-                Err(error) => tracing::warn!(%error, "no checkpoint for the witnesses"),
+                Ok(Err(error)) => Some(error.to_string()),
+                Err(error) => Some(error.to_string()),
+            };
+            if let Some(error) = failed {
+                // The store is away, say: try again in a while, acta or not.
+                tracing::warn!(%error, "no checkpoint for the witnesses");
+                tokio::time::sleep(RETRY).await;
+                continue;
             }
         }
         tokio::time::sleep(SIGN_EVERY).await;
