@@ -24,7 +24,8 @@ python3 -c "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',18199)); 
 PIDS+=($!)
 run() { # $1: label, $2...: extra serve flags
   local label=$1; shift
-  cp "$W/keyed.db" "$W/night.db"; rm -f "$W/night.db-"*
+  rm -f "$W/night.db"*
+  for f in "$W/keyed.db"*; do cp "$f" "$W/night.db${f#"$W/keyed.db"}"; done
   local T=$(sed -n 's/^token: //p' "$W/keyed.init")
   RUST_LOG=warn $C serve --db "$W/night.db" --listen 127.0.0.1:18180 "$@" > "$W/serve.log" 2>&1 &
   local S=$!
