@@ -120,6 +120,10 @@ pub struct MonitorArgs {
     also: Vec<String>,
     #[command(flatten)]
     quorum: MonitorQuorum,
+    /// Also be a witness: cosign each checkpoint verified with the witness kept in DIR
+    /// (`cifra witness init`), refusing (an alert) one that does not extend its last.
+    #[arg(long, value_name = "DIR")]
+    witness_key: Option<PathBuf>,
     /// POST each alert here (text/plain).
     #[arg(long, value_name = "URL")]
     alert: Option<String>,
@@ -148,6 +152,7 @@ pub fn monitor(args: &MonitorArgs) -> Result<ExitCode, CliError> {
         also: args.also.clone(),
         witnesses: args.quorum.witnesses.clone(),
         quorum: args.quorum.quorum,
+        witness: args.witness_key.clone(),
     };
     let interval = std::time::Duration::from_secs_f64(args.interval.max(0.1));
     let warn = |text: &str| eprintln!("cifra monitor: {text}");

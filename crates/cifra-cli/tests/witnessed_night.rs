@@ -239,8 +239,11 @@ fn two_witnesses_cosign_and_refuse_a_split_view_and_a_rewrite() {
         !ok && err.contains("cosigned by 2 of the 3 witnesses"),
         "{err}"
     );
-    // An observer's monitor keeps this checkpoint.
+    // An observer's monitor keeps this checkpoint, and is a witness too (--witness-key).
     let watch = dir.path().join("monitor");
+    let own = dir.path().join("mw").to_string_lossy().into_owned();
+    let (ok, _, err) = cifra(&["witness", "init", "--state", &own, "--name", "mw.test"]);
+    assert!(ok, "{err}");
     let witnessed = [
         "--witness",
         vk1.as_str(),
@@ -248,11 +251,20 @@ fn two_witnesses_cosign_and_refuse_a_split_view_and_a_rewrite() {
         vk2.as_str(),
         "--quorum",
         "2",
+        "--witness-key",
+        own.as_str(),
     ];
     let (ok, out, err) = monitor(&url, &key, &watch, &witnessed);
     assert!(ok, "{out}{err}");
     assert!(out.starts_with("checkpoint 3 · first checkpoint"), "{out}");
     assert!(out.contains("cosigned by w1.test, w2.test"), "{out}");
+    assert!(out.contains("cosigned as witness mw.test"), "{out}");
+    let kept = std::fs::read_to_string(watch.join("checkpoints/3.note")).unwrap();
+    assert_eq!(
+        kept.matches('\u{2014}').count(),
+        4,
+        "the log's line, w1, w2, mw: {kept}"
+    );
     drop(server);
 
     // A split view: the operator copies the database and serves the copy, with the same
@@ -273,7 +285,7 @@ fn two_witnesses_cosign_and_refuse_a_split_view_and_a_rewrite() {
     assert!(ok, "{out}{err}");
     let (ok, out, err) = monitor(&server.1, &key, &watch, &witnessed);
     assert!(
-        ok && out.starts_with("checkpoint 4 · extends 3"),
+        ok && out.starts_with("checkpoint 4 · extends 3") && out.contains("as witness mw.test"),
         "{out}{err}"
     );
     let split = serve(&db_b, &targets);
@@ -331,6 +343,14 @@ fn two_witnesses_cosign_and_refuse_a_split_view_and_a_rewrite() {
     // gone); the monitor, holding the checkpoint of 4, alerts, and POSTs the alert.
     let (ok, out, err) = cifra(&["verify", "--url", &rewritten.1, "--key", &key]);
     assert!(ok, "{out}{err}");
+    // A fresh monitor has no checkpoint of its own to hold against it, but its witness
+    // (which cosigned 4 entries of the original) refuses, and that is an alert.
+    let fresh = dir.path().join("fresh-monitor");
+    let (ok, _, err) = monitor(&rewritten.1, &key, &fresh, &["--witness-key", &own]);
+    assert!(
+        !ok && err.contains("this monitor's witness refuses"),
+        "{err}"
+    );
     let (sink, alerts) = alert_sink();
     let (ok, _, err) = monitor(&rewritten.1, &key, &watch, &["--alert", &sink]);
     assert!(!ok && err.contains("ALERT"), "{err}");

@@ -29,6 +29,10 @@ pub struct Monitor {
     pub witnesses: Vec<String>,
     /// How many of them must have cosigned each checkpoint.
     pub quorum: usize,
+    /// A witness's state directory (`cifra witness init`): the monitor is also a
+    /// witness, and cosigns each checkpoint it verified, with the same durable state
+    /// (never two roots for one size) as `cifra witness serve`.
+    pub witness: Option<PathBuf>,
 }
 
 /// The file holding the latest checkpoint kept.
@@ -81,6 +85,10 @@ impl Monitor {
                 other => other,
             })?;
         }
+        let (note, own) = match &self.witness {
+            Some(dir) => self.cosign(dir, &key, &note, checkpoint.size).await?,
+            None => (note, String::new()),
+        };
         let path = self
             .state
             .join("checkpoints")
@@ -99,9 +107,71 @@ impl Monitor {
             format!(" · {}", check_quorum(&note, &self.witnesses, self.quorum)?)
         };
         Ok(format!(
-            "checkpoint {} · {since} · entries, tiles, kept checkpoints and results verified{witnessed}{}",
+            "checkpoint {} · {since} · entries, tiles, kept checkpoints and results verified{witnessed}{own}{}",
             checkpoint.size,
             if self.also.is_empty() { String::new() } else { format!(" · {} other source(s) agree", self.also.len()) }
+        ))
+    }
+
+    /// Cosigns `note` (of `size` entries, verified) as the witness kept in `dir`, with
+    /// the server's consistency proof from the size the witness holds (which the witness
+    /// checks itself); returns the note with the cosignature and the summary's words. A
+    /// refusal is an alert: the log is not an extension of what this witness saw.
+    async fn cosign(
+        &self,
+        dir: &std::path::Path,
+        key: &str,
+        note: &str,
+        size: u64,
+    ) -> Result<(String, String), ClientError> {
+        use cifra_witness::{AddCheckpoint, Refusal, StateError};
+        let witness = cifra_witness::Witness::open(dir, &[key.to_owned()])
+            .map_err(|e| ClientError::Http(format!("--witness-key {}: {e}", dir.display())))?;
+        let mut old = 0;
+        for _ in 0..2 {
+            let proof = if old == 0 {
+                Vec::new()
+            } else {
+                let url = format!("{}/api/v1/log/consistency?from={old}&to={size}", self.url);
+                let bytes = online::fetch(&reqwest::Client::new(), &url).await?;
+                let view: cifra_night::api::ConsistencyView = serde_json::from_slice(&bytes)
+                    .map_err(|e| ClientError::Http(format!("{url}: {e}")))?;
+                view.path
+                    .iter()
+                    .map(|h| crate::verify::hash_of(h))
+                    .collect::<Result<_, _>>()?
+            };
+            let body = AddCheckpoint {
+                old_size: old,
+                proof,
+                checkpoint: note.to_owned(),
+            }
+            .to_body();
+            match witness.add_checkpoint(&body, cifra_witness::server::unix_now()) {
+                Ok(line) => {
+                    let cosigned = cifra_witness::append_signatures(note, &line)
+                        .map_err(|e| ClientError::Failed(e.to_string()))?;
+                    return Ok((
+                        cosigned,
+                        format!(" · cosigned as witness {}", witness.name()),
+                    ));
+                }
+                Err(StateError::Refused(Refusal::Conflict { latest })) if latest <= size => {
+                    old = latest
+                }
+                Err(StateError::Refused(refusal)) => return Err(ClientError::Failed(format!(
+                    "this monitor's witness refuses the checkpoint of {size} entries: {refusal}"
+                ))),
+                Err(e) => {
+                    return Err(ClientError::Http(format!(
+                        "--witness-key {}: {e}",
+                        dir.display()
+                    )))
+                }
+            }
+        }
+        Err(ClientError::Http(
+            "the witness's size moved while cosigning".into(),
         ))
     }
 

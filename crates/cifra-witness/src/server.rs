@@ -43,6 +43,11 @@ impl Witness {
         Ok(Witness::new(cosigner, logs, state))
     }
 
+    /// This witness's name.
+    pub fn name(&self) -> &str {
+        self.cosigner.name()
+    }
+
     /// This witness's verifier key.
     pub fn verifier_key(&self) -> String {
         self.cosigner.verifier_key()
