@@ -159,9 +159,11 @@ impl Monitor {
                 Err(StateError::Refused(Refusal::Conflict { latest })) if latest <= size => {
                     old = latest
                 }
-                Err(StateError::Refused(refusal)) => return Err(ClientError::Failed(format!(
+                Err(StateError::Refused(refusal)) => {
+                    return Err(ClientError::Failed(format!(
                     "this monitor's witness refuses the checkpoint of {size} entries: {refusal}"
-                ))),
+                )))
+                }
                 Err(e) => {
                     return Err(ClientError::Http(format!(
                         "--witness-key {}: {e}",
