@@ -683,14 +683,31 @@ class Night:
         body = self._get(path)  # raises NotImplementedError on a 404
         return pd.DataFrame(body)
 
-    def verify(self, key: Optional[str] = None, *, previous: Optional[str] = None, mesa: Optional[str] = None) -> List[str]:
+    def verify(
+        self,
+        key: Optional[str] = None,
+        *,
+        previous: Optional[str] = None,
+        mesa: Optional[str] = None,
+        witnesses: Sequence[str] = (),
+        quorum: int = 0,
+    ) -> List[str]:
         """Verifies the server's log as ``cifra verify --url`` does: the checkpoint's
         signature (with ``key``, the verifier key to trust, its text or a file; None: the
         server's own, which proves less), the tree, every kept checkpoint, the recount
         against the published results; ``previous``: an earlier signed checkpoint that
-        must be a prefix; ``mesa``: prove that mesa's latest acta included. Returns the
-        report's lines; raises :class:`VerifyError` when a check fails."""
-        return _cifra.verify(self.url, key=key, previous=previous, mesa=mesa)
+        must be a prefix; ``mesa``: prove that mesa's latest acta included;
+        ``witnesses`` (their verifier keys) and ``quorum``: accept the checkpoint only
+        with that many of their cosignatures, as ``--witness`` and ``--quorum`` do.
+        Returns the report's lines; raises :class:`VerifyError` when a check fails."""
+        return _cifra.verify(
+            self.url,
+            key=key,
+            previous=previous,
+            mesa=mesa,
+            witnesses=list(witnesses),
+            quorum=quorum,
+        )
 
     def __repr__(self) -> str:
         return f"<cifra.Night {self.url}>"

@@ -135,7 +135,13 @@ class Night:
     def seats(self, *args: Any, **kwargs: Any) -> pd.DataFrame: ...
     def projection(self, *args: Any, **kwargs: Any) -> pd.DataFrame: ...
     def verify(
-        self, key: Optional[str] = ..., *, previous: Optional[str] = ..., mesa: Optional[str] = ...
+        self,
+        key: Optional[str] = ...,
+        *,
+        previous: Optional[str] = ...,
+        mesa: Optional[str] = ...,
+        witnesses: Sequence[str] = ...,
+        quorum: int = ...,
     ) -> List[str]: ...
 
 def verify_log(

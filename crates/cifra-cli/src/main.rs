@@ -9,6 +9,7 @@ mod error;
 mod main_job;
 mod night;
 mod tally;
+mod witness;
 
 use cifra_report::systems;
 use clap::builder::TypedValueParser;
@@ -59,6 +60,10 @@ enum Command {
     Replay(night::ReplayArgs),
     /// Verify a server's transparency log (or a copy offline) and recompute its results.
     Verify(night::VerifyArgs),
+    /// Witness a log: cosign its checkpoints when they extend the last one seen.
+    Witness(witness::WitnessArgs),
+    /// Watch a server's log: every new checkpoint must extend the last one seen.
+    Monitor(witness::MonitorArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +88,8 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => return night_exit(night::serve(args)),
         Some(Command::Replay(args)) => return night_exit(night::replay(args)),
         Some(Command::Verify(args)) => return night_exit(night::verify(args)),
+        Some(Command::Witness(args)) => return night_exit(witness::run(args)),
+        Some(Command::Monitor(args)) => return night_exit(witness::monitor(args)),
     };
     match result {
         Ok((stdout, stderr_lines)) => {

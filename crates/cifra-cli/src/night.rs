@@ -121,6 +121,8 @@ pub struct ServeArgs {
     /// Default: the open-file limit (raised at start to its hard limit) less 128.
     #[arg(long, value_name = "N")]
     max_connections: Option<usize>,
+    #[command(flatten)]
+    witnesses: crate::witness::GatherArgs,
 }
 
 /// `cifra replay`.
@@ -204,6 +206,8 @@ pub struct VerifyArgs {
         help = served_system_help("Offline, with --mesas: the system that decides the outcome")
     )]
     system: Option<String>,
+    #[command(flatten)]
+    quorum: crate::witness::QuorumArgs,
 }
 
 /// The election of an offline verify: from --election FILE, or --mesas N --system ID;
@@ -390,7 +394,9 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
     let store: Arc<dyn Store> = Arc::from(cifra_store::open_with(db, &options)?);
     let limits = limits(args);
     runtime()?.block_on(async {
-        let server = bind(State::open(store)?, &args.listen).await?;
+        let state = State::open(store)?;
+        crate::witness::gather(&state, &args.witnesses)?;
+        let server = bind(state, &args.listen).await?;
         println!("{}", server.announcement());
         server.serve(limits, stop_signal()).await;
         Ok(ExitCode::SUCCESS)
@@ -546,6 +552,8 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
                 key,
                 previous,
                 mesa: args.mesa.clone(),
+                witnesses: args.quorum.witnesses.clone(),
+                quorum: args.quorum.quorum,
             };
             runtime()?.block_on(online::run(&online))
         }

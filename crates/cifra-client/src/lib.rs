@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod monitor;
 pub mod online;
 pub mod replay;
 pub mod verify;

@@ -4,7 +4,7 @@
 use crate::verify::{self, CheckedLog};
 use crate::ClientError;
 use cifra_log::{Checkpoint, TilePath};
-use cifra_night::api::{ElectionView, KeptCheckpoints, ProofView, Published};
+use cifra_night::api::{ConsistencyView, ElectionView, KeptCheckpoints, ProofView, Published};
 use cifra_report::live::LiveResults;
 
 /// What to verify.
@@ -18,10 +18,20 @@ pub struct Online {
     pub previous: Option<String>,
     /// Only prove this mesa's latest acta included.
     pub mesa: Option<String>,
+    /// Witnesses' verifier keys (`cosignature/v1`) whose cosignatures count.
+    pub witnesses: Vec<String>,
+    /// How many of `witnesses` must have cosigned the checkpoint.
+    pub quorum: usize,
 }
 
 /// Runs the verification; returns the report's lines, or the first failure.
 pub async fn run(online: &Online) -> Result<Vec<String>, ClientError> {
+    run_with_note(online).await.map(|(report, _)| report)
+}
+
+/// [`run`], returning also the checkpoint note that was verified (as served, with its
+/// cosignatures), for whoever keeps it (`cifra monitor`).
+pub async fn run_with_note(online: &Online) -> Result<(Vec<String>, String), ClientError> {
     let base = online.url.trim_end_matches('/').to_string();
     let client = reqwest::Client::new();
     let get = |path: String| {
@@ -54,11 +64,18 @@ pub async fn run(online: &Online) -> Result<Vec<String>, ClientError> {
         checkpoint.size,
         base64(&checkpoint.root)
     ));
+    if online.quorum > 0 || !online.witnesses.is_empty() {
+        report.push(verify::check_quorum(
+            &note,
+            &online.witnesses,
+            online.quorum,
+        )?);
+    }
     let lines = entries(&get, checkpoint.size).await?;
     let refs: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
     if let Some(mesa) = &online.mesa {
         prove_mesa(&get, &election, &checkpoint, &refs, mesa, &mut report).await?;
-        return Ok(report);
+        return Ok((report, note));
     }
     compare_tiles(&get, &refs).await?;
     report.push(format!(
@@ -84,10 +101,10 @@ pub async fn run(online: &Online) -> Result<Vec<String>, ClientError> {
     report.extend(crate::describe(&results, &recount));
     compare_published(&get, &results, checkpoint.size, &mut report).await?;
     report.push("verified".into());
-    Ok(report)
+    Ok((report, note))
 }
 
-async fn fetch(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, ClientError> {
+pub(crate) async fn fetch(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, ClientError> {
     let response = client
         .get(url)
         .send()
@@ -211,7 +228,7 @@ where
         "/api/v1/log/consistency?from={}&to={}",
         earlier.size, log.checkpoint.size
     );
-    let proof: ProofView = json(&get(path).await?)?;
+    let proof: ConsistencyView = json(&get(path).await?)?;
     let hashes = proof
         .path
         .iter()

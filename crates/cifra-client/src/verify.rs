@@ -100,6 +100,45 @@ pub fn verified_checkpoint(note: &str, key: &str) -> Result<Checkpoint, ClientEr
     Ok(checkpoint)
 }
 
+/// Checks that the checkpoint `note` carries valid `cosignature/v1` cosignatures by at
+/// least `quorum` of the `witnesses` (verifier keys, as `cifra witness init` prints
+/// them, or files holding them); returns the report's line naming who cosigned. A
+/// cosignature line by a known witness that does not verify fails the whole note.
+pub fn check_quorum(
+    note: &str,
+    witnesses: &[String],
+    quorum: usize,
+) -> Result<String, ClientError> {
+    let verifiers = witnesses
+        .iter()
+        .map(|w| {
+            let key = read_key(w).map_err(|e| ClientError::Failed(format!("--witness: {e}")))?;
+            cifra_witness::CosignatureVerifier::parse(&key)
+                .map_err(|e| ClientError::Failed(format!("--witness: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let names = cifra_witness::cosigned_by(note, &verifiers)
+        .map_err(|e| ClientError::Failed(format!("the checkpoint's cosignatures: {e}")))?;
+    let who = if names.is_empty() {
+        "nobody".to_owned()
+    } else {
+        names.join(", ")
+    };
+    if names.len() < quorum {
+        return Err(ClientError::Failed(format!(
+            "the checkpoint is cosigned by {} of the {} witnesses given ({who}); the quorum is {quorum}: \
+             it may be a view shown to you alone",
+            names.len(),
+            verifiers.len()
+        )));
+    }
+    Ok(format!(
+        "witnesses: cosigned by {who} ({} of {}, quorum {quorum}) · cosignatures verified",
+        names.len(),
+        verifiers.len()
+    ))
+}
+
 /// Checks that `previous` (an earlier signed checkpoint) is a prefix of `log`: its root
 /// is the root of the log's first entries.
 pub fn check_prefix(log: &CheckedLog, previous: &Checkpoint) -> Result<(), ClientError> {

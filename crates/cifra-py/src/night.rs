@@ -12,13 +12,15 @@ use pyo3::prelude::*;
 /// server's own); `previous`: an earlier signed checkpoint that must be a prefix; `mesa`:
 /// prove this mesa's latest acta included.
 #[pyfunction]
-#[pyo3(signature = (url, *, key=None, previous=None, mesa=None))]
+#[pyo3(signature = (url, *, key=None, previous=None, mesa=None, witnesses=Vec::new(), quorum=0))]
 pub(crate) fn verify(
     py: Python<'_>,
     url: String,
     key: Option<String>,
     previous: Option<String>,
     mesa: Option<String>,
+    witnesses: Vec<String>,
+    quorum: usize,
 ) -> PyResult<Vec<String>> {
     let key = key
         .map(|k| checks::read_key(&k))
@@ -29,6 +31,8 @@ pub(crate) fn verify(
         key,
         previous,
         mesa,
+        witnesses,
+        quorum,
     };
     let lines = interruptible(py, move || -> Result<_, Failure> {
         let runtime = tokio::runtime::Builder::new_multi_thread()

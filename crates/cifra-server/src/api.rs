@@ -73,6 +73,7 @@ pub fn routes(state: Arc<State>) -> Routes {
         .route("/api/v1/log/checkpoint", get(checkpoint))
         .route("/api/v1/log/checkpoints", get(checkpoints))
         .route("/log/checkpoint", get(checkpoint))
+        .route("/api/v1/witnesses", get(witnesses))
         .route("/log/tile/{*path}", get(tile))
         .with_state(Arc::clone(&state));
     let events = Router::new()
@@ -472,18 +473,42 @@ async fn entries(
 /// while the store cannot be reached for a new size.
 async fn checkpoint(Shared(state): AppState) -> Result<Response, ApiError> {
     // Off the async workers: a new size asks the store.
-    let (_, note) = tokio::task::spawn_blocking(move || state.checkpoint())
-        .await
-        .map_err(|e| ApiError::request(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-        .map_err(signing_failed)?;
+    let note =
+        tokio::task::spawn_blocking(move || state.checkpoint().map(|(_, n)| state.cosigned(&n)))
+            .await
+            .map_err(|e| ApiError::request(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+            .map_err(signing_failed)?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        note.to_string(),
+        note,
     )
         .into_response())
+}
+
+/// One witness as `GET /api/v1/witnesses` shows it.
+#[derive(Serialize)]
+struct WitnessView {
+    name: String,
+    key: String,
+    url: String,
+    last_size_cosigned: Option<u64>,
+    last_error: Option<String>,
+}
+
+/// `GET /api/v1/witnesses`: each witness the server asks for cosignatures, the last
+/// size it cosigned and the last error (an empty list when there are none).
+async fn witnesses(Shared(state): AppState) -> Json<Vec<WitnessView>> {
+    let views = state.witness_statuses().into_iter().map(|s| WitnessView {
+        name: s.name,
+        key: s.key,
+        url: s.url,
+        last_size_cosigned: s.last_size_cosigned,
+        last_error: s.last_error,
+    });
+    Json(views.collect())
 }
 
 /// The answer to a checkpoint that cannot be signed or read: the store away is

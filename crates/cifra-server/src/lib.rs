@@ -21,11 +21,13 @@ pub mod health;
 mod http;
 pub mod intake;
 pub mod live;
+mod witnesses;
 pub mod writer;
 
 pub use api::{routes, Routes};
 pub use cifra_night::election;
 pub use http::{serve, stop_signal, Limits, Listening};
+pub use witnesses::SIGN_EVERY;
 
 use cifra_log::NoteSigner;
 use cifra_store::{Store, StoreError};
@@ -97,6 +99,8 @@ pub struct State {
     /// The results and breakdown JSON of the latest size asked for (shared by every
     /// event stream).
     snapshot: Mutex<Option<Arc<events::Snapshot>>>,
+    /// The witnesses' cosignatures, when the server gathers them.
+    witnesses: std::sync::OnceLock<Arc<cifra_witness::gather::Gatherer>>,
 }
 
 impl State {
@@ -158,6 +162,7 @@ impl State {
             writes,
             checkpoint: Mutex::new(None),
             snapshot: Mutex::new(None),
+            witnesses: std::sync::OnceLock::new(),
         }))
     }
 

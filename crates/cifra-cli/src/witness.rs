@@ -1,0 +1,176 @@
+//! `cifra witness`: an independent party that cosigns the log's checkpoints (C2SP
+//! tlog-witness). The logic is in `cifra-witness`; here are its arguments.
+
+use crate::error::CliError;
+use cifra_server::stop_signal;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// `cifra witness`.
+#[derive(Args, Debug)]
+pub struct WitnessArgs {
+    #[command(subcommand)]
+    command: WitnessCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum WitnessCommand {
+    /// Create a witness: its state directory and Ed25519 key; prints its verifier key.
+    Init {
+        /// The witness's state directory (created).
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// Its name, e.g. a URL without scheme: witness.universidad.cl/2025.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+    /// Serve C2SP tlog-witness `POST /add-checkpoint` for the logs given.
+    Serve {
+        /// The state directory made by `cifra witness init`.
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// Where to listen (port 0: any free port, printed).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+        listen: String,
+        /// A log to witness: its verifier key, as `cifra init` prints it (repeatable).
+        #[arg(long = "log", value_name = "VKEY", required = true)]
+        logs: Vec<String>,
+    },
+}
+
+/// Runs `cifra witness …`.
+pub fn run(args: &WitnessArgs) -> Result<ExitCode, CliError> {
+    match &args.command {
+        WitnessCommand::Init { state, name } => {
+            let cosigner = cifra_witness::state::init(state, name)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            println!("{}", cosigner.verifier_key());
+            Ok(ExitCode::SUCCESS)
+        }
+        WitnessCommand::Serve {
+            state,
+            listen,
+            logs,
+        } => {
+            let announce = |key: &str, at| println!("witness {key} at http://{at}/");
+            let serve = cifra_witness::server::run(state, listen, logs, announce, stop_signal());
+            runtime()?.block_on(serve).map_err(CliError::Usage)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `cifra serve`'s witnesses.
+#[derive(Args, Debug)]
+pub struct GatherArgs {
+    /// A witness to ask for cosignatures of each new checkpoint, in the background:
+    /// its key as `cifra witness init` prints it, `@`, its URL (repeatable).
+    #[arg(long = "witness", value_name = "VKEY@URL")]
+    witnesses: Vec<String>,
+    /// Serve the latest checkpoint cosigned by K witnesses (until one is, the latest).
+    #[arg(long, value_name = "K", default_value_t = 0, requires = "witnesses")]
+    witness_quorum: usize,
+}
+
+/// Starts gathering cosignatures for `state` (on the current runtime).
+pub fn gather(state: &Arc<cifra_server::State>, args: &GatherArgs) -> Result<(), CliError> {
+    let quorum = args.witness_quorum;
+    let targets = cifra_witness::gather::parse_targets(&args.witnesses, quorum);
+    state.gather_cosignatures(targets.map_err(CliError::Usage)?, quorum);
+    Ok(())
+}
+
+/// `cifra verify`'s witnesses.
+#[derive(Args, Debug)]
+pub struct QuorumArgs {
+    /// A witness whose cosignature counts: its key as `cifra witness init` prints it,
+    /// or a file holding it (repeatable).
+    #[arg(long = "witness", value_name = "VKEY", requires = "url")]
+    pub witnesses: Vec<String>,
+    /// Accept the checkpoint only if K of the witnesses given cosigned it.
+    #[arg(long, value_name = "K", default_value_t = 0, requires = "witnesses")]
+    pub quorum: usize,
+}
+
+/// `cifra monitor`.
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Prints a line per checkpoint verified. Exit status: 1 at the first alert (a \
+                  rewrite, a split view, results that differ, no quorum), printed on stderr and \
+                  POSTed to --alert; 2 on bad arguments. A server that cannot be reached is a \
+                  warning, tried again at the next interval (with --once: exit status 2)."
+)]
+pub struct MonitorArgs {
+    /// The server.
+    #[arg(long, value_name = "URL")]
+    url: String,
+    /// Where the checkpoints seen are kept (created).
+    #[arg(long, value_name = "DIR")]
+    state: PathBuf,
+    /// The log's verifier key (default: the one kept, or the server's on first use).
+    #[arg(long, value_name = "VKEY")]
+    key: Option<String>,
+    /// Seconds between rounds.
+    #[arg(long, value_name = "S", default_value_t = 10.0)]
+    interval: f64,
+    /// Another source of the same log's checkpoint, which must be one history with it.
+    #[arg(long, value_name = "URL")]
+    also: Vec<String>,
+    #[command(flatten)]
+    quorum: MonitorQuorum,
+    /// Also be a witness: cosign each checkpoint verified with the witness kept in DIR
+    /// (`cifra witness init`), refusing (an alert) one that does not extend its last.
+    #[arg(long, value_name = "DIR")]
+    witness_key: Option<PathBuf>,
+    /// POST each alert here (text/plain).
+    #[arg(long, value_name = "URL")]
+    alert: Option<String>,
+    /// One round, then exit.
+    #[arg(long)]
+    once: bool,
+}
+
+/// `cifra monitor`'s witnesses (its own flags: `cifra verify`'s require --url).
+#[derive(Args, Debug)]
+struct MonitorQuorum {
+    /// A witness whose cosignature counts (repeatable).
+    #[arg(long = "witness", value_name = "VKEY")]
+    witnesses: Vec<String>,
+    /// Alert unless K of the witnesses cosigned each checkpoint.
+    #[arg(long, value_name = "K", default_value_t = 0, requires = "witnesses")]
+    quorum: usize,
+}
+
+/// Runs `cifra monitor`.
+pub fn monitor(args: &MonitorArgs) -> Result<ExitCode, CliError> {
+    let monitor = cifra_client::monitor::Monitor {
+        url: args.url.trim_end_matches('/').to_owned(),
+        key: args.key.clone(),
+        state: args.state.clone(),
+        also: args.also.clone(),
+        witnesses: args.quorum.witnesses.clone(),
+        quorum: args.quorum.quorum,
+        witness: args.witness_key.clone(),
+    };
+    let interval = std::time::Duration::from_secs_f64(args.interval.max(0.1));
+    let warn = |text: &str| eprintln!("cifra monitor: {text}");
+    let watch = monitor.watch(
+        interval,
+        args.once,
+        args.alert.as_deref(),
+        |l| println!("{l}"),
+        warn,
+    );
+    match runtime()?.block_on(watch)? {
+        cifra_client::monitor::Ended::Passed => Ok(ExitCode::SUCCESS),
+        cifra_client::monitor::Ended::Alert(_) => Ok(ExitCode::from(1)),
+    }
+}
+
+/// A multi-threaded runtime.
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Runtime::new()
+        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))
+}
