@@ -127,6 +127,13 @@ where
         .try_map(|name| name.parse::<T>().map_err(|e| e.to_string()))
 }
 
+/// The async runtime of a command that talks HTTP (serve, replay, verify, witness,
+/// monitor).
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Runtime::new()
+        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))
+}
+
 /// Logs (`tracing`: the server's requests, the writer's groups, the store's state) go
 /// to stderr, at `info` unless `RUST_LOG` says otherwise (e.g. `RUST_LOG=warn`, or
 /// `RUST_LOG=cifra_server=debug`).

@@ -4,6 +4,7 @@
 
 use crate::error::CliError;
 use crate::main_job;
+use crate::runtime;
 use cifra_client::{online, replay, verify};
 use cifra_night::{ElectionSpec, Mesa, SpecError};
 use cifra_results::{read_mesa_list, MesaList};
@@ -135,39 +136,13 @@ pub struct ServeArgs {
                   cannot be reached."
 )]
 pub struct ReplayArgs {
-    /// The server.
-    #[arg(long, value_name = "URL")]
-    url: String,
-    /// A submitter's token.
-    #[arg(long, value_name = "T")]
-    token: String,
+    #[command(flatten)]
+    replay: replay::Replay,
     /// Mesa results: CSV with a header, one row per mesa (may be gzipped).
     #[arg(long, value_name = "FILE")]
     mesas: String,
     #[command(flatten)]
     columns: MesaColumns,
-    /// Actas per second at most (default: as fast as the server takes them).
-    #[arg(long, value_name = "N")]
-    rate: Option<f64>,
-    /// Actas per request (1: one acta per request).
-    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50_000))]
-    batch: u32,
-    /// Requests in flight at once.
-    #[arg(long, value_name = "C", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    concurrency: u32,
-    /// At a 409 (a mesa already recorded with other counts): stop sending, or skip the
-    /// acta and go on (the others of its batch are sent again).
-    #[arg(long, value_enum, value_name = "WHAT", default_value_t = OnConflict::Stop)]
-    on_conflict: OnConflict,
-}
-
-/// What `cifra replay` does at a 409.
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-enum OnConflict {
-    /// Stop sending: the requests in flight are waited for and counted.
-    Stop,
-    /// Refuse that acta and go on; the conflicts are listed at the end.
-    Skip,
 }
 
 /// `cifra verify`.
@@ -268,13 +243,6 @@ fn read_mesas(
         source: Box::new(error.into()),
         hint,
     })
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))
 }
 
 fn path_text(path: &Path) -> String {
@@ -498,18 +466,8 @@ async fn demo_night(
 pub fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
     let mesas = read_mesas(&args.mesas, &args.columns, &args.columns.options, Some(&[]))?;
     let order: Vec<usize> = (0..mesas.mesas.len()).collect();
-    let replay = replay::Replay {
-        url: args.url.clone(),
-        token: args.token.clone(),
-        rate: args.rate,
-        batch: args.batch as usize,
-        concurrency: args.concurrency as usize,
-        on_conflict: match args.on_conflict {
-            OnConflict::Stop => replay::OnConflict::Stop,
-            OnConflict::Skip => replay::OnConflict::Skip,
-        },
-    };
-    let report = runtime()?.block_on(replay::run(&replay, &mesas, &order, &[], |_| {}))?;
+    let replay = &args.replay;
+    let report = runtime()?.block_on(replay::run(replay, &mesas, &order, &[], |_| {}))?;
     for line in cifra_client::describe_replay(&report) {
         println!("{line}");
     }

@@ -2,6 +2,7 @@
 //! tlog-witness). The logic is in `cifra-witness`; here are its arguments.
 
 use crate::error::CliError;
+use crate::runtime;
 use cifra_server::stop_signal;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -103,74 +104,17 @@ pub struct QuorumArgs {
                   warning, tried again at the next interval (with --once: exit status 2)."
 )]
 pub struct MonitorArgs {
-    /// The server.
-    #[arg(long, value_name = "URL")]
-    url: String,
-    /// Where the checkpoints seen are kept (created).
-    #[arg(long, value_name = "DIR")]
-    state: PathBuf,
-    /// The log's verifier key (default: the one kept, or the server's on first use).
-    #[arg(long, value_name = "VKEY")]
-    key: Option<String>,
-    /// Seconds between rounds.
-    #[arg(long, value_name = "S", default_value_t = 10.0)]
-    interval: f64,
-    /// Another source of the same log's checkpoint, which must be one history with it.
-    #[arg(long, value_name = "URL")]
-    also: Vec<String>,
     #[command(flatten)]
-    quorum: MonitorQuorum,
-    /// Also be a witness: cosign each checkpoint verified with the witness kept in DIR
-    /// (`cifra witness init`), refusing (an alert) one that does not extend its last.
-    #[arg(long, value_name = "DIR")]
-    witness_key: Option<PathBuf>,
-    /// POST each alert here (text/plain).
-    #[arg(long, value_name = "URL")]
-    alert: Option<String>,
-    /// One round, then exit.
-    #[arg(long)]
-    once: bool,
-}
-
-/// `cifra monitor`'s witnesses (its own flags: `cifra verify`'s require --url).
-#[derive(Args, Debug)]
-struct MonitorQuorum {
-    /// A witness whose cosignature counts (repeatable).
-    #[arg(long = "witness", value_name = "VKEY")]
-    witnesses: Vec<String>,
-    /// Alert unless K of the witnesses cosigned each checkpoint.
-    #[arg(long, value_name = "K", default_value_t = 0, requires = "witnesses")]
-    quorum: usize,
+    monitor: cifra_client::monitor::Monitor,
 }
 
 /// Runs `cifra monitor`.
 pub fn monitor(args: &MonitorArgs) -> Result<ExitCode, CliError> {
-    let monitor = cifra_client::monitor::Monitor {
-        url: args.url.trim_end_matches('/').to_owned(),
-        key: args.key.clone(),
-        state: args.state.clone(),
-        also: args.also.clone(),
-        witnesses: args.quorum.witnesses.clone(),
-        quorum: args.quorum.quorum,
-        witness: args.witness_key.clone(),
-    };
-    let interval = std::time::Duration::from_secs_f64(args.interval.max(0.1));
-    let warn = |text: &str| eprintln!("cifra monitor: {text}");
-    let watch = monitor.watch(
-        interval,
-        args.once,
-        args.alert.as_deref(),
-        |l| println!("{l}"),
-        warn,
-    );
+    let mut monitor = args.monitor.clone();
+    monitor.url = monitor.url.trim_end_matches('/').to_owned();
+    let watch = monitor.watch(|l| println!("{l}"), |w| eprintln!("cifra monitor: {w}"));
     match runtime()?.block_on(watch)? {
         cifra_client::monitor::Ended::Passed => Ok(ExitCode::SUCCESS),
         cifra_client::monitor::Ended::Alert(_) => Ok(ExitCode::from(1)),
     }
-}
-
-/// A multi-threaded runtime.
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Runtime::new()
-        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))
 }

@@ -13,26 +13,49 @@ use crate::verify::{check_quorum, verified_checkpoint};
 use crate::ClientError;
 use std::path::PathBuf;
 
-/// What to monitor.
+/// What to monitor, and how: `cifra monitor`'s settings (its flags, with the `cli`
+/// feature).
 #[derive(Debug, Clone, Default)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
 pub struct Monitor {
     /// The server.
+    #[cfg_attr(feature = "cli", arg(long, value_name = "URL"))]
     pub url: String,
-    /// The log's verifier key; `None`: the one kept in the state directory, or on the
-    /// first round the server's own (trusted on first use, kept, and said so).
+    /// The log's verifier key (default: the one kept, or the server's on first use,
+    /// trusted, kept and said so).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "VKEY"))]
     pub key: Option<String>,
-    /// Where the checkpoints seen and the key are kept.
+    /// Where the checkpoints seen and the key are kept (created).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "DIR"))]
     pub state: PathBuf,
-    /// Other sources of the same log's checkpoint (mirrors, another network path).
+    /// Another source of the same log's checkpoint (a mirror, another network path),
+    /// which must be one history with it (repeatable).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "URL"))]
     pub also: Vec<String>,
-    /// Witnesses' verifier keys.
+    /// A witness whose cosignature counts: its verifier key (repeatable).
+    #[cfg_attr(feature = "cli", arg(long = "witness", value_name = "VKEY"))]
     pub witnesses: Vec<String>,
-    /// How many of them must have cosigned each checkpoint.
+    /// Alert unless K of the witnesses cosigned each checkpoint.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "K", default_value_t = 0, requires = "witnesses")
+    )]
     pub quorum: usize,
-    /// A witness's state directory (`cifra witness init`): the monitor is also a
-    /// witness, and cosigns each checkpoint it verified, with the same durable state
-    /// (never two roots for one size) as `cifra witness serve`.
+    /// Also be a witness: cosign each checkpoint verified with the witness kept in DIR
+    /// (`cifra witness init`), with the same durable state (never two roots for one
+    /// size) as `cifra witness serve`, refusing (an alert) one that does not extend its
+    /// last.
+    #[cfg_attr(feature = "cli", arg(long = "witness-key", value_name = "DIR"))]
     pub witness: Option<PathBuf>,
+    /// Seconds between rounds.
+    #[cfg_attr(feature = "cli", arg(long, value_name = "S", default_value_t = 10.0))]
+    pub interval: f64,
+    /// POST each alert here (text/plain).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "URL"))]
+    pub alert: Option<String>,
+    /// One round, then exit.
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub once: bool,
 }
 
 /// The file holding the latest checkpoint kept.
@@ -212,34 +235,32 @@ pub enum Ended {
 }
 
 impl Monitor {
-    /// Runs rounds every `interval` (one if `once`), giving each summary line to `line`
-    /// and each warning (a server not reached, an alert not posted) to `warn`, until an
-    /// alert, which is given to `warn` too and POSTed to `alert`. With `once`, a server
-    /// not reached is an error.
+    /// Runs rounds every [`Monitor::interval`] seconds (one if [`Monitor::once`]),
+    /// giving each summary line to `line` and each warning (a server not reached, an
+    /// alert not posted) to `warn`, until an alert, which is given to `warn` too and
+    /// POSTed to [`Monitor::alert`]. With `once`, a server not reached is an error.
     pub async fn watch(
         &self,
-        interval: std::time::Duration,
-        once: bool,
-        alert: Option<&str>,
         line: impl Fn(&str),
         warn: impl Fn(&str),
     ) -> Result<Ended, ClientError> {
+        let interval = std::time::Duration::from_secs_f64(self.interval.max(0.1));
         loop {
             match self.round().await {
                 Ok(summary) => line(&summary),
                 Err(ClientError::Failed(why)) => {
                     warn(&format!("ALERT: {why}"));
-                    if let Some(url) = alert {
+                    if let Some(url) = &self.alert {
                         if let Err(e) = post_alert(url, &why).await {
                             warn(&format!("warning: {e}"));
                         }
                     }
                     return Ok(Ended::Alert(why));
                 }
-                Err(e) if once => return Err(e),
+                Err(e) if self.once => return Err(e),
                 Err(e) => warn(&format!("warning: {e}")),
             }
-            if once {
+            if self.once {
                 return Ok(Ended::Passed);
             }
             tokio::time::sleep(interval).await;

@@ -11,30 +11,43 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
-/// How to submit.
+/// How to submit: `cifra replay`'s settings (its flags, with the `cli` feature).
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
 pub struct Replay {
     /// The server, e.g. `http://127.0.0.1:8080`.
+    #[cfg_attr(feature = "cli", arg(long, value_name = "URL"))]
     pub url: String,
-    /// The submitter's token.
+    /// A submitter's token.
+    #[cfg_attr(feature = "cli", arg(long, value_name = "T"))]
     pub token: String,
-    /// Actas per second at most; `None`: as fast as the server takes them.
+    /// Actas per second at most (default: as fast as the server takes them).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "N"))]
     pub rate: Option<f64>,
     /// Actas per request (1: one acta per request, not an array).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "K", default_value_t = 1,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=50_000)))]
     pub batch: usize,
     /// Requests in flight at once.
+    #[cfg_attr(feature = "cli", arg(long, value_name = "C", default_value_t = 8,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000)))]
     pub concurrency: usize,
-    /// What a 409 (a mesa already recorded with other counts) does.
+    /// At a 409 (a mesa already recorded with other counts): stop sending, or skip the
+    /// acta and go on (the others of its batch are sent again).
+    #[cfg_attr(feature = "cli", arg(long, value_enum, value_name = "WHAT", default_value_t = OnConflict::Stop))]
     pub on_conflict: OnConflict,
 }
 
 /// What a replay does when the server answers 409: a mesa already has other counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum OnConflict {
-    /// Stop sending, as at any other refusal.
+    /// Stop sending, as at any other refusal: the requests in flight are waited for and
+    /// counted.
     #[default]
     Stop,
-    /// Go on: the conflicting acta is refused, the others of its batch are sent again.
+    /// Go on: the conflicting acta is refused, the others of its batch are sent again;
+    /// the conflicts are listed at the end.
     Skip,
 }
 
