@@ -10,7 +10,7 @@ use std::path::Path;
 
 use crate::error::CliError;
 use crate::named;
-use cifra_ei::{estimate_with_errors, Adjust, Bootstrap, Error, Method, Options};
+use cifra_ei::{estimate_with_errors, Bootstrap, Error, Options};
 use cifra_report::ei::{self as report, Labels, Territorial};
 use cifra_report::plot;
 use cifra_report::progress::Progress;
@@ -30,10 +30,8 @@ pub struct EiArgs {
     /// Option columns (votes per option in each mesa), comma-separated.
     #[arg(long, required = true, action = clap::ArgAction::Append)]
     pub options: Vec<String>,
-    /// E-step: mult (multinomial approximation, as fastei; fast), mvn_pdf (multivariate
-    /// normal approximation), or exact (enumeration; small mesas only).
-    #[arg(long, default_value = "mult", value_parser = named::<Method>(&["mult", "mvn_pdf", "exact"]))]
-    pub method: Method,
+    #[command(flatten)]
+    pub estimation: Options,
     /// Estimate each territory (value of this column) separately, in parallel.
     #[arg(long, value_name = "COLUMN")]
     pub by: Option<String>,
@@ -51,16 +49,6 @@ pub struct EiArgs {
     /// Also write a heatmap of the estimates (groups × options) to this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<std::path::PathBuf>,
-    /// Stop when the Frobenius norm of the change in the estimates is below this.
-    #[arg(long, default_value_t = 0.001)]
-    pub tolerance: f64,
-    /// Stop after this many EM iterations at most.
-    #[arg(long, default_value_t = 1000)]
-    pub max_iterations: usize,
-    /// What follows EM: project each mesa's posterior onto its votes (as fastei does by
-    /// default), or nothing.
-    #[arg(long, default_value = "project", value_parser = named::<Adjust>(&["project", "none"]))]
-    pub adjust: Adjust,
     /// Mesa-level CSV with a header line (plain or gzip); `-` reads stdin.
     #[arg(value_name = "FILE")]
     pub file: String,
@@ -77,13 +65,7 @@ pub struct EiOutput {
 
 /// Runs `cifra ei`.
 pub fn run(args: &EiArgs) -> Result<EiOutput, CliError> {
-    let options = Options {
-        method: args.method,
-        tolerance: args.tolerance,
-        max_iterations: args.max_iterations,
-        adjust: args.adjust,
-        ..Options::default()
-    };
+    let options = args.estimation.clone();
     check_args(args, &options)?;
     let name = display_name(&args.file);
     let file = open(&args.file)?;

@@ -5,7 +5,6 @@ use crate::error::CliError;
 use crate::runtime;
 use cifra_server::stop_signal;
 use clap::{Args, Subcommand};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -19,48 +18,26 @@ pub struct WitnessArgs {
 #[derive(Subcommand, Debug)]
 enum WitnessCommand {
     /// Create a witness: its state directory and Ed25519 key; prints its verifier key.
-    Init {
-        /// The witness's state directory (created).
-        #[arg(long, value_name = "DIR")]
-        state: PathBuf,
-        /// Its name, e.g. a URL without scheme: witness.universidad.cl/2025.
-        #[arg(long, value_name = "NAME")]
-        name: String,
-    },
+    Init(cifra_witness::state::Creating),
     /// Serve C2SP tlog-witness `POST /add-checkpoint` for the logs given.
-    Serve {
-        /// The state directory made by `cifra witness init`.
-        #[arg(long, value_name = "DIR")]
-        state: PathBuf,
-        /// Where to listen (port 0: any free port, printed).
-        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
-        listen: String,
-        /// A log to witness: its verifier key, as `cifra init` prints it (repeatable).
-        #[arg(long = "log", value_name = "VKEY", required = true)]
-        logs: Vec<String>,
-    },
+    Serve(cifra_witness::server::Serving),
 }
 
 /// Runs `cifra witness …`.
 pub fn run(args: &WitnessArgs) -> Result<ExitCode, CliError> {
     match &args.command {
-        WitnessCommand::Init { state, name } => {
-            let cosigner = cifra_witness::state::init(state, name)
+        WitnessCommand::Init(creating) => {
+            let cosigner = cifra_witness::state::init(&creating.state, &creating.name)
                 .map_err(|e| CliError::Usage(e.to_string()))?;
             println!("{}", cosigner.verifier_key());
-            Ok(ExitCode::SUCCESS)
         }
-        WitnessCommand::Serve {
-            state,
-            listen,
-            logs,
-        } => {
+        WitnessCommand::Serve(serving) => {
             let announce = |key: &str, at| println!("witness {key} at http://{at}/");
-            let serve = cifra_witness::server::run(state, listen, logs, announce, stop_signal());
+            let serve = serving.run(announce, stop_signal());
             runtime()?.block_on(serve).map_err(CliError::Usage)?;
-            Ok(ExitCode::SUCCESS)
         }
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `cifra serve`'s witnesses.

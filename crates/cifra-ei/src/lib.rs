@@ -196,19 +196,39 @@ impl FromStr for Adjust {
     }
 }
 
-/// Settings of one estimation.
+/// Settings of one estimation (with the `cli` feature, `cifra ei`'s flags for them).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
 pub struct Options {
-    /// The E-step.
+    /// The E-step: mult (multinomial approximation, as fastei; fast), mvn_pdf
+    /// (multivariate normal approximation), or exact (enumeration; small mesas only).
+    #[cfg_attr(feature = "cli", arg(long, default_value = "mult", value_parser = named::<Method>(&["mult", "mvn_pdf", "exact"])))]
     pub method: Method,
-    /// Stop when the Frobenius norm of the change in `p` is below this (fastei: 0.001).
+    /// Stop when the Frobenius norm of the change in the estimates is below this
+    /// (fastei: 0.001).
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 0.001))]
     pub tolerance: f64,
-    /// Stop after this many iterations at most (fastei: 1000).
+    /// Stop after this many EM iterations at most (fastei: 1000).
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 1000))]
     pub max_iterations: usize,
     /// `exact` refuses mesas with more than this many vote vectors Π_c (x_c + 1) to visit.
+    #[cfg_attr(feature = "cli", arg(skip = Options::default().exact_limit))]
     pub exact_limit: u64,
-    /// What follows EM (fastei: a projection onto each mesa's votes).
+    /// What follows EM: project each mesa's posterior onto its votes (as fastei does by
+    /// default), or nothing.
+    #[cfg_attr(feature = "cli", arg(long, default_value = "project", value_parser = named::<Adjust>(&["project", "none"])))]
     pub adjust: Adjust,
+}
+
+/// The value parser of a flag naming one of `names`: listed in the help and in errors,
+/// each parsed by the value's own `FromStr`.
+#[cfg(feature = "cli")]
+fn named<T>(names: &'static [&'static str]) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: FromStr<Err = Error> + Clone + Send + Sync + 'static,
+{
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(names).try_map(|name| name.parse::<T>())
 }
 
 impl Default for Options {

@@ -165,22 +165,45 @@ pub async fn serve(
         .await
 }
 
-/// Runs the witness kept in `dir` for the logs `log_keys` on `listen` until `shutdown`:
-/// `announce` is given its verifier key and the address bound (port 0: any free port).
-pub async fn run(
-    dir: &std::path::Path,
-    listen: &str,
-    log_keys: &[String],
-    announce: impl FnOnce(&str, std::net::SocketAddr),
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<(), String> {
-    let witness = Witness::open(dir, log_keys)?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("--listen {listen}: {e}"))?;
-    let address = listener.local_addr().map_err(|e| e.to_string())?;
-    announce(&witness.verifier_key(), address);
-    serve(listener, Arc::new(witness), shutdown)
-        .await
-        .map_err(|e| format!("serving: {e}"))
+/// A witness to serve: `cifra witness serve`'s settings (its flags, with the `cli`
+/// feature).
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
+pub struct Serving {
+    /// The state directory made by `cifra witness init`.
+    #[cfg_attr(feature = "cli", arg(long, value_name = "DIR"))]
+    pub state: std::path::PathBuf,
+    /// Where to listen (port 0: any free port, printed).
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")
+    )]
+    pub listen: String,
+    /// A log to witness: its verifier key, as `cifra init` prints it (repeatable).
+    #[cfg_attr(
+        feature = "cli",
+        arg(long = "log", value_name = "VKEY", required = true)
+    )]
+    pub logs: Vec<String>,
+}
+
+impl Serving {
+    /// Runs the witness until `shutdown`: `announce` is given its verifier key and the
+    /// address bound (port 0: any free port).
+    pub async fn run(
+        &self,
+        announce: impl FnOnce(&str, std::net::SocketAddr),
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), String> {
+        let witness = Witness::open(&self.state, &self.logs)?;
+        let listen = &self.listen;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("--listen {listen}: {e}"))?;
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        announce(&witness.verifier_key(), address);
+        serve(listener, Arc::new(witness), shutdown)
+            .await
+            .map_err(|e| format!("serving: {e}"))
+    }
 }

@@ -39,6 +39,19 @@ pub enum StateError {
     Db(#[from] rusqlite::Error),
 }
 
+/// A witness to create: `cifra witness init`'s settings (its flags, with the `cli`
+/// feature).
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
+pub struct Creating {
+    /// The witness's state directory (created).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "DIR"))]
+    pub state: PathBuf,
+    /// Its name, e.g. a URL without scheme: witness.universidad.cl/2025.
+    #[cfg_attr(feature = "cli", arg(long, value_name = "NAME"))]
+    pub name: String,
+}
+
 /// Creates a witness's state directory: a fresh key named `name` and an empty database.
 /// Refuses a directory that already holds a key (a witness's key is never replaced).
 pub fn init(dir: &Path, name: &str) -> Result<Cosigner, StateError> {
