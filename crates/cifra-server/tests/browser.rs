@@ -140,6 +140,8 @@ struct Page {
     status: String,
     /// The visible tags of the bars: option → tag.
     tags: Map<String, Value>,
+    /// How much of the count's progress bar is filled, as drawn (0 to 1).
+    progress: f64,
 }
 
 impl Page {
@@ -156,7 +158,9 @@ impl Page {
             for (const t of document.querySelectorAll('[data-option] .tag')) {
                 if (!t.hidden) tags[t.closest('[data-option]').getAttribute('data-option')] = t.textContent;
             }
-            return {counted: text('mesas-counted'), log_size: text('log-size'),
+            const bar = document.getElementById('progress');
+            const progress = bar.firstElementChild.getBoundingClientRect().width / bar.getBoundingClientRect().width;
+            return {counted: text('mesas-counted'), log_size: text('log-size'), progress: progress,
                     live: live ? live.getAttribute('data-state') : null, votes: votes,
                     outcome: text('outcome'), explanation: text('outcome-explanation'),
                     status: text('status'), tags: tags};
@@ -175,6 +179,7 @@ impl Page {
             explanation: string(&got["explanation"]).unwrap_or_default(),
             status: string(&got["status"]).unwrap_or_default(),
             tags: got["tags"].as_object().cloned().unwrap_or_default(),
+            progress: got["progress"].as_f64().unwrap_or(-1.0),
         }
     }
 
@@ -294,19 +299,25 @@ async fn the_dashboard_updates_live_without_a_reload() {
         .expect("ana's row");
     assert_eq!(ana["votes"], json!(total[0]), "{results}");
 
-    let page = wait_for(&browser, "2 mesas counted, log size 2, the new sums", |p| {
-        p.counted.as_deref() == Some("2")
-            && p.log_size.as_deref() == Some("2")
-            && p.shows_votes(total)
-    })
+    // The bar is drawn a third full (its width eases in over 0.6 s).
+    let page = wait_for(
+        &browser,
+        "2 mesas counted, log size 2, the new sums, a third of the bar",
+        |p| {
+            p.counted.as_deref() == Some("2")
+                && p.log_size.as_deref() == Some("2")
+                && p.shows_votes(total)
+                && (p.progress - 2.0 / 6.0).abs() < 0.01
+        },
+    )
     .await;
     assert!(page.says_leading("Ana", "33,3%"), "{page:?}");
 
     // Every mesa counted: now, and only now, the law's words.
     let rest: Vec<Value> = REST.iter().map(|(m, v)| acta(m, *v)).collect();
     s.expect(&Value::Array(rest), 201).await;
-    let page = wait_for(&browser, "6 mesas counted", |p| {
-        p.counted.as_deref() == Some("6")
+    let page = wait_for(&browser, "6 mesas counted, the bar full", |p| {
+        p.counted.as_deref() == Some("6") && (p.progress - 1.0).abs() < 0.01
     })
     .await;
     assert_eq!(page.outcome, "Gana Ana", "{page:?}");
