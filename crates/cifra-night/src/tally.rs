@@ -117,8 +117,10 @@ impl Tally {
     }
 
     /// Checks that `entry`, stored at `index`, follows the count: it says it is entry
-    /// `index`, the log's next; its mesa is known; its version is that mesa's next; it
-    /// counts exactly the election's options. Returns the mesa's position.
+    /// `index`, the log's next; its mesa is known; its version is that mesa's next, with
+    /// a correction's reason exactly when it is not the first (an acta changed without a
+    /// correction is refused by every recount); it counts exactly the election's options.
+    /// Returns the mesa's position.
     pub fn check(&self, election: &Election, index: u64, entry: &Entry) -> Result<u32, TallyError> {
         let fail = |reason: String| TallyError { index, reason };
         if entry.index != index || index != self.entries {
@@ -138,6 +140,22 @@ impl Tally {
                 "mesa {:?} version {}, expected {expected}",
                 entry.mesa, entry.version
             )));
+        }
+        // A later version is a correction, and says why; a first acta corrects nothing.
+        match (entry.version > 1, &entry.reason) {
+            (true, None) => {
+                return Err(fail(format!(
+                    "mesa {:?} version {} changes its acta without a correction's reason",
+                    entry.mesa, entry.version
+                )))
+            }
+            (false, Some(_)) => {
+                return Err(fail(format!(
+                    "mesa {:?}'s first acta carries a correction's reason",
+                    entry.mesa
+                )))
+            }
+            _ => {}
         }
         let options = &election.spec.options;
         if entry.votes.len() != options.len()

@@ -70,6 +70,13 @@ fn every_entry_must_follow_the_log() {
     assert!(reason(t.take(&e, 1, &entry(1, "9", 1, [1, 1, 1, 1]))).contains("unknown mesa"));
     assert!(reason(t.take(&e, 1, &entry(1, "1", 3, [1, 1, 1, 1]))).contains("expected 2"));
     assert!(reason(t.take(&e, 1, &entry(1, "2", 2, [1, 1, 1, 1]))).contains("expected 1"));
+    // An acta changed without a correction, and a first acta posing as one.
+    let mut unexplained = entry(1, "1", 2, [2, 1, 1, 1]);
+    unexplained.reason = None;
+    assert!(reason(t.take(&e, 1, &unexplained)).contains("without a correction's reason"));
+    let mut posing = entry(1, "2", 1, [1, 1, 1, 1]);
+    posing.reason = Some("recount".into());
+    assert!(reason(t.take(&e, 1, &posing)).contains("carries a correction's reason"));
     let mut missing = entry(1, "2", 1, [1, 1, 1, 1]);
     missing.votes.remove("null");
     assert!(reason(t.take(&e, 1, &missing)).contains("not the election's options"));
