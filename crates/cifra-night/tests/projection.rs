@@ -63,8 +63,17 @@ fn mathematical_calls_hold_against_every_completion_of_small_elections() {
     let mut gen = Gen(7);
     let (mut called, mut not_called) = (0, 0);
     for _ in 0..300 {
-        let mesas = 5;
-        let electors: Vec<u64> = (0..mesas).map(|_| 2 + gen.below(4)).collect();
+        // Counted mesas of 5 to 12 electors, the two uncounted of 1 to 4.
+        let mesas = 6;
+        let electors: Vec<u64> = (0..mesas)
+            .map(|m| {
+                if m < mesas - 2 {
+                    5 + gen.below(8)
+                } else {
+                    1 + gen.below(4)
+                }
+            })
+            .collect();
         let territory = vec![strings("R,C,L")];
         let design = Design::new(
             &options,

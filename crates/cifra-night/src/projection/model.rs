@@ -198,6 +198,10 @@ pub struct Count {
     leaf_n: Vec<u32>,
     /// Per polling place and option, counted votes.
     leaf_y: Vec<u64>,
+    /// Per polling place, the counted mesas' sums of squares: size², size × votes per
+    /// option, and votes × votes per pair of options (upper triangle), for the spread of
+    /// mesas inside their polling place.
+    leaf_moments: Vec<u64>,
     /// Per option, counted votes.
     votes: Vec<u64>,
     mesas: u64,
@@ -215,6 +219,7 @@ impl Count {
             leaf_x: vec![0; leaves],
             leaf_n: vec![0; leaves],
             leaf_y: vec![0; leaves * k],
+            leaf_moments: vec![0; leaves * moments(k)],
             votes: vec![0; k],
             mesas: 0,
             size: 0,
@@ -243,6 +248,32 @@ impl Count {
         }
         self.mesas += 1;
         self.size += design.size[m];
+        self.moments(design, m, votes, true);
+    }
+
+    /// Adds (or takes out) mesa `m`'s squares to its polling place's moments.
+    fn moments(&mut self, design: &Design, m: usize, votes: &[u64], add: bool) {
+        let k = self.options;
+        let at = design.leaf_of[m] as usize * moments(k);
+        let x = design.size[m];
+        let mut terms = Vec::with_capacity(moments(k));
+        terms.push(x * x);
+        terms.extend(votes.iter().take(k).map(|&v| x * v));
+        for i in 0..k {
+            for j in i..k {
+                terms.push(votes.get(i).copied().unwrap_or(0) * votes.get(j).copied().unwrap_or(0));
+            }
+        }
+        for (slot, t) in self.leaf_moments[at..at + terms.len()]
+            .iter_mut()
+            .zip(terms)
+        {
+            if add {
+                *slot += t;
+            } else {
+                *slot -= t;
+            }
+        }
     }
 
     /// Takes out mesa `m`'s votes (it was counted with exactly these: before a
@@ -257,6 +288,7 @@ impl Count {
         }
         self.mesas -= 1;
         self.size -= design.size[m];
+        self.moments(design, m, votes, false);
     }
 
     /// Option `j`'s counted votes.
@@ -360,18 +392,24 @@ impl<'a> Fit<'a> {
     }
 
     /// The predicted sum of `f` over the uncounted mesas: each polling place's uncounted
-    /// size times its rate, shrunk towards its comuna's, its region's and the nation's.
+    /// size times its rate: its polling place's counted rate shrunk towards its comuna's
+    /// (the comuna's, region's or nation's own ratio, the first with mesas counted).
     pub(crate) fn predict(&self, f: impl Fn(&[f64]) -> f64) -> f64 {
         let q = self.leaf_q(&f);
         let (comunas, regions, nation) = self.nodes(&q);
         let m = PRIOR_ELECTORS * self.prior_scale();
+        // Regions and comunas take their own ratio, or their parent's with nothing
+        // counted: shrinking them would bias the total (the nation's ratio is the big
+        // regions', and small places would be pulled towards it); polling places, small
+        // and correlated with their comuna, are shrunk.
+        let own = |n: &Node, parent: f64| if n.x > 0.0 { n.q / n.x } else { parent };
         let shrink = |n: &Node, parent: f64| (n.q + m * parent) / (n.x + m);
         let r_nation = nation.q / nation.x;
-        let r_region: Vec<f64> = regions.iter().map(|n| shrink(n, r_nation)).collect();
+        let r_region: Vec<f64> = regions.iter().map(|n| own(n, r_nation)).collect();
         let r_comuna: Vec<f64> = comunas
             .iter()
             .zip(&self.design.comuna_region)
-            .map(|(n, &r)| shrink(n, r_region[r as usize]))
+            .map(|(n, &r)| own(n, r_region[r as usize]))
             .collect();
         let mut total = 0.0;
         for (l, &c) in self.design.leaf_comuna.iter().enumerate() {
@@ -398,147 +436,256 @@ impl<'a> Fit<'a> {
         }
     }
 
-    /// The variance of the error of [`Fit::predict`] for `f`, as for ratio estimators:
-    /// inside a comuna with counted polling places, `phi * (U + U^2 / X)` with `phi` the
-    /// variance per unit of size of the counted places' residuals around the comuna's
-    /// ratio (pooled with the region's); comunas with nothing counted share their region's
-    /// ratio error and add the spread of comunas around it; regions with nothing counted
-    /// likewise around the nation. Infinite when too little is counted to say.
+    /// The variance of the error of [`Fit::predict`] for `f`, under a hierarchical model
+    /// of rates (votes of `f` per elector): a mesa's votes vary around its polling
+    /// place's rate with variance `sigma2 * electors`; polling places' rates around their
+    /// comuna's with variance `tau2`, comunas' around their region's with `psi_c`,
+    /// regions' around the nation's with `psi_r`. The components are estimated by moments
+    /// from the counted mesas (pooled per region, else over the nation); the error of a
+    /// polling place's prediction adds its mesas' noise, its own rate's error (its counted
+    /// mesas against the shrinkage) and, shared by every place predicted from it, the
+    /// error of its comuna's (region's, nation's) rate. Infinite when too little is
+    /// counted to say.
     pub(crate) fn variance(&self, f: impl Fn(&[f64]) -> f64) -> f64 {
         let d = self.design;
+        let k = d.options.len();
+        // f is linear: its coefficients are its values at the unit vectors.
+        let a: Vec<f64> = (0..k)
+            .map(|j| {
+                let mut e = vec![0.0; k];
+                e[j] = 1.0;
+                f(&e)
+            })
+            .collect();
         let q = self.leaf_q(&f);
         let (comunas, regions, nation) = self.nodes(&q);
-        // Within comunas: residuals of counted polling places around the comuna's ratio.
-        let mut ss_c = vec![0.0; comunas.len()];
+        let leaves = d.leaf_comuna.len();
+        let mm = moments(k);
+        // Within polling places: sum of squares of mesas around their place's ratio, and
+        // what it would be for unit variance per elector.
+        let mut within_r = vec![(0.0, 0.0); regions.len()];
+        for l in 0..leaves {
+            let (x, n) = (self.count.leaf_x[l] as f64, self.count.leaf_n[l]);
+            if n < 2 || x == 0.0 {
+                continue;
+            }
+            let mo = &self.count.leaf_moments[l * mm..(l + 1) * mm];
+            let xx = mo[0] as f64;
+            let xf: f64 = (0..k).map(|j| a[j] * mo[1 + j] as f64).sum();
+            let mut ff = 0.0;
+            let mut at = 1 + k;
+            for i in 0..k {
+                for j in i..k {
+                    let w = if i == j { 1.0 } else { 2.0 };
+                    ff += w * a[i] * a[j] * mo[at] as f64;
+                    at += 1;
+                }
+            }
+            let r = q[l] / x;
+            let ss = (ff - 2.0 * r * xf + r * r * xx).max(0.0);
+            let region = d.comuna_region[d.leaf_comuna[l] as usize] as usize;
+            within_r[region].0 += ss;
+            within_r[region].1 += x - xx / x;
+        }
+        let pooled = |parts: &[(f64, f64)], r: Option<usize>| -> Option<f64> {
+            let (ss, df) = match r {
+                Some(r) => parts[r],
+                None => parts.iter().fold((0.0, 0.0), |t, p| (t.0 + p.0, t.1 + p.1)),
+            };
+            (df > 0.0).then(|| ss / df)
+        };
+        let Some(sigma_n) = pooled(&within_r, None) else {
+            return f64::INFINITY;
+        };
+        let sigma: Vec<f64> = (0..regions.len())
+            .map(|r| pooled(&within_r, Some(r)).unwrap_or(sigma_n))
+            .collect();
+        // Between polling places inside comunas with two or more counted places.
+        let mut between_r = vec![(0.0, 0.0); regions.len()];
+        let mut ss_c = vec![(0.0, 0.0); comunas.len()]; // (sum of squares, sum of X_l^2)
         for (l, &c) in d.leaf_comuna.iter().enumerate() {
             let x = self.count.leaf_x[l] as f64;
             if x > 0.0 {
                 let node = &comunas[c as usize];
                 let e = q[l] - node.q / node.x * x;
-                ss_c[c as usize] += e * e;
+                ss_c[c as usize].0 += e * e;
+                ss_c[c as usize].1 += x * x;
             }
         }
-        let corrected = |ss: f64, n: u32| ss * f64::from(n) / f64::from(n - 1);
-        // Per region and nation, the pooled variance per unit of size within comunas.
-        let mut pool_r = vec![(0.0, 0.0); regions.len()];
-        let mut pool_n = (0.0, 0.0);
         for (c, node) in comunas.iter().enumerate() {
             if node.n >= 2 {
-                let ss = corrected(ss_c[c], node.n);
-                let p = &mut pool_r[d.comuna_region[c] as usize];
-                p.0 += ss;
-                p.1 += node.x;
-                pool_n.0 += ss;
-                pool_n.1 += node.x;
+                let r = d.comuna_region[c] as usize;
+                let factor = f64::from(node.n - 1) / f64::from(node.n);
+                let noise = sigma[r] * node.x * factor;
+                between_r[r].0 += ss_c[c].0 - noise;
+                between_r[r].1 += ss_c[c].1 * factor;
             }
         }
-        // Between comunas around their region's ratio (per unit of size squared), pooled
-        // over the nation for regions with fewer than two counted comunas.
-        let mut between_r = vec![(0.0, 0.0, 0.0); regions.len()];
-        let mut between_n = (0.0, 0.0);
+        let tau_n = pooled(&between_r, None).unwrap_or(0.0).max(0.0);
+        let tau: Vec<f64> = (0..regions.len())
+            .map(|r| match pooled(&between_r, Some(r)) {
+                // A region's own estimate, shrunk towards the nation's by its weight.
+                Some(t) => {
+                    let w = between_r[r].1 / (between_r[r].1 + 0.25 * pooled_weight(&between_r));
+                    (w * t + (1.0 - w) * tau_n).max(0.0)
+                }
+                None => tau_n,
+            })
+            .collect();
+        // Each comuna's rate error.
+        let v_c: Vec<f64> = comunas
+            .iter()
+            .enumerate()
+            .map(|(c, node)| {
+                let r = d.comuna_region[c] as usize;
+                if node.x > 0.0 {
+                    (sigma[r] * node.x + tau[r] * ss_c[c].1) / (node.x * node.x)
+                } else {
+                    f64::INFINITY
+                }
+            })
+            .collect();
+        // Between comunas around their region (per region with 2+ counted comunas).
+        let mut comunas_r = vec![(0.0, 0.0, 0.0); regions.len()]; // (ss, sum X_c^2, sum X_c^2 V_c)
         for (c, node) in comunas.iter().enumerate() {
-            let r = d.comuna_region[c] as usize;
-            between_r[r].2 += node.x * node.x;
-            if node.x > 0.0 && regions[r].n >= 2 {
+            if node.x > 0.0 {
+                let r = d.comuna_region[c] as usize;
                 let region = &regions[r];
                 let e = node.q - region.q / region.x * node.x;
-                let w = f64::from(region.n) / f64::from(region.n - 1);
-                between_r[r].0 += e * e * w;
-                between_r[r].1 += node.x * node.x;
-                between_n.0 += e * e * w;
-                between_n.1 += node.x * node.x;
+                comunas_r[r].0 += e * e;
+                comunas_r[r].1 += node.x * node.x;
+                comunas_r[r].2 += node.x * node.x * v_c[c];
             }
         }
-        let phi_n = if pool_n.1 > 0.0 {
-            pool_n.0 / pool_n.1
-        } else if between_n.1 > 0.0 {
-            // No comuna has two counted places: the spread between comunas stands in.
-            between_n.0 / between_n.1 * (nation.x / f64::from(nation.n.max(1)))
-        } else {
-            return f64::INFINITY;
-        };
-        let psi_n = if between_n.1 > 0.0 {
-            between_n.0 / between_n.1
-        } else {
-            f64::INFINITY
-        };
-        const NU: f64 = 2.0;
-        let mut var = 0.0;
-        // Regions' zero-comuna parts and comunas with counted places.
-        let mut zero_regions = (0.0, 0.0); // (U, sum of U_r^2)
+        let mut psi_parts = vec![(0.0, 0.0); regions.len()];
         for (r, region) in regions.iter().enumerate() {
-            if region.x == 0.0 {
-                if region.u > 0.0 {
-                    zero_regions.0 += region.u;
-                    zero_regions.1 += region.u * region.u;
+            if region.n >= 2 {
+                let factor = f64::from(region.n - 1) / f64::from(region.n);
+                psi_parts[r] = (
+                    comunas_r[r].0 - comunas_r[r].2 * factor,
+                    comunas_r[r].1 * factor,
+                );
+            }
+        }
+        let psi_n = pooled(&psi_parts, None).map(|p| p.max(0.0));
+        let psi: Vec<Option<f64>> = (0..regions.len())
+            .map(|r| {
+                if regions[r].n >= 3 {
+                    pooled(&psi_parts, Some(r)).map(|p| p.max(0.0))
+                } else {
+                    psi_n
                 }
+            })
+            .collect();
+        let m = PRIOR_ELECTORS * self.prior_scale();
+        let mut var = 0.0;
+        // Polling places in comunas with counted mesas.
+        let mut shared_c = vec![0.0; comunas.len()];
+        // Per region: uncounted size in comunas with nothing counted, their squares, and
+        // the squares of their polling places.
+        let mut zero_c = vec![(0.0, 0.0, 0.0); regions.len()];
+        for (l, &c) in d.leaf_comuna.iter().enumerate() {
+            let u = self.leaf_u[l];
+            if u == 0.0 {
                 continue;
             }
-            let phi_r = if pool_r[r].1 > 0.0 {
-                // Pooled with the nation's as if the nation added NU places' worth.
-                let n_eff = pool_r[r].1 / (nation.x / f64::from(nation.n.max(1)));
-                (pool_r[r].0 / pool_r[r].1 * n_eff + NU * phi_n) / (n_eff + NU)
+            let r = d.comuna_region[c as usize] as usize;
+            var += sigma[r] * u;
+            if comunas[c as usize].x > 0.0 {
+                let x = self.count.leaf_x[l] as f64;
+                let w = x / (x + m);
+                let own = if x > 0.0 { w * w * sigma[r] / x } else { 0.0 };
+                var += u * u * (own + (1.0 - w) * (1.0 - w) * tau[r]);
+                shared_c[c as usize] += u * (1.0 - w);
             } else {
-                phi_n
-            };
-            let psi_r = if between_r[r].1 > 0.0 && region.n >= 3 {
-                between_r[r].0 / between_r[r].1
-            } else {
-                psi_n
-            };
-            let (mut u0, mut u0_sq) = (0.0, 0.0);
-            for (c, node) in comunas.iter().enumerate() {
-                if d.comuna_region[c] as usize != r || node.u == 0.0 {
-                    continue;
-                }
-                if node.x > 0.0 {
-                    let phi_c = if node.n >= 2 {
-                        let own = corrected(ss_c[c], node.n) / node.x;
-                        (own * f64::from(node.n - 1) + NU * phi_r) / (f64::from(node.n - 1) + NU)
-                    } else {
-                        phi_r
-                    };
-                    var += phi_c * (node.u + node.u * node.u / node.x);
-                } else {
-                    u0 += node.u;
-                    u0_sq += node.u * node.u;
-                }
-            }
-            if u0 > 0.0 {
-                // The region's ratio from its counted comunas: their spread over X_r^2.
-                let v_r = psi_r * between_r[r].2 / (region.x * region.x);
-                var += times(v_r, u0 * u0) + times(psi_r, u0_sq) + phi_r * u0;
+                var += u * u * tau[r];
+                zero_c[r].2 += u * u;
             }
         }
-        if zero_regions.0 > 0.0 {
-            // Regions with nothing counted: the nation's ratio, the spread of regions
-            // around it and of comunas inside them.
-            let mut ss = 0.0;
-            let mut x_sq = 0.0;
-            for region in &regions {
-                if region.x > 0.0 {
-                    let e = region.q - nation.q / nation.x * region.x;
-                    ss += e * e;
-                    x_sq += region.x * region.x;
-                }
+        for (c, node) in comunas.iter().enumerate() {
+            if node.x > 0.0 {
+                var += shared_c[c] * shared_c[c] * v_c[c];
+            } else if node.u > 0.0 {
+                let r = d.comuna_region[c] as usize;
+                zero_c[r].0 += node.u;
+                zero_c[r].1 += node.u * node.u;
             }
+        }
+        // Comunas with nothing counted: their region's rate and the spread of comunas.
+        let mut v_r = vec![f64::INFINITY; regions.len()];
+        for (r, region) in regions.iter().enumerate() {
+            if region.x > 0.0 {
+                let Some(p) = psi[r] else {
+                    if zero_c[r].0 > 0.0 {
+                        return f64::INFINITY;
+                    }
+                    continue;
+                };
+                v_r[r] = (comunas_r[r].2 + p * comunas_r[r].1) / (region.x * region.x);
+                var += times(v_r[r], zero_c[r].0 * zero_c[r].0) + times(p, zero_c[r].1);
+            }
+        }
+        // Regions with nothing counted: the nation's rate and the spread of regions.
+        let zero_u: f64 = regions.iter().filter(|r| r.x == 0.0).map(|r| r.u).sum();
+        if zero_u > 0.0 {
+            let Some(psi_c) = psi_n else {
+                return f64::INFINITY;
+            };
             if nation.n < 2 {
                 return f64::INFINITY;
             }
-            let w = f64::from(nation.n) / f64::from(nation.n - 1);
-            let psi_regions = ss * w / x_sq;
-            let v_n = ss * w / (nation.x * nation.x);
-            let u_c_sq: f64 = comunas
+            let (mut ss, mut x2, mut x2v) = (0.0, 0.0, 0.0);
+            for (r, region) in regions.iter().enumerate() {
+                if region.x > 0.0 {
+                    let e = region.q - nation.q / nation.x * region.x;
+                    ss += e * e;
+                    x2 += region.x * region.x;
+                    x2v += region.x * region.x * v_r[r].min(f64::MAX);
+                }
+            }
+            let factor = f64::from(nation.n - 1) / f64::from(nation.n);
+            // The spread of regions' rates, each region weighing the same (small regions
+            // deviate most, and the weighted spread would be the largest region's alone).
+            let mut spread = 0.0;
+            for (r, region) in regions.iter().enumerate() {
+                if region.x > 0.0 {
+                    let e = region.q / region.x - nation.q / nation.x;
+                    spread += e * e - v_r[r].min(f64::MAX);
+                }
+            }
+            let psi_r = (spread / f64::from(nation.n - 1))
+                .max((ss - x2v * factor) / (x2 * factor))
+                .max(0.0);
+            let v_n = (x2v + psi_r * x2) / (nation.x * nation.x);
+            let u_r2: f64 = regions
                 .iter()
-                .zip(&d.comuna_region)
-                .filter(|(_, &r)| regions[r as usize].x == 0.0)
-                .map(|(n, _)| n.u * n.u)
+                .filter(|r| r.x == 0.0)
+                .map(|r| r.u * r.u)
                 .sum();
-            let u = zero_regions.0;
-            var += u * u * v_n + psi_regions * zero_regions.1 + times(psi_n, u_c_sq) + phi_n * u;
+            let u_c2: f64 = zero_c
+                .iter()
+                .zip(&regions)
+                .filter(|(_, r)| r.x == 0.0)
+                .map(|(z, _)| z.1)
+                .sum();
+            // Few counted regions estimate their spread poorly: the predictive t's
+            // variance, df / (df - 2) with df = counted regions - 1, widens it.
+            let df = f64::from(nation.n) - 1.0;
+            let t = if df > 2.0 { df / (df - 2.0) } else { 3.0 };
+            var += t * (v_n * zero_u * zero_u + psi_r * u_r2) + psi_c * u_c2;
         }
         var
     }
+}
+
+/// The weight of all regions' between-place sums of squares (for shrinking one region's).
+fn pooled_weight(parts: &[(f64, f64)]) -> f64 {
+    parts.iter().map(|p| p.1).sum::<f64>() / parts.len().max(1) as f64
+}
+
+/// The number of moments kept per polling place for `k` options.
+fn moments(k: usize) -> usize {
+    1 + k + k * (k + 1) / 2
 }
 
 /// `a * b`, 0 when `b` is 0 (an infinite variance times nothing uncounted adds nothing).
