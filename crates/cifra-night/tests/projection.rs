@@ -74,7 +74,7 @@ fn mathematical_calls_hold_against_every_completion_of_small_elections() {
                 }
             })
             .collect();
-        let territory = vec![strings("R,C,L")];
+        let territory = [strings("R,C,L")];
         let design = Design::new(
             &options,
             if gen.below(2) == 0 {
@@ -394,4 +394,53 @@ fn an_arrival_file_is_read_with_errors_that_name_the_line() {
         .unwrap_err()
         .to_string()
         .starts_with("n.csv: no column snapshot_time or snapshot_local_time"));
+}
+
+/// The target: a two-candidate race with a ten-point margin is called by
+/// projection before 20 % counted under `region-pace`, and never wrongly. The race is the
+/// 2021 first round's mesas regrouped: Kast, Sichel, Parisi and Artés against Boric,
+/// Provoste and Enríquez-Ominami (55.1 % to 44.9 % of valid votes).
+#[test]
+fn a_ten_point_two_candidate_race_is_called_before_a_fifth_is_counted() {
+    let (options, mesas) = shipped();
+    let idx = |name: &str| options.iter().position(|o| o == name).unwrap();
+    let right = [
+        "jose_antonio_kast",
+        "sebastian_sichel",
+        "franco_aldo_parisi",
+        "eduardo_artes",
+    ]
+    .map(idx);
+    let left = ["gabriel_boric", "yasna_provoste", "marco_enriquez_ominami"].map(idx);
+    let (blank, null) = (idx("blank"), idx("null"));
+    let two: Vec<ReplayMesa> = mesas
+        .into_iter()
+        .map(|(t, e, v)| {
+            let sum = |group: &[usize]| group.iter().map(|&j| v[j]).sum::<u64>();
+            (t, e, vec![sum(&right), sum(&left), v[blank], v[null]])
+        })
+        .collect();
+    let options = strings("right,left,blank,null");
+    let replay = Replay::new(&options, "cl-presidential", &two).unwrap();
+    assert_eq!(
+        replay.final_outcome(),
+        Some(&Outcome::Winner("right".into()))
+    );
+    let report = backtest::run(
+        &replay,
+        &backtest::Options {
+            order: Order::RegionPace,
+            runs: 50,
+            seed: 1,
+            level: 0.9,
+            contest: "two".into(),
+        },
+    )
+    .unwrap();
+    eprintln!("{}", backtest::text(&report));
+    assert_eq!(report.calls.made, 50);
+    assert_eq!(report.calls.wrong, 0);
+    assert!(report.checkpoints.iter().all(|c| c.wrong_calls == 0));
+    let median = report.calls.median_counted_at_call.unwrap();
+    assert!(median < 0.20, "median counted at call {median}");
 }

@@ -459,12 +459,11 @@ impl<'a> Fit<'a> {
             .collect();
         let q = self.leaf_q(&f);
         let (comunas, regions, nation) = self.nodes(&q);
-        let leaves = d.leaf_comuna.len();
         let mm = moments(k);
         // Within polling places: sum of squares of mesas around their place's ratio, and
         // what it would be for unit variance per elector.
         let mut within_r = vec![(0.0, 0.0); regions.len()];
-        for l in 0..leaves {
+        for (l, &q_l) in q.iter().enumerate() {
             let (x, n) = (self.count.leaf_x[l] as f64, self.count.leaf_n[l]);
             if n < 2 || x == 0.0 {
                 continue;
@@ -481,7 +480,7 @@ impl<'a> Fit<'a> {
                     at += 1;
                 }
             }
-            let r = q[l] / x;
+            let r = q_l / x;
             let ss = (ff - 2.0 * r * xf + r * r * xx).max(0.0);
             let region = d.comuna_region[d.leaf_comuna[l] as usize] as usize;
             within_r[region].0 += ss;
