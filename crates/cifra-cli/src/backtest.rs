@@ -2,7 +2,7 @@
 //! projection compared with the final result (logic in `cifra_night::backtest`).
 
 use crate::error::CliError;
-use cifra_night::backtest::{self, Arrival, Order, Replay};
+use cifra_night::backtest::{self, Order, Replay};
 
 /// Arguments of `cifra backtest`.
 #[derive(clap::Args, Debug)]
@@ -48,19 +48,16 @@ pub struct BacktestArgs {
 
 /// Runs the backtest and returns its report, as asked.
 pub fn run(args: &BacktestArgs) -> Result<String, CliError> {
+    let usage = |e: backtest::BacktestError| CliError::Usage(e.to_string());
     let bytes = cifra_results::read_source(&args.results)?;
     let name = cifra_results::display_name(&args.results);
     let options = match &args.options {
         Some(o) => o.clone(),
-        None => {
-            backtest::default_options(&bytes, &name).map_err(|e| CliError::Usage(e.to_string()))?
-        }
+        None => backtest::default_options(&bytes, &name).map_err(usage)?,
     };
     let list =
         cifra_results::read_mesa_list(&bytes, &name, &args.id, &options, Some(&args.territories))?;
-    let mesas: Vec<backtest::ReplayMesa> = list
-        .mesas
-        .into_iter()
+    let mesas: Vec<backtest::ReplayMesa> = (list.mesas.into_iter())
         .map(|m| {
             (
                 m.territory,
@@ -69,31 +66,19 @@ pub fn run(args: &BacktestArgs) -> Result<String, CliError> {
             )
         })
         .collect();
-    let usage = |e: backtest::BacktestError| CliError::Usage(e.to_string());
     let replay = Replay::new(&options, &args.system, &mesas).map_err(usage)?;
-    let order = match args.order.as_str() {
-        "random" => Order::Random,
-        "region-pace" => Order::RegionPace,
-        "large-first" => Order::LargeFirst,
-        "small-first" => Order::SmallFirst,
-        other => match other.strip_prefix("arrival:") {
-            Some(file) => {
-                let text = String::from_utf8_lossy(&cifra_results::read_source(file)?).into_owned();
-                Order::Arrival(Box::new(Arrival::parse(file, &text).map_err(usage)?))
-            }
-            None => {
-                return Err(CliError::Usage(format!(
-                "--order {other:?}: random, region-pace, large-first, small-first or arrival:FILE"
-            )))
-            }
-        },
+    let arrival = match args.order.strip_prefix("arrival:") {
+        Some(file) => Some((file, cifra_results::read_source(file)?)),
+        None => None,
     };
+    let order = Order::parse(&args.order, arrival.as_ref().map(|(f, b)| (*f, &b[..])));
+    let (runs, seed, level) = (args.runs, args.seed, args.level);
     let contest = format!("{} ({name})", args.system);
     let options = backtest::Options {
-        order,
-        runs: args.runs,
-        seed: args.seed,
-        level: args.level,
+        order: order.map_err(usage)?,
+        runs,
+        seed,
+        level,
         contest,
     };
     let report = backtest::run(&replay, &options).map_err(usage)?;

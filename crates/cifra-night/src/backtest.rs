@@ -65,6 +65,23 @@ pub enum Order {
 }
 
 impl Order {
+    /// The order named `arg` (`random`, `region-pace`, `large-first`, `small-first` or
+    /// `arrival:FILE`, with `arrival` the file's name and bytes).
+    pub fn parse(arg: &str, arrival: Option<(&str, &[u8])>) -> Result<Order, BacktestError> {
+        Ok(match (arg, arrival) {
+            ("random", _) => Order::Random,
+            ("region-pace", _) => Order::RegionPace,
+            ("large-first", _) => Order::LargeFirst,
+            ("small-first", _) => Order::SmallFirst,
+            (other, Some((file, bytes))) if other.starts_with("arrival:") => Order::Arrival(
+                Box::new(Arrival::parse(file, &String::from_utf8_lossy(bytes))?),
+            ),
+            (other, _) => return Err(BacktestError::Usage(format!(
+                "--order {other:?}: random, region-pace, large-first, small-first or arrival:FILE"
+            ))),
+        })
+    }
+
     /// The order's name, as the CLI takes it (`arrival:FILE` is `arrival`).
     pub fn name(&self) -> &'static str {
         match self {

@@ -325,6 +325,7 @@ fn ninety_percent_intervals_are_calibrated_on_simulated_elections() {
         }
     }
     let coverage = covered as f64 / pairs as f64;
+    eprintln!("coverage {coverage:.3} over {pairs} pairs; error {err:.3} vs naive {naive_err:.3}");
     assert!((0.80..=0.99).contains(&coverage), "coverage {coverage}");
     assert!(
         err < naive_err,
