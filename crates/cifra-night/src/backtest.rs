@@ -76,9 +76,11 @@ impl Order {
             (other, Some((file, bytes))) if other.starts_with("arrival:") => Order::Arrival(
                 Box::new(Arrival::parse(file, &String::from_utf8_lossy(bytes))?),
             ),
-            (other, _) => return Err(BacktestError::Usage(format!(
+            (other, _) => {
+                return Err(BacktestError::Usage(format!(
                 "--order {other:?}: random, region-pace, large-first, small-first or arrival:FILE"
-            ))),
+            )))
+            }
         })
     }
 

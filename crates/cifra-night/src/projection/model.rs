@@ -255,23 +255,26 @@ impl Count {
     fn moments(&mut self, design: &Design, m: usize, votes: &[u64], add: bool) {
         let k = self.options;
         let at = design.leaf_of[m] as usize * moments(k);
+        let slots = &mut self.leaf_moments[at..at + moments(k)];
         let x = design.size[m];
-        let mut terms = Vec::with_capacity(moments(k));
-        terms.push(x * x);
-        terms.extend(votes.iter().take(k).map(|&v| x * v));
-        for i in 0..k {
-            for j in i..k {
-                terms.push(votes.get(i).copied().unwrap_or(0) * votes.get(j).copied().unwrap_or(0));
-            }
-        }
-        for (slot, t) in self.leaf_moments[at..at + terms.len()]
-            .iter_mut()
-            .zip(terms)
-        {
+        let v = |i: usize| votes.get(i).copied().unwrap_or(0);
+        let put = |slot: &mut u64, t: u64| {
             if add {
                 *slot += t;
             } else {
                 *slot -= t;
+            }
+        };
+        put(&mut slots[0], x * x);
+        for j in 0..k {
+            put(&mut slots[1 + j], x * v(j));
+        }
+        let mut at = 1 + k;
+        for i in 0..k {
+            let vi = v(i);
+            for j in i..k {
+                put(&mut slots[at], vi * v(j));
+                at += 1;
             }
         }
     }
