@@ -308,3 +308,73 @@ mod tests {
         );
     }
 }
+
+/// A call as recorded: the first made, with the log size and mesas counted when it was
+/// made; never withdrawn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallRecord {
+    /// The outcome called.
+    pub outcome: Outcome,
+    /// How.
+    pub by: CallBy,
+    /// The log's size when it was made.
+    pub at_log_size: u64,
+    /// Mesas counted when it was made.
+    pub at_mesas_counted: u64,
+}
+
+/// The projection's state during the night: the design, the count kept per acta, and the
+/// call once made.
+///
+/// Calls are checked when the count crosses a whole percent of the mesas (and at the
+/// last mesa), so the call is a function of the log prefix: replaying the log at start
+/// (or in a verifier) finds the same call at the same log size.
+#[derive(Debug, Clone)]
+pub struct Tracker {
+    /// The election's design.
+    pub design: Design,
+    /// The counted mesas' sums.
+    pub count: Count,
+    /// The call, once made.
+    pub call: Option<CallRecord>,
+}
+
+impl Tracker {
+    /// Nothing counted for `election` yet.
+    pub fn new(election: &crate::Election) -> Result<Tracker, DesignError> {
+        let design = Design::from_election(election)?;
+        let count = Count::new(&design);
+        Ok(Tracker {
+            design,
+            count,
+            call: None,
+        })
+    }
+
+    /// Mesa `mesa`'s acta `votes` replaces `old` (its previous version, if any); the log
+    /// now has `log_size` entries.
+    pub fn apply(&mut self, mesa: usize, old: Option<&[u64]>, votes: &[u64], log_size: u64) {
+        let before = self.percent();
+        if let Some(old) = old {
+            self.count.remove(&self.design, mesa, old);
+        }
+        self.count.add(&self.design, mesa, votes);
+        let total = self.design.mesas() as u64;
+        let crossed = self.percent() > before || self.count.mesas_counted() == total;
+        if self.call.is_none() && crossed {
+            if let Some(c) = call::call(&self.design, &self.count) {
+                self.call = Some(CallRecord {
+                    outcome: c.outcome,
+                    by: c.by,
+                    at_log_size: log_size,
+                    at_mesas_counted: self.count.mesas_counted(),
+                });
+            }
+        }
+    }
+
+    /// The whole percent of mesas counted.
+    fn percent(&self) -> u64 {
+        self.count.mesas_counted() * 100 / (self.design.mesas().max(1) as u64)
+    }
+}

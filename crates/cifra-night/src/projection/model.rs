@@ -450,6 +450,10 @@ impl<'a> Fit<'a> {
     /// error of its comuna's (region's, nation's) rate. Infinite when too little is
     /// counted to say.
     pub(crate) fn variance(&self, f: impl Fn(&[f64]) -> f64) -> f64 {
+        // Nothing left to predict: no error, whatever could be estimated.
+        if self.leaf_u.iter().all(|&u| u == 0.0) {
+            return 0.0;
+        }
         let d = self.design;
         let k = d.options.len();
         // f is linear: its coefficients are its values at the unit vectors.
