@@ -77,8 +77,9 @@ pub struct OptionProjection {
     pub votes: f64,
     /// The votes' interval's lower end (never below the votes counted).
     pub votes_low: f64,
-    /// The votes' interval's upper end (never above what the electors allow).
-    pub votes_high: f64,
+    /// The votes' interval's upper end (never above what the electors allow); `None`
+    /// when nothing bounds it (too little counted, and electors unknown).
+    pub votes_high: Option<f64>,
 }
 
 /// The projection of a contest of one office.
@@ -236,7 +237,7 @@ pub fn project(design: &Design, count: &Count, level: f64) -> Result<Projection,
             high: (share + z * sd_share).clamp(0.0, 1.0),
             votes: totals[j],
             votes_low: (totals[j] - z * sd_votes).max(counted),
-            votes_high: (totals[j] + z * sd_votes).min(max_votes),
+            votes_high: Some((totals[j] + z * sd_votes).min(max_votes)).filter(|v| v.is_finite()),
         });
     }
     let sd_all = fit.variance(|y| y.iter().sum()).sqrt();
@@ -271,8 +272,12 @@ pub fn project(design: &Design, count: &Count, level: f64) -> Result<Projection,
         turnout,
         options,
         method: format!(
-            "hierarchical ratio estimator (polling place > comuna > region > nation, prior {PRIOR_ELECTORS} {}), normal intervals from cluster residuals; docs/projection.md",
-            if design.knows_electors { "electors" } else { "mesas" }
+            "hierarchical ratio estimator (polling place > comuna > region > nation; places shrunk to their comuna with a prior of {}), normal intervals from a hierarchical variance model; docs/projection.md",
+            if design.knows_electors {
+                format!("{PRIOR_ELECTORS} electors")
+            } else {
+                format!("{:.1} mesas", PRIOR_ELECTORS / 300.0)
+            }
         ),
     })
 }

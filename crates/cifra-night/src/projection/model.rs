@@ -500,9 +500,9 @@ impl<'a> Fit<'a> {
             };
             (df > 0.0).then(|| ss / df)
         };
-        let Some(sigma_n) = pooled(&within_r, None) else {
-            return f64::INFINITY;
-        };
+        // No polling place with two counted mesas (early in the night, or each mesa its
+        // own place): the spread between places inside comunas takes the mesas' noise in.
+        let sigma_n = pooled(&within_r, None).unwrap_or(0.0);
         let sigma: Vec<f64> = (0..regions.len())
             .map(|r| pooled(&within_r, Some(r)).unwrap_or(sigma_n))
             .collect();
