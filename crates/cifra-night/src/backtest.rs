@@ -214,8 +214,13 @@ impl Replay {
                     })
                     .collect()
             }
+            // A millisecond of jitter: mesas counted at the same snapshot (a comuna
+            // already partly counted at the first) arrive in random order, not the file's.
             Order::Arrival(arrival) => (0..n)
-                .map(|m| (arrival.time(&self.comuna[m], rng.uniform()), m))
+                .map(|m| {
+                    let t = arrival.time(&self.comuna[m], rng.uniform());
+                    (t + rng.uniform() * 1e-3, m)
+                })
                 .collect(),
         };
         keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
