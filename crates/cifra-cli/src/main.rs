@@ -4,6 +4,7 @@
 //! that read (`cifra-results`), decide (`cifra-core`), estimate (`cifra-ei`) and render
 //! (`cifra-report`).
 
+mod backtest;
 mod ei;
 mod error;
 mod main_job;
@@ -64,6 +65,8 @@ enum Command {
     Witness(witness::WitnessArgs),
     /// Watch a server's log: every new checkpoint must extend the last one seen.
     Monitor(witness::MonitorArgs),
+    /// Replay a past election's mesas in many orders: the projection against the result.
+    Backtest(backtest::BacktestArgs),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +84,9 @@ fn main() -> ExitCode {
             let warnings = o.warnings.into_iter().map(|w| format!("warning: {w}"));
             (vec![o.stdout.into_bytes()], warnings.collect())
         }),
+        Some(Command::Backtest(args)) => {
+            backtest::run(args).map(|o| (vec![o.into_bytes()], vec![]))
+        }
         Some(Command::Systems) => Ok((vec![systems::list().into_bytes()], Vec::new())),
         // Election night's commands print as they go and choose their exit code.
         Some(Command::Init(args)) => return night_exit(night::init(args)),

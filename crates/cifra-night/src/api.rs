@@ -216,3 +216,32 @@ pub struct KeptCheckpoint {
     /// The signed note, as `GET /api/v1/log/checkpoint` served it.
     pub note: String,
 }
+
+/// `GET /api/v1/projection`: the contest's projected final result at the log's size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectionView {
+    /// The contest (today the election's name: one contest per election).
+    pub contest: String,
+    /// The district (always `null`: districts come with seat contests).
+    pub district: Option<String>,
+    /// The log size the projection is computed at.
+    pub log_size: u64,
+    /// Mesas counted.
+    pub mesas_counted: u64,
+    /// Mesas of the election.
+    pub mesas_total: u64,
+    /// The intervals' level.
+    pub level: f64,
+    /// The fraction of the final votes already counted.
+    pub expected_counted: crate::projection::Interval,
+    /// Turnout, where every mesa's electors are known.
+    pub turnout: Option<crate::projection::Interval>,
+    /// Each candidate's projected share and votes with intervals.
+    pub options: Vec<crate::projection::OptionProjection>,
+    /// Seats per list (always `null`: seat contests are not projected yet).
+    pub seats: Option<Vec<serde_json::Value>>,
+    /// The call, once made (never withdrawn).
+    pub call: Option<crate::projection::CallRecord>,
+    /// How it was computed.
+    pub method: String,
+}

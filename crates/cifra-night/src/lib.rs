@@ -7,6 +7,10 @@
 //!   acta, the sums of the nation and every territory, the checks every entry must pass),
 //!   one implementation for the server and the verifier ([`tally::recount`]), and the
 //!   results those sums decide ([`tally::results`]);
+//! - [`projection`]: the final result estimated from a partial count, with intervals,
+//!   and the calls (by mathematics, by projection);
+//! - [`backtest`]: a past election replayed in many arrival orders, the projection
+//!   compared with the final result;
 //! - [`api`]: every request and response body of the `cifra serve` API, used by the
 //!   server that writes them and by the clients that read them.
 //!
@@ -17,7 +21,9 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod backtest;
 pub mod election;
+pub mod projection;
 mod scope;
 pub mod spec;
 pub mod tally;

@@ -60,6 +60,7 @@ pub fn routes(state: Arc<State>) -> Routes {
         .route("/", get(dashboard))
         .route("/api/v1/results", get(results))
         .route("/api/v1/results/breakdown", get(breakdown))
+        .route("/api/v1/projection", get(projection))
         .route("/api/v1/election", get(election))
         .route("/api/v1/health", get(health))
         .route("/api/v1/key", get(key))
@@ -307,6 +308,65 @@ async fn results(
             stale: state.stale(),
         },
     ))
+}
+
+/// `GET /api/v1/projection[?contest=C][&level=L]`: the projected final result and the
+/// call, if made (`docs/projection.md`). No districts nor territories yet: 400.
+async fn projection(
+    Shared(state): AppState,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let election = &state.election;
+    let bad = |m: String| ApiError::request(StatusCode::BAD_REQUEST, m);
+    let mut level = cifra_night::projection::DEFAULT_LEVEL;
+    for (key, value) in &query {
+        match key.as_str() {
+            "level" => {
+                level = value
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|l| cifra_night::projection::check_level(l).ok())
+                    .ok_or_else(|| bad(format!("level {value:?} is not one of 0.5, 0.8, 0.9, 0.95, 0.99")))?;
+            }
+            "contest" if *value == election.spec.name => {}
+            "contest" => {
+                return Err(ApiError::request(
+                    StatusCode::NOT_FOUND,
+                    format!("no contest {value:?} (the contest is {:?})", election.spec.name),
+                ))
+            }
+            other => {
+                return Err(bad(format!(
+                    "{other:?}: projections are of the whole contest (contest, level), not of districts or territories yet"
+                )))
+            }
+        }
+    }
+    let (tracker, size) = {
+        let live = state.live.read().unwrap_or_else(|e| e.into_inner());
+        let tracker = live.projection.clone().ok_or_else(|| {
+            ApiError::request(StatusCode::CONFLICT, "this election cannot be projected")
+        })?;
+        (tracker, live.size())
+    };
+    // Computed outside the lock: the intake never waits for a reader's projection.
+    let p = cifra_night::projection::project(&tracker.design, &tracker.count, level)
+        .map_err(|e| ApiError::request(StatusCode::CONFLICT, e.to_string()))?;
+    Ok(Json(cifra_night::api::ProjectionView {
+        contest: election.spec.name.clone(),
+        district: None,
+        log_size: size,
+        mesas_counted: p.mesas_counted,
+        mesas_total: p.mesas_total,
+        level: p.level,
+        expected_counted: p.expected_counted,
+        turnout: p.turnout,
+        options: p.options,
+        seats: None,
+        call: tracker.call,
+        method: p.method,
+    })
+    .into_response())
 }
 
 /// The position of territory column `name`, or a 404 naming the columns there are.

@@ -1,6 +1,6 @@
 //! What changes during the night: the count ([`Tally`]: each mesa's latest acta and the
 //! totals of the nation and of every territory, updated per acta) and the log (its lines
-//! and Merkle tree).
+//! and Merkle tree), and the projection's count and call ([`Tracker`]).
 //!
 //! Invariant: the totals are the sums of the latest acta of every counted mesa, and the
 //! log holds every acta version ever recorded, in order; [`Live::apply`] keeps both.
@@ -8,6 +8,7 @@
 use crate::election::Election;
 use crate::ServerError;
 use cifra_log::{Entry, Tree};
+use cifra_night::projection::Tracker;
 use cifra_night::Tally;
 
 pub use cifra_night::tally::results;
@@ -21,6 +22,9 @@ pub struct Live {
     pub lines: Vec<String>,
     /// The log's Merkle tree over `lines`.
     pub tree: Tree,
+    /// The projection's count and call, kept per acta (`None` if the election cannot be
+    /// projected).
+    pub projection: Option<Tracker>,
 }
 
 impl Live {
@@ -30,13 +34,20 @@ impl Live {
             tally: Tally::new(election),
             lines: Vec::new(),
             tree: Tree::new(),
+            projection: Tracker::new(election).ok(),
         }
     }
 
     /// Records one acta version whose entry is `entry` (already durable), as mesa `mesa`'s
     /// latest.
     pub fn apply(&mut self, election: &Election, mesa: u32, entry: &Entry, line: String) {
+        let m = mesa as usize;
+        let old = self.tally.current[m].as_ref().map(|c| c.votes.clone());
         self.tally.apply(election, mesa, entry);
+        if let (Some(tracker), Some(now)) = (&mut self.projection, &self.tally.current[m]) {
+            let size = self.lines.len() as u64 + 1;
+            tracker.apply(m, old.as_deref(), &now.votes, size);
+        }
         self.tree.push(cifra_log::leaf_hash(line.as_bytes()));
         self.lines.push(line);
     }

@@ -983,6 +983,93 @@ async fn options_without_votes_are_in_name_order(backend: Backend) {
     assert_eq!(option_names(&s.results("").await), ["boric", "kast"]);
 }
 
+on_both!(the_projection_estimates_the_result_and_records_the_call_once);
+async fn the_projection_estimates_the_result_and_records_the_call_once(backend: Backend) {
+    let s = Server::start(backend).await;
+    let (status, body) = s.json("/api/v1/projection").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    s.expect(
+        &json!([
+            acta("N1", N1),
+            acta("N2", N2),
+            acta("N3", N3),
+            acta("C1", C1)
+        ]),
+        201,
+    )
+    .await;
+    let p = s.ok("/api/v1/projection").await;
+    let keys: Vec<&str> = p.as_object().unwrap().keys().map(String::as_str).collect();
+    for key in [
+        "contest",
+        "district",
+        "log_size",
+        "mesas_counted",
+        "mesas_total",
+        "level",
+        "expected_counted",
+        "turnout",
+        "options",
+        "seats",
+        "call",
+        "method",
+    ] {
+        assert!(keys.contains(&key), "{key} missing: {p}");
+    }
+    assert_eq!(p["contest"], NAME);
+    assert_eq!(p["district"], Value::Null);
+    assert_eq!(p["seats"], Value::Null);
+    assert_eq!(
+        (p["log_size"].as_u64(), p["mesas_counted"].as_u64()),
+        (Some(4), Some(4))
+    );
+    assert_eq!(p["mesas_total"], 6);
+    assert_eq!(p["level"], 0.9);
+    // 4 of 6 mesas, 110 electors uncounted: ana (115 of 265 valid) has no majority
+    // whatever they do, and each mesa is its own place: no spread to project a call from.
+    assert_eq!(p["call"], Value::Null);
+    let options = p["options"].as_array().unwrap();
+    let names: Vec<&str> = options
+        .iter()
+        .map(|o| o["option"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ana", "beto", "carla"]);
+    let shares: f64 = options.iter().map(|o| o["share"].as_f64().unwrap()).sum();
+    assert!((shares - 1.0).abs() < 1e-9, "{shares}");
+    for (o, counted) in options.iter().zip([115.0, 100.0, 50.0]) {
+        let f = |k: &str| o[k].as_f64().unwrap();
+        assert!(f("low") <= f("share") && f("share") <= f("high"), "{o}");
+        assert!(f("votes_low") >= counted && f("votes") >= counted, "{o}");
+    }
+    assert!(p["turnout"]["estimate"].as_f64().unwrap() > 0.0);
+    let counted = p["expected_counted"]["estimate"].as_f64().unwrap();
+    assert!(counted > 0.5 && counted < 1.0, "{counted}");
+    assert_eq!(s.ok("/api/v1/projection?level=0.95").await["level"], 0.95);
+    for query in ["?level=0.7", "?level=x", "?region=NORTE", "?district=1"] {
+        let (status, body) = s.json(&format!("/api/v1/projection{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_error(&body, None, None, None);
+    }
+    let (status, _) = s.json("/api/v1/projection?contest=other").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // S1: ana 175 of 335 valid, 10 electors left: a majority whatever they do.
+    s.expect(&acta("S1", S1), 201).await;
+    let call = json!({"outcome": {"winner": "ana"}, "by": "mathematics", "at_log_size": 5, "at_mesas_counted": 5});
+    assert_eq!(s.ok("/api/v1/projection").await["call"], call);
+    // The last mesa: the call stays as it was made.
+    s.expect(&acta("C2", C2), 201).await;
+    let done = s.ok("/api/v1/projection").await;
+    assert_eq!(done["call"], call);
+    assert_eq!(done["mesas_counted"], 6);
+    let ana = &done["options"][0];
+    assert!(
+        (ana["share"].as_f64().unwrap() - 180.0 / 344.0).abs() < 1e-12,
+        "{ana}"
+    );
+    assert_eq!(ana["low"], ana["high"]);
+}
+
 on_both!(results_refuse_unknown_territories_and_two_at_once);
 async fn results_refuse_unknown_territories_and_two_at_once(backend: Backend) {
     let s = Server::start(backend).await;
