@@ -6,12 +6,11 @@ use crate::error::CliError;
 use crate::main_job;
 use crate::runtime;
 use cifra_client::{online, replay, verify};
-use cifra_night::{ElectionSpec, Mesa, SpecError};
+use cifra_night::{ElectionSpec, SpecError};
 use cifra_results::{read_mesa_list, MesaList};
 use cifra_server::{auth, stop_signal, Listening, State};
 use cifra_store::{Scope, Store};
 use clap::Args;
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -156,20 +155,20 @@ pub struct VerifyArgs {
     key: Option<String>,
     /// An earlier signed checkpoint (a file) that today's log must extend.
     #[arg(long, value_name = "CHECKPOINT")]
-    previous: Option<PathBuf>,
+    previous: Option<String>,
     /// With --url: prove this mesa's latest acta is in the log and print its counts.
     #[arg(long, value_name = "ID", requires = "url")]
     mesa: Option<String>,
     /// Offline: the log's entries (NDJSON, as /api/v1/log/entries serves them).
     #[arg(long, value_name = "FILE", requires_all = ["checkpoint", "key"])]
-    entries: Option<PathBuf>,
+    entries: Option<String>,
     /// Offline: the signed checkpoint (a file).
     #[arg(long, value_name = "FILE", requires = "entries")]
-    checkpoint: Option<PathBuf>,
+    checkpoint: Option<String>,
     /// Offline: the election, as `GET /api/v1/election` answers (saved beside the
     /// entries): its system, options and number of mesas.
     #[arg(long, value_name = "FILE", requires = "entries", conflicts_with_all = ["mesas", "system"])]
-    election: Option<PathBuf>,
+    election: Option<String>,
     /// Offline, without --election: the election's number of mesas (with --system).
     #[arg(long, value_name = "N", requires_all = ["entries", "system"])]
     mesas: Option<u64>,
@@ -191,8 +190,8 @@ pub struct VerifyArgs {
 fn offline_election(args: &VerifyArgs) -> Result<verify::OfflineElection, CliError> {
     let usage = |e: String| CliError::Usage(e);
     match (&args.election, args.mesas, &args.system) {
-        (Some(file), _, _) => verify::OfflineElection::from_saved(read_text(file)?.as_bytes())
-            .map_err(|e| usage(format!("--election {}: {e}", path_text(file)))),
+        (Some(file), _, _) => verify::OfflineElection::from_saved(&cifra_results::read_source(file)?)
+            .map_err(|e| usage(format!("--election {file}: {e}"))),
         (None, Some(mesas), Some(system)) => verify::OfflineElection::from_count(mesas, system)
             .map_err(|e| usage(format!("--system: {e}"))),
         _ => Err(usage(
@@ -245,10 +244,6 @@ fn read_mesas(
     })
 }
 
-fn path_text(path: &Path) -> String {
-    path.display().to_string()
-}
-
 /// `cifra init`: creates the election, its key and an admin token.
 pub fn init(args: &InitArgs) -> Result<ExitCode, CliError> {
     let mesas = read_mesas(&args.mesas, &args.columns, &[], args.territories.as_deref())?;
@@ -258,21 +253,12 @@ pub fn init(args: &InitArgs) -> Result<ExitCode, CliError> {
         .unwrap_or_else(|| cifra_store::default_name(&args.db));
     let (store, token) = create(&args.db, &name, &args.system, &args.columns.options, &mesas)?;
     let spec = store.election()?;
-    let signer = cifra_log::NoteSigner::new(&spec.name, spec.signing_key)
+    let key = spec
+        .verifier_key()
         .map_err(|e| CliError::Usage(e.to_string()))?;
-    println!(
-        "created {} ({} mesas, system {}, options {}; territories: {})",
-        cifra_store::without_password(&args.db),
-        spec.mesas.len(),
-        spec.system,
-        spec.options.join(","),
-        if spec.territory_columns.is_empty() {
-            "none".to_string()
-        } else {
-            spec.territory_columns.join(",")
-        }
-    );
-    println!("key: {}", signer.verifier_key());
+    let db = cifra_store::without_password(&args.db);
+    println!("created {db} ({})", spec.summary());
+    println!("key: {key}");
     println!("token: {token}");
     Ok(ExitCode::SUCCESS)
 }
@@ -285,20 +271,8 @@ fn create(
     options: &[String],
     mesas: &MesaList,
 ) -> Result<(Box<dyn Store>, String), CliError> {
-    let list = mesas.mesas.iter().map(|m| Mesa {
-        id: m.id.clone(),
-        territory: m.territory.clone(),
-        electors: m.electors,
-    });
-    let spec = ElectionSpec::new(
-        name,
-        system,
-        options,
-        mesas.id_columns.clone(),
-        mesas.territory_columns.clone(),
-        list.collect(),
-    )
-    .map_err(|e| CliError::Usage(spec_message(&e, name, system)))?;
+    let spec = ElectionSpec::from_mesa_list(name, system, options, mesas)
+        .map_err(|e| CliError::Usage(spec_message(&e, name, system)))?;
     let store = cifra_store::create(db, &spec)?;
     let token = auth::issue(&*store, Scope::National)?;
     Ok((store, token))
@@ -489,20 +463,14 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::from(u8::from(!report.refused.is_empty())))
 }
 
-fn read_text(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|source| {
-        cifra_results::ReadError::Io {
-            file: path_text(path),
-            source,
-        }
-        .into()
-    })
-}
-
 /// `cifra verify`: exit 0 when everything checks, 1 when a check fails (said why).
 pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
     let key = args.key.as_deref().map(verify::read_key).transpose()?;
-    let previous = args.previous.as_deref().map(read_text).transpose()?;
+    let previous = args
+        .previous
+        .as_deref()
+        .map(cifra_results::read_text)
+        .transpose()?;
     let outcome = match (&args.url, &args.entries, &args.checkpoint) {
         (Some(url), _, _) => {
             let online = online::Online {
@@ -518,7 +486,7 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
         (None, Some(entries), Some(checkpoint)) => {
             let key = key.ok_or_else(|| CliError::Usage("--key VKEY is needed offline".into()))?;
             let election = offline_election(args)?;
-            let read = |p: &Path| cifra_results::read_source(&path_text(p));
+            let read = cifra_results::read_source;
             let (entries, note) = (read(entries)?, read(checkpoint)?);
             verify::offline(&election, &entries, &note, &key, previous.as_deref())
         }

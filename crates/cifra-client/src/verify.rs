@@ -23,12 +23,7 @@ pub fn read_key(given: &str) -> Result<String, cifra_results::ReadError> {
     if given.contains('+') && !std::path::Path::new(given).exists() {
         return Ok(given.trim().to_string());
     }
-    std::fs::read_to_string(given)
-        .map(|k| k.trim().to_string())
-        .map_err(|source| cifra_results::ReadError::Io {
-            file: given.into(),
-            source,
-        })
+    cifra_results::read_text(given).map(|k| k.trim().to_string())
 }
 
 /// A log checked against its signed checkpoint.

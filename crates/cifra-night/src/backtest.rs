@@ -37,6 +37,9 @@ pub enum BacktestError {
     /// Nothing to replay.
     #[error("{0}")]
     Usage(String),
+    /// The mesa file cannot be read.
+    #[error(transparent)]
+    Mesas(#[from] cifra_results::ReadError),
 }
 
 /// A night's per-comuna progress: per comuna, the fraction of its mesas counted at each
@@ -343,6 +346,107 @@ fn parse_time(text: &str) -> Option<f64> {
     let m: f64 = parts.next()?.parse().ok()?;
     let s: f64 = parts.next()?.trim_end_matches('Z').parse().ok()?;
     Some(day * 86_400.0 + h * 3600.0 + m * 60.0 + s)
+}
+
+/// A backtest as `cifra backtest` asks for it (its flags, with the `cli` feature): the
+/// past election's mesa file, how to read it, and the replays.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
+pub struct Backtest {
+    /// The past election's mesas: CSV (or .csv.gz), one row per mesa, with `electors`.
+    #[cfg_attr(feature = "cli", arg(long, value_name = "FILE"))]
+    pub results: String,
+    /// The system that decides the outcome.
+    #[cfg_attr(feature = "cli", arg(long, default_value = "cl-presidential"))]
+    pub system: String,
+    /// The columns that identify a mesa.
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            value_delimiter = ',',
+            default_value = "circ_electoral,local,mesa"
+        )
+    )]
+    pub id: Vec<String>,
+    /// Territory columns, broadest first: region, comuna, polling place.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_delimiter = ',', default_value = "region,comuna,local")
+    )]
+    pub territories: Vec<String>,
+    /// The option columns (default: every column right of `electors`/`voters`).
+    #[cfg_attr(feature = "cli", arg(long, value_delimiter = ','))]
+    pub options: Option<Vec<String>>,
+    /// random | region-pace | large-first | small-first | arrival:FILE.
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub order: String,
+    /// Number of arrival orders replayed.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 100))]
+    pub runs: u32,
+    /// Seed of the first run (run i uses seed + i).
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 1))]
+    pub seed: u64,
+    /// Level of the intervals: 0.5, 0.8, 0.9, 0.95 or 0.99.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 0.9))]
+    pub level: f64,
+    /// text or json.
+    #[cfg_attr(feature = "cli", arg(long, default_value = "text", value_parser = ["text", "json"]))]
+    pub format: String,
+    /// Also write coverage and error against the share counted as an SVG chart.
+    #[cfg_attr(feature = "cli", arg(long, value_name = "FILE.svg"))]
+    pub plot: Option<String>,
+}
+
+impl Backtest {
+    /// The file an `arrival:FILE` order names, which the caller reads.
+    pub fn arrival_file(&self) -> Option<&str> {
+        self.order.strip_prefix("arrival:")
+    }
+
+    /// Runs the backtest on the mesa file's `bytes` (and, for `arrival:FILE`, that
+    /// file's `arrival` bytes).
+    pub fn run(&self, bytes: &[u8], arrival: Option<&[u8]>) -> Result<Report, BacktestError> {
+        let name = cifra_results::display_name(&self.results);
+        let options = match &self.options {
+            Some(o) => o.clone(),
+            None => default_options(bytes, &name)?,
+        };
+        let list = cifra_results::read_mesa_list(
+            bytes,
+            &name,
+            &self.id,
+            &options,
+            Some(&self.territories),
+        )?;
+        let mesas: Vec<ReplayMesa> = (list.mesas.into_iter())
+            .map(|m| {
+                (
+                    m.territory,
+                    m.electors,
+                    m.votes.into_iter().map(u64::from).collect(),
+                )
+            })
+            .collect();
+        let replay = Replay::new(&options, &self.system, &mesas)?;
+        let arrival = self.arrival_file().zip(arrival);
+        let settings = Options {
+            order: Order::parse(&self.order, arrival)?,
+            runs: self.runs,
+            seed: self.seed,
+            level: self.level,
+            contest: format!("{} ({name})", self.system),
+        };
+        run(&replay, &settings)
+    }
+
+    /// `report` in the format asked: [`text`] or [`json`].
+    pub fn render(&self, report: &Report) -> String {
+        match self.format.as_str() {
+            "json" => json(report),
+            _ => text(report),
+        }
+    }
 }
 
 /// What a backtest is asked.

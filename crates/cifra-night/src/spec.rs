@@ -107,6 +107,43 @@ impl ElectionSpec {
             signing_key,
         })
     }
+
+    /// [`ElectionSpec::new`] for the mesas of a mesa file as `cifra-results` reads it (its
+    /// id and territory columns, each mesa's id, territory and electors).
+    pub fn from_mesa_list(
+        name: &str,
+        system: &str,
+        options: &[String],
+        list: &cifra_results::MesaList,
+    ) -> Result<ElectionSpec, SpecError> {
+        let mesas = list.mesas.iter().map(|m| Mesa {
+            id: m.id.clone(),
+            territory: m.territory.clone(),
+            electors: m.electors,
+        });
+        let (ids, territories) = (list.id_columns.clone(), list.territory_columns.clone());
+        ElectionSpec::new(name, system, options, ids, territories, mesas.collect())
+    }
+
+    /// What the election holds, in one line: its mesas, system, options and territory
+    /// columns.
+    pub fn summary(&self) -> String {
+        let territories = match self.territory_columns.is_empty() {
+            true => "none".to_string(),
+            false => self.territory_columns.join(","),
+        };
+        format!(
+            "{} mesas, system {}, options {}; territories: {territories}",
+            self.mesas.len(),
+            self.system,
+            self.options.join(",")
+        )
+    }
+
+    /// The verifier key of the election's log, to publish: what checks its checkpoints.
+    pub fn verifier_key(&self) -> Result<String, cifra_log::NoteError> {
+        Ok(cifra_log::NoteSigner::new(&self.name, self.signing_key)?.verifier_key())
+    }
 }
 
 /// The territory columns and every mesa's territory without the columns that are options.

@@ -25,5 +25,5 @@ pub use mesas::{
     read_mesa_list, read_mesas, unique_id_columns, Dataset, MesaList, MesaRow, Territory,
 };
 pub use seats::{read_seats_file, Seats, SeatsRefused};
-pub use source::{display_name, open, read_source, Source};
+pub use source::{display_name, open, read_source, read_text, Source};
 pub use totals::Totals;

@@ -32,6 +32,18 @@ pub fn read_source(path: &str) -> Result<Source, ReadError> {
     Ok(Source::Read(bytes))
 }
 
+/// The whole of a file (or of standard input for `-`, decompressed if gzipped, as
+/// [`read_source`] reads it) as text; a file that is not UTF-8 is refused, naming it.
+pub fn read_text(path: &str) -> Result<String, ReadError> {
+    let bytes = read_source(path)?.to_vec();
+    String::from_utf8(bytes).map_err(|_| {
+        ReadError::Input(crate::InputError::file(
+            &display_name(path),
+            "not UTF-8 text",
+        ))
+    })
+}
+
 /// The first two bytes of every gzip stream.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
@@ -100,4 +112,35 @@ pub fn open(path: &str) -> Result<Box<dyn Read + Send>, ReadError> {
     } else {
         Box::new(buffered)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn read_text_decompresses_and_refuses_what_is_not_utf8_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let gz = dir.path().join("note.gz");
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all("origen ñuñoa\n".as_bytes()).unwrap();
+        std::fs::write(&gz, encoder.finish().unwrap()).unwrap();
+        assert_eq!(read_text(gz.to_str().unwrap()).unwrap(), "origen ñuñoa\n");
+
+        let latin1 = dir.path().join("latin1.txt");
+        std::fs::write(&latin1, b"\xf1u\xf1oa").unwrap();
+        let path = latin1.to_str().unwrap();
+        let message = read_text(path).unwrap_err().to_string();
+        assert!(
+            message.contains(path) && message.contains("not UTF-8"),
+            "{message}"
+        );
+
+        let missing = dir.path().join("missing");
+        let message = read_text(missing.to_str().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("missing"), "{message}");
+    }
 }
