@@ -673,10 +673,23 @@ class Night:
         ``cifra serve`` does not have yet (it serves single-office elections)."""
         return self._missing("/api/v1/seats")
 
-    def projection(self, *args: Any, **kwargs: Any):
-        """A projection of the final result: needs the server's ``GET
-        /api/v1/projection``, which ``cifra serve`` does not have yet."""
-        return self._missing("/api/v1/projection")
+    def projection(self, contest: Optional[str] = None, *, level: Optional[float] = None):
+        """The projection of the final result (``GET /api/v1/projection``), one row per
+        option: option, share, low, high (the interval at ``level``), votes, votes_low,
+        votes_high; the rest (contest, log_size, mesas_counted, mesas_total, level,
+        expected_counted, turnout, call, method) is in the DataFrame's ``.attrs``.
+        ``level``: 0.5, 0.8, 0.9 (the server's default), 0.95 or 0.99."""
+        pd = _pandas()
+        params = {}
+        if contest is not None:
+            params["contest"] = contest
+        if level is not None:
+            params["level"] = str(level)
+        body = self._get("/api/v1/projection", params or None)
+        columns = ["option", "share", "low", "high", "votes", "votes_low", "votes_high"]
+        frame = pd.DataFrame(body.get("options") or [], columns=columns)
+        frame.attrs.update({k: v for k, v in body.items() if k != "options"})
+        return frame
 
     def _missing(self, path: str):
         pd = _pandas()

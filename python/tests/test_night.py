@@ -123,9 +123,25 @@ def test_verify_log_offline_and_a_changed_entry_fails(night, tmp_path):
         cifra.verify_log(entries, checkpoint, key)
 
 
-def test_seats_and_projection_name_the_missing_endpoint(night):
+def test_seats_name_the_missing_endpoint(night):
     n = cifra.Night(night[0])
     with pytest.raises(NotImplementedError, match="/api/v1/seats"):
         n.seats()
-    with pytest.raises(NotImplementedError, match="/api/v1/projection"):
-        n.projection()
+
+
+def test_projection_is_the_servers_with_its_interval_at_the_level_asked(night):
+    url = night[0]
+    n = cifra.Night(url)
+    frame = n.projection(level=0.95)
+    served = json.loads(urllib.request.urlopen(url + "/api/v1/projection?level=0.95").read())
+    assert list(frame["option"]) == [o["option"] for o in served["options"]]
+    assert list(frame["share"]) == [o["share"] for o in served["options"]]
+    assert (frame["low"] <= frame["share"]).all() and (frame["share"] <= frame["high"]).all()
+    assert frame.attrs["level"] == 0.95
+    assert frame.attrs["mesas_counted"] == 300
+    assert frame.attrs["log_size"] == served["log_size"]
+    # A narrower level gives narrower intervals.
+    narrow = n.projection(level=0.5)
+    assert ((narrow["high"] - narrow["low"]) <= (frame["high"] - frame["low"])).all()
+    with pytest.raises(cifra.CifraError, match="level"):
+        n.projection(level=0.42)
