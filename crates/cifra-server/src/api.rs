@@ -342,6 +342,27 @@ async fn projection(
             }
         }
     }
+    let size = state.live.read().unwrap_or_else(|e| e.into_inner()).size();
+    let body = match state.cached_projection(level, size) {
+        Some(body) => body,
+        // A new size: computed once, off the async workers (milliseconds for a nation).
+        None => {
+            let shared = Arc::clone(&state);
+            let (size, body) = tokio::task::spawn_blocking(move || project(&shared, level))
+                .await
+                .map_err(|_| Refusal::Stopping)??;
+            state.keep_projection(level, size, Arc::clone(&body));
+            body
+        }
+    };
+    let json = [(header::CONTENT_TYPE, "application/json")];
+    Ok((json, axum::body::Bytes::from_owner(body)).into_response())
+}
+
+/// The projection at `level` of the count as it is now, as JSON, with the log size it
+/// is of.
+fn project(state: &State, level: f64) -> Result<(u64, Arc<[u8]>), ApiError> {
+    let election = &state.election;
     let (tracker, size) = {
         let live = state.live.read().unwrap_or_else(|e| e.into_inner());
         let tracker = live.projection.clone().ok_or_else(|| {
@@ -352,7 +373,7 @@ async fn projection(
     // Computed outside the lock: the intake never waits for a reader's projection.
     let p = cifra_night::projection::project(&tracker.design, &tracker.count, level)
         .map_err(|e| ApiError::request(StatusCode::CONFLICT, e.to_string()))?;
-    Ok(Json(cifra_night::api::ProjectionView {
+    let view = cifra_night::api::ProjectionView {
         contest: election.spec.name.clone(),
         district: None,
         log_size: size,
@@ -365,8 +386,10 @@ async fn projection(
         seats: None,
         call: tracker.call,
         method: p.method,
-    })
-    .into_response())
+    };
+    // A view of numbers and strings always serialises.
+    let body = serde_json::to_vec(&view).unwrap_or_default();
+    Ok((size, body.into()))
 }
 
 /// The position of territory column `name`, or a 404 naming the columns there are.

@@ -101,7 +101,13 @@ pub struct State {
     snapshot: Mutex<Option<Arc<events::Snapshot>>>,
     /// The witnesses' cosignatures, when the server gathers them.
     witnesses: std::sync::OnceLock<Arc<cifra_witness::gather::Gatherer>>,
+    /// The projection's JSON at the latest size asked for, per level: computed once per
+    /// size (milliseconds for a national count), so a reader costs a copy.
+    projections: Mutex<Vec<CachedProjection>>,
 }
+
+/// A projection's JSON: the bits of its level, the log size it is of, the body.
+type CachedProjection = (u64, u64, Arc<[u8]>);
 
 impl State {
     /// Opens the election in `store`: indexes it, replays its log into the live totals
@@ -163,7 +169,25 @@ impl State {
             checkpoint: Mutex::new(None),
             snapshot: Mutex::new(None),
             witnesses: std::sync::OnceLock::new(),
+            projections: Mutex::new(Vec::new()),
         }))
+    }
+
+    /// The projection's JSON at `level` for the log's `size`, if computed already.
+    pub(crate) fn cached_projection(&self, level: f64, size: u64) -> Option<Arc<[u8]>> {
+        let cache = self.projections.lock().unwrap_or_else(|e| e.into_inner());
+        (cache.iter())
+            .find(|(l, s, _)| *l == level.to_bits() && *s == size)
+            .map(|(_, _, body)| Arc::clone(body))
+    }
+
+    /// Keeps the projection's JSON at `level` for `size`, replacing an older one.
+    pub(crate) fn keep_projection(&self, level: f64, size: u64, body: Arc<[u8]>) {
+        let mut cache = self.projections.lock().unwrap_or_else(|e| e.into_inner());
+        cache.retain(|(l, s, _)| *l != level.to_bits() || *s > size);
+        if !cache.iter().any(|(l, _, _)| *l == level.to_bits()) {
+            cache.push((level.to_bits(), size, body));
+        }
     }
 
     /// Whether what is served may be behind the store (it cannot be reached now).
