@@ -142,6 +142,8 @@ struct Page {
     tags: Map<String, Value>,
     /// How much of the count's progress bar is filled, as drawn (0 to 1).
     progress: f64,
+    /// The projection panel, if shown: its options in order, and its call.
+    projection: Option<(Vec<String>, String)>,
 }
 
 impl Page {
@@ -160,7 +162,11 @@ impl Page {
             }
             const bar = document.getElementById('progress');
             const progress = bar.firstElementChild.getBoundingClientRect().width / bar.getBoundingClientRect().width;
-            return {counted: text('mesas-counted'), log_size: text('log-size'), progress: progress,
+            const card = document.getElementById('proj');
+            const projection = card.hidden ? null : [
+                Array.from(card.querySelectorAll('[data-option]')).map(r => r.getAttribute('data-option')),
+                text('proj-call')];
+            return {counted: text('mesas-counted'), log_size: text('log-size'), progress: progress, projection: projection,
                     live: live ? live.getAttribute('data-state') : null, votes: votes,
                     outcome: text('outcome'), explanation: text('outcome-explanation'),
                     status: text('status'), tags: tags};
@@ -180,6 +186,7 @@ impl Page {
             status: string(&got["status"]).unwrap_or_default(),
             tags: got["tags"].as_object().cloned().unwrap_or_default(),
             progress: got["progress"].as_f64().unwrap_or(-1.0),
+            projection: serde_json::from_value(got["projection"].clone()).unwrap_or(None),
         }
     }
 
@@ -324,6 +331,21 @@ async fn the_dashboard_updates_live_without_a_reload() {
     assert!(page.status.starts_with("Resultado final"), "{page:?}");
     assert_eq!(page.tags.get("ana"), Some(&json!("gana")), "{page:?}");
     assert_eq!(page.tags.len(), 1, "{page:?}");
+    // The projection panel, beside the count: the options by projected share, and the
+    // call mathematics made (no completion of the last mesas could change the winner).
+    let page = wait_for(&browser, "the projection with its call", |p| {
+        p.projection
+            .as_ref()
+            .is_some_and(|(_, call)| !call.is_empty())
+    })
+    .await;
+    let (options, call) = page.projection.clone().expect("the projection is shown");
+    assert_eq!(options[0], "ana", "{page:?}");
+    assert_eq!(options.len(), 3, "{page:?}");
+    assert!(
+        call.starts_with("Decidido matemáticamente: gana Ana (con "),
+        "{page:?}"
+    );
     let marker = browser
         .execute("return window.__noReload;", vec![])
         .await
