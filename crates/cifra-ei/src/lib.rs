@@ -28,7 +28,7 @@ mod mult;
 mod mvn;
 mod mvn_soa;
 mod project;
-mod rng;
+pub mod rng;
 mod vexp;
 
 pub use bootstrap::{bootstrap, Bootstrap};

@@ -1,13 +1,15 @@
 //! A small, well-known PRNG (SplitMix64 seeding xoshiro256**), so bootstrap draws are
-//! reproducible across platforms and versions without a dependency.
+//! reproducible across platforms and versions without a dependency. Also the backtest's
+//! arrival orders (`cifra-night`): one seeded generator for the project.
 
 /// xoshiro256** (Blackman & Vigna), seeded through SplitMix64.
-pub(crate) struct Rng {
+pub struct Rng {
     s: [u64; 4],
 }
 
 impl Rng {
-    pub(crate) fn new(seed: u64) -> Self {
+    /// The generator of `seed` (its four words drawn from SplitMix64).
+    pub fn new(seed: u64) -> Self {
         let mut x = seed;
         let mut next = || {
             x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -21,7 +23,8 @@ impl Rng {
         }
     }
 
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
         let t = self.s[1] << 17;
         self.s[2] ^= self.s[0];
@@ -34,7 +37,7 @@ impl Rng {
     }
 
     /// Uniform in `0..n` (Lemire's multiply-shift with rejection, unbiased).
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         loop {
             let m = u128::from(self.next_u64()) * u128::from(n);
             let low = m as u64;
@@ -42,5 +45,10 @@ impl Rng {
                 return (m >> 64) as u64;
             }
         }
+    }
+
+    /// Uniform in [0, 1): the top 53 bits.
+    pub fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
