@@ -121,6 +121,10 @@ fn the_protocol_over_http() {
         .verify_line(&checkpoint.body(), line.trim_end())
         .unwrap()
         .is_some());
+    // A body no checkpoint and proof need is refused unread: 413.
+    let huge = "x".repeat(cifra_witness::server::MAX_BODY + 1);
+    let (status, _) = post(&address, &huge).unwrap();
+    assert_eq!(status, 413);
     // 409 with the size, as text/x.tlog.size.
     let raw = {
         use std::io::{Read, Write};

@@ -111,7 +111,20 @@ pub fn router(witness: Arc<Witness>) -> Router {
         .route("/add-checkpoint", post(add_checkpoint))
         .route("/{origin_hash}/checkpoint", get(checkpoint))
         .with_state(witness)
+        // A stranger's request costs little: a body of a checkpoint and a proof (a few
+        // KiB; larger: 413), and an answer within a deadline (else 408).
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
 }
+
+/// The largest add-checkpoint body: a note with its cosignatures and a consistency proof
+/// of up to 63 hashes fit in a few KiB.
+pub const MAX_BODY: usize = 64 * 1024;
+/// How long a request may take, its body's upload included.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: String) -> Response {
     let decided =
