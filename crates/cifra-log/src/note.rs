@@ -93,8 +93,9 @@ pub enum NoteError {
 }
 
 /// Whether `name` may be a key name: non-empty, no Unicode spaces, no `+` (and, since a
-/// note may not hold them, no control characters).
-fn check_name(name: &str) -> Result<(), NoteError> {
+/// note may not hold them, no control characters). Every key of a signed note, of any
+/// signature type (a log's, a witness's cosignature), is named under this rule.
+pub fn check_name(name: &str) -> Result<(), NoteError> {
     let bad = |c: char| c.is_whitespace() || c.is_control() || c == '+';
     if name.is_empty() || name.chars().any(bad) {
         return Err(NoteError::InvalidName(name.to_owned()));
@@ -104,12 +105,73 @@ fn check_name(name: &str) -> Result<(), NoteError> {
 
 /// `SHA-256(name || 0x0A || 0x01 || public key)[:4]`, the C2SP key ID of an Ed25519 key.
 fn key_id(name: &str, public_key: &VerifyingKey) -> [u8; 4] {
+    typed_key_id(name, ALG_ED25519, public_key.as_bytes())
+}
+
+/// `SHA-256(name || 0x0A || alg || public key)[:4]`: the C2SP key ID of a key of
+/// signature type `alg` (0x01 a note's Ed25519, 0x04 a `cosignature/v1`).
+pub fn typed_key_id(name: &str, alg: u8, public_key: &[u8; 32]) -> [u8; 4] {
     let digest = Sha256::new()
         .chain_update(name.as_bytes())
-        .chain_update([b'\n', ALG_ED25519])
-        .chain_update(public_key.as_bytes())
+        .chain_update([b'\n', alg])
+        .chain_update(public_key)
         .finalize();
     [digest[0], digest[1], digest[2], digest[3]]
+}
+
+/// The verifier key string of a key of signature type `alg`:
+/// `name+<key ID hex>+base64(alg || public key)`.
+pub fn typed_verifier_key(name: &str, alg: u8, public_key: &[u8; 32]) -> String {
+    let mut typed = Vec::with_capacity(33);
+    typed.push(alg);
+    typed.extend_from_slice(public_key);
+    let id = typed_key_id(name, alg, public_key);
+    format!("{name}+{}+{}", hex(&id), BASE64_STANDARD.encode(typed))
+}
+
+/// Reads a verifier key string of signature type `alg`, `name+<8 lowercase hex>+
+/// base64(alg || public key)`, checking that the key ID is the one the name and key give;
+/// returns the name, the key ID and the Ed25519 key (never a small-order point).
+pub fn parse_typed_verifier_key(
+    vkey: &str,
+    alg: u8,
+) -> Result<(String, [u8; 4], VerifyingKey), NoteError> {
+    let malformed = |why: &str| NoteError::MalformedVerifierKey(format!("{why} in {vkey:?}"));
+    // The name and the hex ID hold no '+'; the base64 may.
+    let mut parts = vkey.splitn(3, '+');
+    let (Some(name), Some(id_hex), Some(key64)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(malformed("expected name+keyid+key"));
+    };
+    check_name(name)?;
+    let id = parse_key_id(id_hex)
+        .ok_or_else(|| malformed("the key ID is not 8 lowercase hex digits"))?;
+    let typed = BASE64_STANDARD
+        .decode(key64)
+        .map_err(|_| malformed("the key is not standard base64"))?;
+    let (&stated_alg, raw) = typed
+        .split_first()
+        .ok_or_else(|| malformed("the key is empty"))?;
+    if stated_alg != alg {
+        return Err(NoteError::UnsupportedAlgorithm(stated_alg));
+    }
+    let raw: &[u8; 32] = raw
+        .try_into()
+        .map_err(|_| malformed("the Ed25519 public key is not 32 bytes"))?;
+    let key =
+        VerifyingKey::from_bytes(raw).map_err(|e| NoteError::InvalidPublicKey(e.to_string()))?;
+    if key.is_weak() {
+        return Err(NoteError::InvalidPublicKey(
+            "it is a small-order point".into(),
+        ));
+    }
+    let computed = typed_key_id(name, alg, raw);
+    if computed != id {
+        return Err(NoteError::KeyIdMismatch {
+            stated: hex(&id),
+            computed: hex(&computed),
+        });
+    }
+    Ok((name.to_owned(), id, key))
 }
 
 /// Rejects control characters other than newline, which signed notes may not contain.
@@ -168,15 +230,7 @@ impl NoteSigner {
 
     /// The verifier key to publish: `name+<key ID hex>+base64(0x01 || public key)`.
     pub fn verifier_key(&self) -> String {
-        let mut typed = Vec::with_capacity(33);
-        typed.push(ALG_ED25519);
-        typed.extend_from_slice(self.key.verifying_key().as_bytes());
-        format!(
-            "{}+{}+{}",
-            self.name,
-            hex(&self.id),
-            BASE64_STANDARD.encode(typed)
-        )
+        typed_verifier_key(&self.name, ALG_ED25519, self.key.verifying_key().as_bytes())
     }
 
     /// The signed note of `text`: the text, a blank line and this key's signature line.
@@ -212,47 +266,8 @@ impl NoteVerifier {
     /// Reads a verifier key string, `name+<8 lowercase hex>+base64(0x01 || public key)`,
     /// checking that the key ID is the one the name and key give.
     pub fn parse(vkey: &str) -> Result<NoteVerifier, NoteError> {
-        let malformed = |why: &str| NoteError::MalformedVerifierKey(format!("{why} in {vkey:?}"));
-        // The name and the hex ID hold no '+'; the base64 may.
-        let mut parts = vkey.splitn(3, '+');
-        let (Some(name), Some(id_hex), Some(key64)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(malformed("expected name+keyid+key"));
-        };
-        check_name(name)?;
-        let id = parse_key_id(id_hex)
-            .ok_or_else(|| malformed("the key ID is not 8 lowercase hex digits"))?;
-        let typed = BASE64_STANDARD
-            .decode(key64)
-            .map_err(|_| malformed("the key is not standard base64"))?;
-        let (&alg, raw) = typed
-            .split_first()
-            .ok_or_else(|| malformed("the key is empty"))?;
-        if alg != ALG_ED25519 {
-            return Err(NoteError::UnsupportedAlgorithm(alg));
-        }
-        let raw: &[u8; 32] = raw
-            .try_into()
-            .map_err(|_| malformed("the Ed25519 public key is not 32 bytes"))?;
-        let key = VerifyingKey::from_bytes(raw)
-            .map_err(|e| NoteError::InvalidPublicKey(e.to_string()))?;
-        if key.is_weak() {
-            return Err(NoteError::InvalidPublicKey(
-                "it is a small-order point".into(),
-            ));
-        }
-        let computed = key_id(name, &key);
-        if computed != id {
-            return Err(NoteError::KeyIdMismatch {
-                stated: hex(&id),
-                computed: hex(&computed),
-            });
-        }
-        Ok(NoteVerifier {
-            name: name.to_owned(),
-            id,
-            key,
-        })
+        let (name, id, key) = parse_typed_verifier_key(vkey, ALG_ED25519)?;
+        Ok(NoteVerifier { name, id, key })
     }
 
     /// The key name.
@@ -323,9 +338,9 @@ fn parse_key_id(text: &str) -> Option<[u8; 4]> {
     u32::from_str_radix(text, 16).ok().map(u32::to_be_bytes)
 }
 
-/// A signature line without its newline: `— <name> base64(key ID || signature)`.
-/// Returns the name, the key ID and the signature bytes.
-fn parse_signature_line(line: &str) -> Result<(&str, [u8; 4], Vec<u8>), String> {
+/// A signature line without its newline: `— <name> base64(key ID || signature)`, of any
+/// signature type. Returns the name, the key ID and the signature bytes (at least one).
+pub fn parse_signature_line(line: &str) -> Result<(&str, [u8; 4], Vec<u8>), String> {
     let rest = line
         .strip_prefix(SIG_PREFIX)
         .ok_or("it does not start with an em dash and a space")?;

@@ -17,9 +17,9 @@
 //! 2^63 - 1.
 
 use base64::prelude::{Engine, BASE64_STANDARD};
+use cifra_log::note::{self, NoteError};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use rand_core::{OsRng, RngCore};
-use sha2::{Digest, Sha256};
 
 /// The signature type byte of Ed25519 `cosignature/v1` in key IDs and verifier keys.
 pub const ALG_COSIGNATURE_V1: u8 = 0x04;
@@ -54,41 +54,19 @@ pub enum CosignatureError {
     Rng(String),
 }
 
-/// Whether `name` may be a key name: non-empty, no spaces, control characters or `+`.
+/// A key name as signed-note allows it ([`note::check_name`]).
 fn check_name(name: &str) -> Result<(), CosignatureError> {
-    let bad = |c: char| c.is_whitespace() || c.is_control() || c == '+';
-    if name.is_empty() || name.chars().any(bad) {
-        return Err(CosignatureError::InvalidName(name.to_owned()));
-    }
-    Ok(())
+    note::check_name(name).map_err(|_| CosignatureError::InvalidName(name.to_owned()))
 }
 
 /// `SHA-256(name || 0x0A || 0x04 || public key)[:4]`.
 pub fn key_id(name: &str, public_key: &[u8; 32]) -> [u8; 4] {
-    let digest = Sha256::new()
-        .chain_update(name.as_bytes())
-        .chain_update([b'\n', ALG_COSIGNATURE_V1])
-        .chain_update(public_key)
-        .finalize();
-    [digest[0], digest[1], digest[2], digest[3]]
+    note::typed_key_id(name, ALG_COSIGNATURE_V1, public_key)
 }
 
 /// The message a `cosignature/v1` signs: the header line, the time line and the body.
 pub fn signed_message(body: &str, timestamp: u64) -> String {
     format!("cosignature/v1\ntime {timestamp}\n{body}")
-}
-
-/// Lowercase hex.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The verifier key string of a cosigner.
-fn vkey_string(name: &str, id: &[u8; 4], public: &[u8; 32]) -> String {
-    let mut typed = Vec::with_capacity(33);
-    typed.push(ALG_COSIGNATURE_V1);
-    typed.extend_from_slice(public);
-    format!("{name}+{}+{}", hex(id), BASE64_STANDARD.encode(typed))
 }
 
 /// A witness's cosigning key: a name and an Ed25519 key.
@@ -137,7 +115,11 @@ impl Cosigner {
 
     /// The verifier key to publish: `name+<key ID>+base64(0x04 || public key)`.
     pub fn verifier_key(&self) -> String {
-        vkey_string(&self.name, &self.id, self.key.verifying_key().as_bytes())
+        note::typed_verifier_key(
+            &self.name,
+            ALG_COSIGNATURE_V1,
+            self.key.verifying_key().as_bytes(),
+        )
     }
 
     /// The verifier of this cosigner's lines.
@@ -179,54 +161,17 @@ pub struct CosignatureVerifier {
 impl CosignatureVerifier {
     /// Reads `name+<8 lowercase hex>+base64(0x04 || public key)`, checking the key ID.
     pub fn parse(vkey: &str) -> Result<CosignatureVerifier, CosignatureError> {
-        let bad = |why: &str| CosignatureError::MalformedKey(format!("{why} in {vkey:?}"));
-        let mut parts = vkey.trim().splitn(3, '+');
-        let (Some(name), Some(id_hex), Some(key64)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(bad("expected name+keyid+key"));
-        };
-        check_name(name)?;
-        let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
-        if id_hex.len() != 8 || !id_hex.bytes().all(lower_hex) {
-            return Err(bad("the key ID is not 8 lowercase hex digits"));
-        }
-        let stated = u32::from_str_radix(id_hex, 16)
-            .map_err(|_| bad("the key ID is not hex"))?
-            .to_be_bytes();
-        let typed = BASE64_STANDARD
-            .decode(key64)
-            .map_err(|_| bad("the key is not standard base64"))?;
-        match typed.split_first() {
-            Some((&ALG_COSIGNATURE_V1, _)) => {}
-            Some((&0x01, _)) => {
-                return Err(bad(
+        let vkey = vkey.trim();
+        let (name, id, key) =
+            note::parse_typed_verifier_key(vkey, ALG_COSIGNATURE_V1).map_err(|e| match e {
+                NoteError::InvalidName(name) => CosignatureError::InvalidName(name),
+                NoteError::UnsupportedAlgorithm(0x01) => CosignatureError::MalformedKey(format!(
                     "this is a log's signing key (type 0x01), not a witness's cosignature/v1 \
-                     key (type 0x04, as `cifra witness init` prints it)",
-                ))
-            }
-            Some((alg, _)) => return Err(bad(&format!("signature type 0x{alg:02x} is not 0x04"))),
-            None => return Err(bad("the key is empty")),
-        }
-        let raw: &[u8; 32] = typed[1..]
-            .try_into()
-            .map_err(|_| bad("the Ed25519 public key is not 32 bytes"))?;
-        let key = VerifyingKey::from_bytes(raw).map_err(|_| bad("not an Ed25519 key"))?;
-        if key.is_weak() {
-            return Err(bad("the key is a small-order point"));
-        }
-        let id = key_id(name, raw);
-        if id != stated {
-            return Err(bad(&format!(
-                "the key ID {} is not the one its name and key give ({})",
-                hex(&stated),
-                hex(&id)
-            )));
-        }
-        Ok(CosignatureVerifier {
-            name: name.to_owned(),
-            id,
-            key,
-        })
+                     key (type 0x04, as `cifra witness init` prints it) in {vkey:?}"
+                )),
+                other => CosignatureError::MalformedKey(other.to_string()),
+            })?;
+        Ok(CosignatureVerifier { name, id, key })
     }
 
     /// The cosigner's name.
@@ -236,28 +181,29 @@ impl CosignatureVerifier {
 
     /// The verifier key string, as [`Cosigner::verifier_key`] prints it.
     pub fn verifier_key(&self) -> String {
-        vkey_string(&self.name, &self.id, self.key.as_bytes())
+        note::typed_verifier_key(&self.name, ALG_COSIGNATURE_V1, self.key.as_bytes())
     }
 
     /// Checks one signature line (without its newline) over the note text `body`:
     /// `Ok(None)` if it is another key's line, `Ok(Some(timestamp))` if it is this
     /// cosigner's and verifies, an error if it is this cosigner's and does not.
     pub fn verify_line(&self, body: &str, line: &str) -> Result<Option<u64>, CosignatureError> {
-        let (name, blob) = parse_signature_line(line).map_err(CosignatureError::MalformedNote)?;
-        if name != self.name || blob[..4] != self.id {
+        let (name, id, blob) =
+            note::parse_signature_line(line).map_err(CosignatureError::MalformedNote)?;
+        if name != self.name || id != self.id {
             return Ok(None);
         }
-        if blob.len() != 4 + 8 + 64 {
+        if blob.len() != 8 + 64 {
             return Err(CosignatureError::InvalidSignature(self.name.clone()));
         }
         let mut stamp = [0u8; 8];
-        stamp.copy_from_slice(&blob[4..12]);
+        stamp.copy_from_slice(&blob[..8]);
         let timestamp = u64::from_be_bytes(stamp);
         if timestamp == 0 || timestamp > i64::MAX as u64 {
             return Err(CosignatureError::BadTimestamp(timestamp));
         }
         let message = signed_message(body, timestamp);
-        let ok = Signature::from_slice(&blob[12..])
+        let ok = Signature::from_slice(&blob[8..])
             .and_then(|s| self.key.verify_strict(message.as_bytes(), &s))
             .is_ok();
         if !ok {
@@ -303,30 +249,12 @@ pub fn split_note(note: &str) -> Result<(&str, Vec<&str>), CosignatureError> {
     Ok((body, lines))
 }
 
-/// A signature line's key name and decoded blob (key ID first, at least 5 bytes).
-fn parse_signature_line(line: &str) -> Result<(&str, Vec<u8>), String> {
-    let rest = line
-        .strip_prefix(SIG_PREFIX)
-        .ok_or("a signature line does not start with an em dash and a space")?;
-    let (name, blob64) = rest
-        .split_once(' ')
-        .ok_or("no space between the key name and the signature")?;
-    check_name(name).map_err(|e| e.to_string())?;
-    let blob = BASE64_STANDARD
-        .decode(blob64)
-        .map_err(|_| "the signature is not standard base64")?;
-    if blob.len() < 5 {
-        return Err("the signature is shorter than a key ID and a signature".into());
-    }
-    Ok((name, blob))
-}
-
 /// The timestamp a `cosignature/v1` line (without its newline) carries, unverified:
 /// `None` if the line is not a well-formed cosignature (76 bytes after the name).
 pub fn timestamp_of(line: &str) -> Option<u64> {
-    let (_, blob) = parse_signature_line(line).ok()?;
-    let stamp: [u8; 8] = blob.get(4..12)?.try_into().ok()?;
-    (blob.len() == 4 + 8 + 64).then(|| u64::from_be_bytes(stamp))
+    let (_, _, blob) = note::parse_signature_line(line).ok()?;
+    let stamp: [u8; 8] = blob.get(..8)?.try_into().ok()?;
+    (blob.len() == 8 + 64).then(|| u64::from_be_bytes(stamp))
 }
 
 /// `note` with the signature lines of `lines` (each `— name base64\n`) appended, those
@@ -335,7 +263,7 @@ pub fn append_signatures(note: &str, lines: &str) -> Result<String, CosignatureE
     let (_, present) = split_note(note)?;
     let mut out = note.to_owned();
     for line in lines.split_terminator('\n') {
-        parse_signature_line(line).map_err(CosignatureError::MalformedNote)?;
+        note::parse_signature_line(line).map_err(CosignatureError::MalformedNote)?;
         if !present.contains(&line) && !out.ends_with(&format!("{line}\n")) {
             out.push_str(line);
             out.push('\n');
