@@ -73,7 +73,7 @@ pub struct TokenArgs {
     )]
     scope: Option<String>,
     /// Revoke this token instead: every server refuses it within 10 seconds.
-    #[arg(long, value_name = "TOKEN")]
+    #[arg(long, value_name = "TOKEN", allow_hyphen_values = true)]
     revoke: Option<String>,
 }
 

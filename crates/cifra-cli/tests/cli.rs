@@ -1070,3 +1070,32 @@ fn an_unknown_scope_lists_the_valid_columns_and_values() {
     let (_, stderr) = failing(&["token", "--db", db, "--scope", "regoin=DE ANTOFAGASTA"]);
     assert!(stderr.contains("region, circunscripcion"), "{stderr}");
 }
+
+/// Tokens are base64url, so one in 64 starts with '-': it is a token, not a flag.
+#[test]
+fn a_token_that_starts_with_a_hyphen_is_taken_as_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    let db = db.to_str().unwrap();
+    let (code, stderr) = failing(&["token", "--db", db, "--revoke", "-kAbC"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!stderr.contains("unexpected argument"), "{stderr}");
+    // A missing file: the arguments parse, then the file is the error.
+    let mesas = dir.path().join("missing.csv");
+    let mesas = mesas.to_str().unwrap();
+    let (code, stderr) = failing(&[
+        "replay",
+        "--url",
+        "http://127.0.0.1:9",
+        "--token",
+        "-kAbC",
+        "--mesas",
+        mesas,
+        "--id",
+        "circunscripcion,mesa",
+        "--options",
+        OPTIONS_2021,
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!stderr.contains("unexpected argument"), "{stderr}");
+}

@@ -19,7 +19,11 @@ pub struct Replay {
     #[cfg_attr(feature = "cli", arg(long, value_name = "URL"))]
     pub url: String,
     /// A submitter's token.
-    #[cfg_attr(feature = "cli", arg(long, value_name = "T"))]
+    // Tokens are base64url: one in 64 starts with '-', which must not read as a flag.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "T", allow_hyphen_values = true)
+    )]
     pub token: String,
     /// Actas per second at most (default: as fast as the server takes them).
     #[cfg_attr(feature = "cli", arg(long, value_name = "N"))]
